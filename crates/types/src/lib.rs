@@ -1,1 +1,23 @@
-//! placeholder
+//! citychain's identifiers, transactions, blocks, receipts, genesis and their canonical encoding.
+//!
+//! Everything that is hashed or signed implements [`Encode`] and [`Decode`] with the rules in
+//! [`codec`]; `docs/protocol.md` specifies the bytes and carries test vectors.
+
+pub mod block;
+pub mod codec;
+pub mod genesis;
+pub mod layout;
+pub mod merkle;
+mod primitives;
+pub mod receipt;
+pub mod transaction;
+
+pub use block::{Block, BlockHeader, ValidatorKey};
+pub use codec::{Decode, DecodeError, Encode};
+pub use genesis::{ChainParams, Genesis, GenesisAccount};
+pub use layout::{Account, Validator, ValidatorSet};
+pub use primitives::{Amount, ChainId, Gas, Height, MAX_CHAIN_ID_LEN, Nonce, TimestampMs};
+pub use receipt::{Event, Receipt, Status};
+pub use transaction::{Payload, SignedTransaction, Transaction};
+
+pub use citychain_crypto::{Address, Hash, PublicKey, SecretKey, Signature, Suite};

@@ -1,0 +1,282 @@
+//! Chain parameters and the genesis document.
+
+use crate::{
+    Amount, ChainId, Gas, TimestampMs,
+    block::ValidatorKey,
+    codec::{Decode, DecodeError, Encode, Reader, Writer},
+    layout::{MAX_VALIDATOR_NAME_LEN, MAX_VALIDATORS, Validator, ValidatorSet},
+};
+use citychain_crypto::{Address, Hash, Suite, framed};
+use serde::{Deserialize, Serialize};
+
+/// Namespace under which the genesis document is hashed.
+pub const GENESIS_NAMESPACE: &[u8] = b"citychain/genesis/v1";
+
+/// Rules every node applies identically; stored in the state so they are provable (and, later,
+/// changeable by governance).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChainParams {
+    /// Most gas one block's transactions may reserve (the sum of their gas limits).
+    pub block_gas_limit: Gas,
+    /// Most gas one transaction may ask for.
+    pub max_tx_gas: Gas,
+    /// Most transactions in one block.
+    pub max_block_txs: u32,
+    /// Largest encoded signed transaction, in bytes.
+    pub max_tx_bytes: u32,
+    /// Price of one unit of gas in base units of the native currency; 0 means gas is only a limit.
+    pub fee_price: Amount,
+    /// Gas every transaction costs before it does anything.
+    pub tx_base_gas: Gas,
+    /// Gas per byte of the encoded signed transaction.
+    pub tx_byte_gas: Gas,
+    /// Gas of a native transfer, on top of the base and byte costs.
+    pub transfer_gas: Gas,
+    /// With no transactions waiting, a leader proposes an empty block only after this long.
+    pub empty_block_interval_ms: u64,
+}
+
+impl Default for ChainParams {
+    fn default() -> Self {
+        ChainParams {
+            block_gas_limit: Gas(1_000_000_000),
+            max_tx_gas: Gas(50_000_000),
+            max_block_txs: 20_000,
+            max_tx_bytes: 64 * 1024,
+            fee_price: Amount(0),
+            tx_base_gas: Gas(1_000),
+            tx_byte_gas: Gas(10),
+            transfer_gas: Gas(1_000),
+            empty_block_interval_ms: 1_000,
+        }
+    }
+}
+
+impl ChainParams {
+    /// Encoding version, written first so fields can be added later.
+    pub const VERSION: u8 = 1;
+
+    /// Checks that the parameters can run a chain.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_block_txs == 0 || self.max_block_txs as usize > crate::block::MAX_BLOCK_TXS_HARD
+        {
+            return Err(format!(
+                "max_block_txs must be between 1 and {}",
+                crate::block::MAX_BLOCK_TXS_HARD
+            ));
+        }
+        if self.max_tx_bytes < 256
+            || self.max_tx_bytes as usize > crate::transaction::MAX_TX_BYTES_HARD
+        {
+            return Err(format!(
+                "max_tx_bytes must be between 256 and {}",
+                crate::transaction::MAX_TX_BYTES_HARD
+            ));
+        }
+        if self.max_tx_gas.0 == 0 || self.max_tx_gas > self.block_gas_limit {
+            return Err("max_tx_gas must be positive and at most block_gas_limit".into());
+        }
+        if self.empty_block_interval_ms < 10 {
+            return Err("empty_block_interval_ms must be at least 10".into());
+        }
+        Ok(())
+    }
+}
+
+impl Encode for ChainParams {
+    fn encode_to(&self, w: &mut Writer) {
+        w.u8(Self::VERSION)
+            .put(&self.block_gas_limit)
+            .put(&self.max_tx_gas)
+            .u32(self.max_block_txs)
+            .u32(self.max_tx_bytes)
+            .put(&self.fee_price)
+            .put(&self.tx_base_gas)
+            .put(&self.tx_byte_gas)
+            .put(&self.transfer_gas)
+            .u64(self.empty_block_interval_ms);
+    }
+}
+
+impl Decode for ChainParams {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let version = r.u8("params version")?;
+        if version != Self::VERSION {
+            return Err(r.error("params version", format!("unsupported version {version}")));
+        }
+        Ok(ChainParams {
+            block_gas_limit: Gas::decode_from(r)?,
+            max_tx_gas: Gas::decode_from(r)?,
+            max_block_txs: r.u32("max block txs")?,
+            max_tx_bytes: r.u32("max tx bytes")?,
+            fee_price: Amount::decode_from(r)?,
+            tx_base_gas: Gas::decode_from(r)?,
+            tx_byte_gas: Gas::decode_from(r)?,
+            transfer_gas: Gas::decode_from(r)?,
+            empty_block_interval_ms: r.u64("empty block interval")?,
+        })
+    }
+}
+
+/// A funded account at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisAccount {
+    pub address: Address,
+    pub balance: Amount,
+}
+
+/// The document every node of a chain starts from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    pub chain_id: ChainId,
+    pub suite: Suite,
+    /// Timestamp of the genesis block.
+    pub genesis_time_ms: TimestampMs,
+    #[serde(default)]
+    pub params: ChainParams,
+    pub validators: Vec<Validator>,
+    pub accounts: Vec<GenesisAccount>,
+}
+
+/// Most funded accounts in a genesis document.
+pub const MAX_GENESIS_ACCOUNTS: usize = 1_000_000;
+
+impl Genesis {
+    /// Checks the document; errors name the offending entry.
+    pub fn validate(&self) -> Result<(), String> {
+        self.params.validate().map_err(|e| format!("params: {e}"))?;
+        if self.validators.is_empty() {
+            return Err("genesis needs at least one validator".into());
+        }
+        if self.validators.len() > MAX_VALIDATORS {
+            return Err(format!("at most {MAX_VALIDATORS} validators"));
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for v in &self.validators {
+            if v.name.is_empty() || v.name.len() > MAX_VALIDATOR_NAME_LEN {
+                return Err(format!(
+                    "validator name {:?} must be 1 to {MAX_VALIDATOR_NAME_LEN} bytes",
+                    v.name
+                ));
+            }
+            if !keys.insert(v.consensus_key) {
+                return Err(format!("validator key {} appears twice", v.consensus_key));
+            }
+        }
+        let mut addresses = std::collections::BTreeSet::new();
+        let mut total = Amount::ZERO;
+        for a in &self.accounts {
+            if !addresses.insert(a.address) {
+                return Err(format!("account {} appears twice", a.address));
+            }
+            total = total
+                .checked_add(a.balance)
+                .ok_or_else(|| "the sum of genesis balances overflows 128 bits".to_string())?;
+        }
+        if self.accounts.len() > MAX_GENESIS_ACCOUNTS {
+            return Err(format!("at most {MAX_GENESIS_ACCOUNTS} genesis accounts"));
+        }
+        Ok(())
+    }
+
+    /// The validator set as stored in the state.
+    pub fn validator_set(&self) -> ValidatorSet {
+        ValidatorSet(self.validators.clone())
+    }
+
+    /// The validators' consensus keys, in genesis order.
+    pub fn validator_keys(&self) -> Vec<ValidatorKey> {
+        self.validators.iter().map(|v| v.consensus_key).collect()
+    }
+
+    /// `H(framed(GENESIS_NAMESPACE, encode(genesis)))`: identifies the chain to its peers.
+    pub fn hash(&self) -> Hash {
+        self.suite.hash(&framed(GENESIS_NAMESPACE, &self.encode()))
+    }
+}
+
+impl Encode for Genesis {
+    fn encode_to(&self, w: &mut Writer) {
+        w.put(&self.chain_id)
+            .u8(self.suite.tag())
+            .put(&self.genesis_time_ms)
+            .put(&self.params)
+            .list(&self.validators, |w, v| {
+                w.put(v);
+            })
+            .list(&self.accounts, |w, a| {
+                w.put(&a.address).put(&a.balance);
+            });
+    }
+}
+
+impl Decode for Genesis {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Genesis {
+            chain_id: ChainId::decode_from(r)?,
+            suite: {
+                let tag = r.u8("suite")?;
+                Suite::from_tag(tag).map_err(|e| r.error("suite", e.to_string()))?
+            },
+            genesis_time_ms: TimestampMs::decode_from(r)?,
+            params: ChainParams::decode_from(r)?,
+            validators: r.list("validators", MAX_VALIDATORS, Validator::decode_from)?,
+            accounts: r.list("accounts", MAX_GENESIS_ACCOUNTS, |r| {
+                Ok(GenesisAccount {
+                    address: Address::decode_from(r)?,
+                    balance: Amount::decode_from(r)?,
+                })
+            })?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Genesis {
+        Genesis {
+            chain_id: ChainId::new("citychain-test").expect("valid"),
+            suite: Suite::Sm2,
+            genesis_time_ms: TimestampMs(1),
+            params: ChainParams::default(),
+            validators: vec![Validator {
+                name: "v1".into(),
+                consensus_key: ValidatorKey([1; 32]),
+            }],
+            accounts: vec![GenesisAccount {
+                address: Address([2; 20]),
+                balance: Amount(5),
+            }],
+        }
+    }
+
+    #[test]
+    fn genesis_round_trips_in_json_and_binary() {
+        let g = sample();
+        g.validate().expect("valid");
+        let json = serde_json::to_string_pretty(&g).expect("json");
+        assert_eq!(serde_json::from_str::<Genesis>(&json).expect("parses"), g);
+        assert_eq!(Genesis::decode(&g.encode()).expect("decodes"), g);
+    }
+
+    #[test]
+    fn invalid_genesis_is_explained() {
+        let mut g = sample();
+        g.accounts.push(g.accounts[0].clone());
+        assert!(
+            g.validate()
+                .expect_err("duplicate")
+                .contains("appears twice")
+        );
+        let mut g = sample();
+        g.validators.clear();
+        assert!(g.validate().is_err());
+        let mut g = sample();
+        g.params.max_block_txs = 0;
+        assert!(g.validate().expect_err("params").starts_with("params:"));
+    }
+}

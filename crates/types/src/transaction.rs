@@ -1,0 +1,302 @@
+//! Transactions: what a client signs and submits.
+
+use crate::{
+    Amount, ChainId, Gas, Nonce,
+    codec::{Decode, DecodeError, Encode, Reader, Writer},
+};
+use citychain_crypto::{Address, Hash, PublicKey, SecretKey, Signature, framed};
+use serde::{Deserialize, Serialize};
+
+/// Namespace under which transactions are signed and hashed.
+pub const TX_NAMESPACE: &[u8] = b"citychain/tx/v1";
+
+/// The hard cap on an encoded signed transaction, whatever the chain parameters say.
+pub const MAX_TX_BYTES_HARD: usize = 1 << 20;
+
+/// What a transaction does. The tag byte of each kind is fixed forever; see `docs/protocol.md`
+/// for the kinds reserved for contracts, governance and assets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Payload {
+    /// Move `amount` of the native currency from the sender to `to`. Tag `0x01`.
+    Transfer { to: Address, amount: Amount },
+}
+
+impl Payload {
+    pub const TAG_TRANSFER: u8 = 0x01;
+
+    /// A short name for logs, metrics and errors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::Transfer { .. } => "transfer",
+        }
+    }
+}
+
+impl Encode for Payload {
+    fn encode_to(&self, w: &mut Writer) {
+        match self {
+            Payload::Transfer { to, amount } => {
+                w.u8(Self::TAG_TRANSFER).put(to).put(amount);
+            }
+        }
+    }
+}
+
+impl Decode for Payload {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        match r.u8("payload kind")? {
+            Self::TAG_TRANSFER => Ok(Payload::Transfer {
+                to: Address::decode_from(r)?,
+                amount: Amount::decode_from(r)?,
+            }),
+            other => Err(DecodeError {
+                offset: r.position() - 1,
+                field: "payload kind",
+                problem: format!("unknown payload kind 0x{other:02x}"),
+            }),
+        }
+    }
+}
+
+/// An unsigned transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// The chain this transaction is for; any other chain rejects it.
+    pub chain_id: ChainId,
+    /// The signer; the account charged is the address of this key.
+    pub sender: PublicKey,
+    /// Must equal the sender account's nonce when the transaction executes.
+    pub nonce: Nonce,
+    /// The most gas the sender will pay for.
+    pub gas_limit: Gas,
+    pub payload: Payload,
+}
+
+impl Encode for Transaction {
+    fn encode_to(&self, w: &mut Writer) {
+        w.put(&self.chain_id)
+            .put(&self.sender)
+            .put(&self.nonce)
+            .put(&self.gas_limit)
+            .put(&self.payload);
+    }
+}
+
+impl Decode for Transaction {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Transaction {
+            chain_id: ChainId::decode_from(r)?,
+            sender: PublicKey::decode_from(r)?,
+            nonce: Nonce::decode_from(r)?,
+            gas_limit: Gas::decode_from(r)?,
+            payload: Payload::decode_from(r)?,
+        })
+    }
+}
+
+impl Transaction {
+    /// The bytes the sender signs: `framed(TX_NAMESPACE, encode(tx))`.
+    pub fn signing_message(&self) -> Vec<u8> {
+        framed(TX_NAMESPACE, &self.encode())
+    }
+
+    /// The transaction's id: the chain hash of the signing message (the signature is not part of
+    /// it, so the id is known before signing and cannot be changed by re-signing).
+    pub fn hash(&self) -> Hash {
+        self.sender.suite().hash(&self.signing_message())
+    }
+
+    /// Signs with `key`, which must be the sender's key.
+    pub fn sign(self, key: &SecretKey) -> SignedTransaction {
+        let signature = key.sign(TX_NAMESPACE, &self.encode());
+        SignedTransaction::new(self, signature)
+    }
+}
+
+/// A transaction with its signature, plus values derived once at construction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTransaction {
+    tx: Transaction,
+    signature: Signature,
+    hash: Hash,
+    sender_address: Address,
+    encoded_len: usize,
+}
+
+impl SignedTransaction {
+    pub fn new(tx: Transaction, signature: Signature) -> Self {
+        let body = tx.encode();
+        let hash = tx.sender.suite().hash(&framed(TX_NAMESPACE, &body));
+        let sender_address = tx.sender.address();
+        let encoded_len = body.len() + citychain_crypto::SIGNATURE_LEN;
+        SignedTransaction {
+            tx,
+            signature,
+            hash,
+            sender_address,
+            encoded_len,
+        }
+    }
+
+    pub fn transaction(&self) -> &Transaction {
+        &self.tx
+    }
+
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// See [`Transaction::hash`].
+    pub fn hash(&self) -> Hash {
+        self.hash
+    }
+
+    pub fn sender(&self) -> Address {
+        self.sender_address
+    }
+
+    /// Length of the canonical encoding, in bytes.
+    pub fn encoded_len(&self) -> usize {
+        self.encoded_len
+    }
+
+    /// Checks the signature (single verification; the mempool verifies in batches).
+    pub fn verify_signature(&self) -> bool {
+        self.tx
+            .sender
+            .verify(TX_NAMESPACE, &self.tx.encode(), &self.signature)
+    }
+}
+
+impl Encode for SignedTransaction {
+    fn encode_to(&self, w: &mut Writer) {
+        w.put(&self.tx).put(&self.signature);
+    }
+}
+
+impl Decode for SignedTransaction {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let start = r.position();
+        let tx = Transaction::decode_from(r)?;
+        let signature = Signature::decode_from(r)?;
+        let len = r.position() - start;
+        if len > MAX_TX_BYTES_HARD {
+            return Err(DecodeError {
+                offset: start,
+                field: "transaction",
+                problem: format!("{len} bytes exceeds the hard cap of {MAX_TX_BYTES_HARD}"),
+            });
+        }
+        Ok(SignedTransaction::new(tx, signature))
+    }
+}
+
+/// JSON form: `{ "hash", "transaction", "signature" }`; the hash is recomputed when parsing.
+impl Serialize for SignedTransaction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            hash: &'a Hash,
+            sender_address: &'a Address,
+            transaction: &'a Transaction,
+            signature: &'a Signature,
+        }
+        View {
+            hash: &self.hash,
+            sender_address: &self.sender_address,
+            transaction: &self.tx,
+            signature: &self.signature,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SignedTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct View {
+            transaction: Transaction,
+            signature: Signature,
+        }
+        let v = View::deserialize(d)?;
+        Ok(SignedTransaction::new(v.transaction, v.signature))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citychain_crypto::Suite;
+
+    pub(crate) fn sample(suite: Suite) -> (SecretKey, SignedTransaction) {
+        let key = SecretKey::insecure_from_label(suite, "alice");
+        let to = SecretKey::insecure_from_label(suite, "bob")
+            .public_key()
+            .address();
+        let tx = Transaction {
+            chain_id: ChainId::new("citychain-test").expect("valid"),
+            sender: key.public_key(),
+            nonce: Nonce(7),
+            gas_limit: Gas(100_000),
+            payload: Payload::Transfer {
+                to,
+                amount: Amount(1_000),
+            },
+        };
+        let signed = tx.sign(&key);
+        (key, signed)
+    }
+
+    #[test]
+    fn signed_transactions_round_trip_and_verify() {
+        for suite in Suite::ALL {
+            let (_, signed) = sample(suite);
+            assert!(signed.verify_signature());
+            let bytes = signed.encode();
+            assert_eq!(bytes.len(), signed.encoded_len());
+            let back = SignedTransaction::decode(&bytes).expect("decodes");
+            assert_eq!(back, signed);
+            assert_eq!(back.encode(), bytes);
+            assert_eq!(back.hash(), signed.transaction().hash());
+        }
+    }
+
+    #[test]
+    fn any_changed_byte_breaks_the_signature_or_the_decoding() {
+        let (_, signed) = sample(Suite::Ed25519);
+        let bytes = signed.encode();
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            if let Ok(tx) = SignedTransaction::decode(&b) {
+                assert!(
+                    !tx.verify_signature(),
+                    "flipping byte {i} kept a valid signature"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_gets_a_located_error() {
+        let (_, signed) = sample(Suite::Sm2);
+        let mut bytes = signed.encode();
+        bytes.truncate(bytes.len() - 10);
+        let err = SignedTransaction::decode(&bytes).expect_err("truncated");
+        assert_eq!(err.field, "signature");
+        let mut extra = signed.encode();
+        extra.push(0);
+        assert!(SignedTransaction::decode(&extra).is_err());
+        assert!(SignedTransaction::decode(&[]).is_err());
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let (_, signed) = sample(Suite::Ed25519);
+        let json = serde_json::to_string(&signed).expect("json");
+        assert!(json.contains("\"type\":\"transfer\""), "{json}");
+        let back: SignedTransaction = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, signed);
+    }
+}
