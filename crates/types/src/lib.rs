@@ -9,6 +9,7 @@ pub mod genesis;
 pub mod layout;
 pub mod merkle;
 mod primitives;
+pub mod proof;
 pub mod receipt;
 pub mod transaction;
 

@@ -1,0 +1,173 @@
+//! States of executed blocks that are not yet finalized, layered over the committed store.
+//!
+//! Consensus may build and verify a block on a parent that is itself not final yet, so each
+//! executed block leaves a [`PendingState`] pointing at its parent's. A [`StateView`] reads through
+//! that chain and then the committed store. When a block is finalized its pending state is written
+//! to the store and the chain below it is cut, so memory holds only the unfinalized suffix.
+
+use crate::{Error, Result, StateStore, hasher::with_hasher};
+use citychain_crypto::Hash;
+use jmt::{
+    JellyfishMerkleTree, KeyHash, OwnedValue, Version,
+    storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader},
+};
+use parking_lot::RwLock;
+use std::{collections::BTreeMap, sync::Arc};
+
+/// The key-value changes of one block: `None` deletes a key.
+pub type WriteSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// The state after an executed, not yet committed block.
+pub struct PendingState {
+    version: Version,
+    root: Hash,
+    node_batch: NodeBatch,
+    writes: WriteSet,
+    parent: RwLock<Option<Arc<PendingState>>>,
+}
+
+impl PendingState {
+    /// The tree version (the block height).
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The state root after this block.
+    pub fn root(&self) -> Hash {
+        self.root
+    }
+
+    pub fn writes(&self) -> &WriteSet {
+        &self.writes
+    }
+
+    pub(crate) fn node_batch(&self) -> &NodeBatch {
+        &self.node_batch
+    }
+
+    /// Called once this state is committed: its ancestors are in the store now, so drop them.
+    pub fn detach_parent(&self) {
+        self.parent.write().take();
+    }
+
+    fn parent(&self) -> Option<Arc<PendingState>> {
+        self.parent.read().clone()
+    }
+}
+
+/// The state as of some block: committed store plus the pending chain ending at `tip`.
+#[derive(Clone)]
+pub struct StateView {
+    store: StateStore,
+    tip: Option<Arc<PendingState>>,
+    /// Version the view reads at when there is no pending tip.
+    base_version: Option<Version>,
+}
+
+impl StateView {
+    /// The committed state at `version` (`None` for the empty pre-genesis state).
+    pub fn committed(store: StateStore, version: Option<Version>) -> Self {
+        StateView {
+            store,
+            tip: None,
+            base_version: version,
+        }
+    }
+
+    /// The state after the pending block `tip`.
+    pub fn pending(store: StateStore, tip: Arc<PendingState>) -> Self {
+        StateView {
+            store,
+            tip: Some(tip),
+            base_version: None,
+        }
+    }
+
+    /// The version this view reads at, if any state exists.
+    pub fn version(&self) -> Option<Version> {
+        self.tip.as_ref().map(|t| t.version).or(self.base_version)
+    }
+
+    /// The current value of `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let mut level = self.tip.clone();
+        while let Some(p) = level {
+            if let Some(v) = p.writes.get(key) {
+                return Ok(v.clone());
+            }
+            level = p.parent();
+        }
+        self.store.get(key)
+    }
+
+    /// The state root of this view.
+    pub fn root(&self) -> Result<Hash> {
+        if let Some(tip) = &self.tip {
+            return Ok(tip.root);
+        }
+        match self.base_version {
+            None => Ok(citychain_types::proof::PLACEHOLDER_HASH),
+            Some(v) => with_hasher!(self.store.suite(), H => {
+                let tree = JellyfishMerkleTree::<_, H>::new(self);
+                tree.get_root_hash_option(v)?
+                    .map(|r| Hash(r.0))
+                    .ok_or(Error::MissingVersion(v))
+            }),
+        }
+    }
+
+    /// Applies `writes` as the next version and returns the resulting pending state.
+    pub fn apply(&self, writes: WriteSet) -> Result<Arc<PendingState>> {
+        let version = self.version().map_or(0, |v| v + 1);
+        let suite = self.store.suite();
+        let (root, batch) = with_hasher!(suite, H => {
+            let tree = JellyfishMerkleTree::<_, H>::new(self);
+            let updates: Vec<(KeyHash, Option<OwnedValue>)> = writes
+                .iter()
+                .map(|(k, v)| (KeyHash(suite.hash(k).0), v.clone()))
+                .collect();
+            tree.put_value_set(updates, version)?
+        });
+        Ok(Arc::new(PendingState {
+            version,
+            root: Hash(root.0),
+            node_batch: batch.node_batch,
+            writes,
+            parent: RwLock::new(self.tip.clone()),
+        }))
+    }
+}
+
+impl TreeReader for StateView {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        let mut level = self.tip.clone();
+        while let Some(p) = level {
+            if let Some(node) = p.node_batch.get_node(node_key) {
+                return Ok(Some(node.clone()));
+            }
+            level = p.parent();
+        }
+        self.store.get_node_option(node_key)
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        let mut level = self.tip.clone();
+        while let Some(p) = level {
+            if p.version <= max_version {
+                if let Some(v) = p.node_batch.values().get(&(p.version, key_hash)) {
+                    return Ok(v.clone());
+                }
+            }
+            level = p.parent();
+        }
+        self.store.get_value_option(max_version, key_hash)
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        self.store.get_rightmost_leaf()
+    }
+}
