@@ -1,0 +1,257 @@
+//! Executing a block's transactions in order.
+//!
+//! For each transaction:
+//! 1. Validity (see [`check_stateless`] and the nonce and fee checks): an invalid transaction is
+//!    not part of the block at all. A proposer skips it; a block containing one is invalid.
+//! 2. The sender's nonce is incremented and the maximum fee (`gas_limit * fee_price`) is taken.
+//! 3. The payload runs under a gas meter. If it fails, its writes are dropped, and the receipt
+//!    records why; an out-of-gas failure uses the whole gas limit.
+//! 4. The unused part of the fee is refunded. Fees are burned.
+
+use crate::{
+    BlockError, InvalidTx, Overlay, Result,
+    gas::{GasMeter, intrinsic_gas},
+    native::{PayloadOutcome, bank},
+};
+use citychain_crypto::Suite;
+use citychain_state::{StateView, WriteSet};
+use citychain_types::{
+    Amount, ChainId, ChainParams, Gas, Nonce, Payload, Receipt, SignedTransaction, Status,
+};
+
+/// What a block's execution needs to know besides the state.
+#[derive(Clone, Debug)]
+pub struct BlockContext {
+    pub chain_id: ChainId,
+    pub suite: Suite,
+}
+
+/// The result of executing a block.
+#[derive(Debug)]
+pub struct BlockOutcome {
+    pub writes: WriteSet,
+    pub receipts: Vec<Receipt>,
+    pub gas_used: Gas,
+}
+
+/// Checks that need no state: chain, suite, size and gas limit. The signature is checked
+/// separately, in batches.
+pub fn check_stateless(
+    tx: &SignedTransaction,
+    ctx: &BlockContext,
+    params: &ChainParams,
+) -> std::result::Result<(), InvalidTx> {
+    let t = tx.transaction();
+    if t.chain_id != ctx.chain_id {
+        return Err(InvalidTx::WrongChain {
+            expected: ctx.chain_id.clone(),
+            found: t.chain_id.clone(),
+        });
+    }
+    if t.sender.suite() != ctx.suite {
+        return Err(InvalidTx::WrongSuite {
+            expected: ctx.suite,
+            found: t.sender.suite(),
+        });
+    }
+    if tx.encoded_len() > params.max_tx_bytes as usize {
+        return Err(InvalidTx::TooLarge {
+            size: tx.encoded_len(),
+            max: params.max_tx_bytes,
+        });
+    }
+    if t.gas_limit > params.max_tx_gas {
+        return Err(InvalidTx::GasLimitTooHigh {
+            limit: t.gas_limit,
+            max: params.max_tx_gas,
+        });
+    }
+    let intrinsic = intrinsic_gas(params, tx);
+    if t.gas_limit < intrinsic {
+        return Err(InvalidTx::GasLimitBelowIntrinsic {
+            limit: t.gas_limit,
+            intrinsic,
+        });
+    }
+    Ok(())
+}
+
+/// Executes transactions one at a time on top of a state view.
+pub struct Executor<'a> {
+    ctx: BlockContext,
+    params: ChainParams,
+    overlay: Overlay<'a>,
+    receipts: Vec<Receipt>,
+    gas_used: Gas,
+    gas_reserved: u128,
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(view: &'a StateView, ctx: BlockContext) -> Result<Self> {
+        let overlay = Overlay::new(view);
+        let params = overlay.params()?;
+        Ok(Executor {
+            ctx,
+            params,
+            overlay,
+            receipts: Vec::new(),
+            gas_used: Gas(0),
+            gas_reserved: 0,
+        })
+    }
+
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    pub fn tx_count(&self) -> usize {
+        self.receipts.len()
+    }
+
+    /// Whether the block has room for `tx` (transaction count and reserved gas).
+    pub fn has_room_for(&self, tx: &SignedTransaction) -> bool {
+        self.receipts.len() < self.params.max_block_txs as usize
+            && self.gas_reserved + u128::from(tx.transaction().gas_limit.0)
+                <= u128::from(self.params.block_gas_limit.0)
+    }
+
+    /// The next nonce the block expects from the sender of `tx` (for a proposer choosing txs).
+    pub fn next_nonce(&self, tx: &SignedTransaction) -> Result<Nonce> {
+        Ok(self.overlay.account(&tx.sender())?.nonce)
+    }
+
+    /// Checks and executes `tx`, whose signature the caller has verified.
+    ///
+    /// `Ok(Err(_))` means the transaction is invalid and nothing changed.
+    pub fn apply(
+        &mut self,
+        tx: &SignedTransaction,
+    ) -> Result<std::result::Result<&Receipt, InvalidTx>> {
+        if let Err(e) = check_stateless(tx, &self.ctx, &self.params) {
+            return Ok(Err(e));
+        }
+        let t = tx.transaction();
+        let sender = tx.sender();
+        let mut account = self.overlay.account(&sender)?;
+        if t.nonce < account.nonce {
+            return Ok(Err(InvalidTx::NonceTooLow {
+                nonce: t.nonce,
+                expected: account.nonce,
+            }));
+        }
+        if t.nonce > account.nonce {
+            return Ok(Err(InvalidTx::NonceTooHigh {
+                nonce: t.nonce,
+                expected: account.nonce,
+            }));
+        }
+        let max_fee = self.params.fee_price.checked_mul_gas(t.gas_limit);
+        let Some(new_balance) = max_fee.and_then(|fee| account.balance.checked_sub(fee)) else {
+            return Ok(Err(InvalidTx::CannotPayFee {
+                needed: max_fee.unwrap_or(Amount(u128::MAX)),
+                balance: account.balance,
+            }));
+        };
+
+        // Valid: from here on the transaction is in the block, whatever its payload does.
+        account.nonce = Nonce(account.nonce.0 + 1);
+        account.balance = new_balance;
+        self.overlay.set_account(&sender, &account);
+        self.overlay.commit_tx();
+
+        let intrinsic = intrinsic_gas(&self.params, tx);
+        let mut meter = GasMeter::new(Gas(t.gas_limit.0 - intrinsic.0));
+        let outcome = match &t.payload {
+            Payload::Transfer { to, amount } => bank::transfer(
+                &mut self.overlay,
+                &mut meter,
+                &self.params,
+                &sender,
+                to,
+                *amount,
+            )?,
+        };
+        let receipt = match outcome {
+            PayloadOutcome::Success(events) => {
+                self.overlay.commit_tx();
+                Receipt::success(tx.hash(), Gas(intrinsic.0 + meter.used().0), events)
+            }
+            PayloadOutcome::Failure { status, reason } => {
+                self.overlay.revert_tx();
+                let used = if status == Status::OutOfGas {
+                    t.gas_limit
+                } else {
+                    Gas(intrinsic.0 + meter.used().0)
+                };
+                Receipt::failure(tx.hash(), status, reason, used)
+            }
+        };
+
+        // Refund the unused fee.
+        let unused = Gas(t.gas_limit.0 - receipt.gas_used.0);
+        if let Some(refund) = self
+            .params
+            .fee_price
+            .checked_mul_gas(unused)
+            .filter(|r| r.0 > 0)
+        {
+            let mut account = self.overlay.account(&sender)?;
+            // Cannot overflow: the refund was part of this balance a moment ago.
+            account.balance = account
+                .balance
+                .checked_add(refund)
+                .unwrap_or(Amount(u128::MAX));
+            self.overlay.set_account(&sender, &account);
+            self.overlay.commit_tx();
+        }
+
+        self.gas_used = Gas(self.gas_used.0.saturating_add(receipt.gas_used.0));
+        self.gas_reserved += u128::from(t.gas_limit.0);
+        self.receipts.push(receipt);
+        Ok(Ok(self.receipts.last().expect("just pushed")))
+    }
+
+    pub fn finish(self) -> BlockOutcome {
+        BlockOutcome {
+            writes: self.overlay.into_writes(),
+            receipts: self.receipts,
+            gas_used: self.gas_used,
+        }
+    }
+}
+
+/// Executes a whole block whose signatures have been verified: every transaction must be valid.
+pub fn execute_block(
+    view: &StateView,
+    ctx: BlockContext,
+    txs: &[SignedTransaction],
+) -> Result<BlockOutcome> {
+    let mut exec = Executor::new(view, ctx)?;
+    let max = exec.params().max_block_txs;
+    if txs.len() > max as usize {
+        return Err(BlockError::TooManyTxs {
+            count: txs.len(),
+            max,
+        });
+    }
+    let reserved: u128 = txs
+        .iter()
+        .map(|t| u128::from(t.transaction().gas_limit.0))
+        .sum();
+    if reserved > u128::from(exec.params().block_gas_limit.0) {
+        return Err(BlockError::GasLimitExceeded {
+            reserved,
+            max: exec.params().block_gas_limit,
+        });
+    }
+    for (index, tx) in txs.iter().enumerate() {
+        if let Err(error) = exec.apply(tx)? {
+            return Err(BlockError::InvalidTx {
+                index,
+                hash: tx.hash(),
+                error,
+            });
+        }
+    }
+    Ok(exec.finish())
+}

@@ -1,0 +1,11 @@
+//! Native modules: state transitions built into the chain rather than deployed as contracts.
+
+pub mod bank;
+
+use citychain_types::{Event, Status};
+
+/// How a payload ended. Failures are recorded in the receipt; the transaction still costs gas.
+pub enum PayloadOutcome {
+    Success(Vec<Event>),
+    Failure { status: Status, reason: String },
+}
