@@ -1,0 +1,9 @@
+//! Durable chain storage: an append-only block log with checksums, indexes and the committed state.
+
+pub mod blocklog;
+mod error;
+mod store;
+
+pub use blocklog::{BadRecord, Location};
+pub use error::{Error, Result};
+pub use store::{ChainStore, Head, Opened, StoredBlock, TxLocation};

@@ -1,0 +1,385 @@
+//! The chain store: block log, indexes and committed state, committed together per block.
+//!
+//! Committing block `h`:
+//! 1. Append `(block, receipts)` to the block log and sync it. This is the one durable write
+//!    per block: once it returns, the block survives a crash or power loss.
+//! 2. Write the state changes, the indexes and the new head to the index database in one atomic
+//!    batch, flushed to the operating system (it survives the process being killed).
+//!
+//! After a power loss the index database may be behind the log. [`ChainStore::open`] then
+//! returns the logged blocks above its head, and the node re-executes them (checking each
+//! state root against its header) before it does anything else.
+
+use crate::{
+    Error, Result,
+    blocklog::{BadRecord, BlockLog, Location},
+};
+use citychain_crypto::{Hash, Suite};
+use citychain_state::{PendingState, StateStore};
+use citychain_types::{
+    Block, Decode, Encode, Height, Receipt,
+    block::MAX_BLOCK_TXS_HARD,
+    codec::{Reader, Writer},
+};
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
+use parking_lot::RwLock;
+use std::path::Path;
+
+/// Segment size of the block log.
+const SEGMENT_BYTES: u64 = 256 << 20;
+
+/// The newest committed block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub height: Height,
+    pub hash: Hash,
+    pub state_root: Hash,
+    pub location: Location,
+}
+
+impl Head {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.put(&self.height)
+            .put(&self.hash)
+            .put(&self.state_root)
+            .raw(&self.location.to_bytes());
+        w.into_bytes()
+    }
+
+    fn from_bytes(b: &[u8]) -> Result<Self> {
+        let bad = |detail: String| Error::Decode {
+            what: "head",
+            detail,
+        };
+        let mut r = Reader::new(b);
+        let height = Height::decode_from(&mut r).map_err(|e| bad(e.to_string()))?;
+        let hash = Hash::decode_from(&mut r).map_err(|e| bad(e.to_string()))?;
+        let state_root = Hash::decode_from(&mut r).map_err(|e| bad(e.to_string()))?;
+        let loc = r.take("location", 16).map_err(|e| bad(e.to_string()))?;
+        let location = Location::from_bytes(loc).ok_or_else(|| bad("location".into()))?;
+        Ok(Head {
+            height,
+            hash,
+            state_root,
+            location,
+        })
+    }
+}
+
+/// A block as stored: with the receipts its execution produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBlock {
+    pub block: Block,
+    pub receipts: Vec<Receipt>,
+}
+
+impl Encode for StoredBlock {
+    fn encode_to(&self, w: &mut Writer) {
+        w.put(&self.block).list(&self.receipts, |w, r| {
+            w.put(r);
+        });
+    }
+}
+
+impl Decode for StoredBlock {
+    fn decode_from(r: &mut Reader<'_>) -> std::result::Result<Self, citychain_types::DecodeError> {
+        Ok(StoredBlock {
+            block: Block::decode_from(r)?,
+            receipts: r.list("receipts", MAX_BLOCK_TXS_HARD, Receipt::decode_from)?,
+        })
+    }
+}
+
+/// What opening the store found.
+pub struct Opened {
+    pub store: ChainStore,
+    /// Blocks in the log above the committed head: re-execute them, in order, before anything else.
+    pub unexecuted: Vec<(StoredBlock, Location)>,
+    /// An incomplete record at the end of the log that was cut off (never acknowledged).
+    pub repaired_tail: Option<BadRecord>,
+}
+
+/// Where a transaction is in the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxLocation {
+    pub height: Height,
+    pub index: u32,
+}
+
+/// Durable storage of the chain.
+pub struct ChainStore {
+    db: Database,
+    state: StateStore,
+    log: BlockLog,
+    blocks: Keyspace,
+    hashes: Keyspace,
+    txs: Keyspace,
+    meta: Keyspace,
+    head: RwLock<Option<Head>>,
+}
+
+const META_HEAD: &[u8] = b"head";
+const META_GENESIS: &[u8] = b"genesis";
+
+impl ChainStore {
+    /// Opens the store in `dir` for the chain whose genesis hash is `genesis`.
+    ///
+    /// Fails, naming the file and byte offset, if committed data is corrupt.
+    pub fn open(dir: &Path, suite: Suite, genesis: Hash) -> Result<Opened> {
+        let db = Database::builder(dir.join("index")).open()?;
+        let state = StateStore::open(&db, suite)?;
+        let log = BlockLog::open(&dir.join("blocks"), SEGMENT_BYTES)?;
+        let ks = |name: &str| db.keyspace(name, KeyspaceCreateOptions::default);
+        let store = ChainStore {
+            blocks: ks("blocks")?,
+            hashes: ks("block_hashes")?,
+            txs: ks("txs")?,
+            meta: ks("meta")?,
+            db: db.clone(),
+            state,
+            log,
+            head: RwLock::new(None),
+        };
+
+        match store.meta.get(META_GENESIS)? {
+            Some(found) if found.as_ref() != genesis.0 => {
+                return Err(Error::WrongGenesis {
+                    expected: genesis.to_string(),
+                    found: citychain_crypto::hex::encode(found.as_ref()),
+                });
+            }
+            Some(_) => {}
+            None => {
+                store.meta.insert(META_GENESIS, genesis.0)?;
+            }
+        }
+
+        let head = match store.meta.get(META_HEAD)? {
+            Some(raw) => Some(Head::from_bytes(&raw)?),
+            None => None,
+        };
+        // The head's own record must be intact: it was acknowledged.
+        if let Some(h) = &head {
+            store.log.read(h.location)?;
+        }
+        let (segment, offset) = head
+            .as_ref()
+            .map_or((0, 0), |h| (h.location.segment, h.location.end()));
+        let (records, bad) = store.log.scan_from(segment, offset)?;
+
+        let mut repaired_tail = None;
+        if let Some(bad) = bad {
+            if store.is_torn_tail(&bad)? {
+                tracing::warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem,
+                    "cutting an incomplete block record off the end of the block log (it was never acknowledged)");
+                let seg = records
+                    .last()
+                    .map_or(segment, |r| r.location.segment)
+                    .max(segment_of(&bad.file).unwrap_or(segment));
+                store.log.truncate(seg, bad.offset)?;
+                repaired_tail = Some(bad);
+            } else {
+                return Err(Error::Corrupt {
+                    file: bad.file,
+                    offset: bad.offset,
+                    problem: format!(
+                        "{}; acknowledged blocks follow it, so the log cannot be repaired automatically: restore this data directory from a backup or delete it and resync from peers",
+                        bad.problem
+                    ),
+                });
+            }
+        }
+
+        let mut unexecuted = Vec::new();
+        let mut expected = head.as_ref().map_or(0, |h| h.height.0 + 1);
+        for r in records {
+            if r.height != expected {
+                let file = store.log.segment_path(r.location.segment);
+                return Err(Error::Corrupt {
+                    file,
+                    offset: r.location.offset,
+                    problem: format!(
+                        "record of height {} where height {expected} was expected",
+                        r.height
+                    ),
+                });
+            }
+            let (_, payload) = store.log.read(r.location)?;
+            let stored = StoredBlock::decode(&payload).map_err(|e| Error::Corrupt {
+                file: store.log.segment_path(r.location.segment),
+                offset: r.location.offset,
+                problem: format!("record of height {} does not decode: {e}", r.height),
+            })?;
+            unexecuted.push((stored, r.location));
+            expected += 1;
+        }
+        *store.head.write() = head;
+        Ok(Opened {
+            store,
+            unexecuted,
+            repaired_tail,
+        })
+    }
+
+    /// A bad record is an incomplete final write if it is in the last segment and nothing
+    /// that looks like another record follows it.
+    fn is_torn_tail(&self, bad: &BadRecord) -> Result<bool> {
+        let last = self.log.segment_path(self.last_segment());
+        if bad.file != last {
+            return Ok(false);
+        }
+        let bytes = std::fs::read(&bad.file).map_err(|e| Error::io(&bad.file, e))?;
+        let after = bytes.get(bad.offset as usize + 1..).unwrap_or(&[]);
+        Ok(!after.windows(4).any(|w| w == b"CCBL"))
+    }
+
+    fn last_segment(&self) -> u32 {
+        let mut s = 0;
+        while self.log.segment_path(s + 1).exists() {
+            s += 1;
+        }
+        s
+    }
+
+    pub fn state(&self) -> &StateStore {
+        &self.state
+    }
+
+    pub fn head(&self) -> Option<Head> {
+        self.head.read().clone()
+    }
+
+    /// Appends the block to the log (durably) and commits its state and indexes.
+    pub fn commit(
+        &self,
+        block: &Block,
+        receipts: &[Receipt],
+        pending: &PendingState,
+    ) -> Result<Head> {
+        self.check_next(block)?;
+        let stored = StoredBlock {
+            block: block.clone(),
+            receipts: receipts.to_vec(),
+        };
+        let location = self.log.append(block.header.height.0, &stored.encode())?;
+        self.index(block, pending, location)
+    }
+
+    /// Commits a block that is already in the log (replay after a crash).
+    pub fn commit_logged(
+        &self,
+        block: &Block,
+        pending: &PendingState,
+        location: Location,
+    ) -> Result<Head> {
+        self.check_next(block)?;
+        self.index(block, pending, location)
+    }
+
+    fn check_next(&self, block: &Block) -> Result<()> {
+        let head = self.head.read();
+        let expected = head.as_ref().map_or(0, |h| h.height.0 + 1);
+        let parent_ok = head.as_ref().is_none_or(|h| h.hash == block.header.parent);
+        if block.header.height.0 != expected || !parent_ok {
+            return Err(Error::OutOfOrder {
+                height: block.header.height.0,
+                head: head
+                    .as_ref()
+                    .map_or("none".into(), |h| format!("{} ({})", h.height, h.hash)),
+            });
+        }
+        Ok(())
+    }
+
+    fn index(&self, block: &Block, pending: &PendingState, location: Location) -> Result<Head> {
+        let height = block.header.height;
+        let hash = block.hash();
+        let head = Head {
+            height,
+            hash,
+            state_root: block.header.state_root,
+            location,
+        };
+        let mut batch = self.db.batch().durability(Some(PersistMode::Buffer));
+        self.state.write_pending(&mut batch, pending);
+        batch.insert(&self.blocks, height.0.to_be_bytes(), location.to_bytes());
+        batch.insert(&self.hashes, hash.0, height.0.to_be_bytes());
+        for (i, tx) in block.transactions.iter().enumerate() {
+            let mut v = [0u8; 12];
+            v[..8].copy_from_slice(&height.0.to_be_bytes());
+            v[8..].copy_from_slice(&(i as u32).to_be_bytes());
+            batch.insert(&self.txs, tx.hash().0, v);
+        }
+        batch.insert(&self.meta, META_HEAD, head.to_bytes());
+        batch.commit()?;
+        pending.detach_parent();
+        *self.head.write() = Some(head.clone());
+        Ok(head)
+    }
+
+    fn location(&self, height: Height) -> Result<Option<Location>> {
+        Ok(self
+            .blocks
+            .get(height.0.to_be_bytes())?
+            .and_then(|raw| Location::from_bytes(&raw)))
+    }
+
+    /// The stored block (with receipts) at `height`.
+    pub fn stored_block(&self, height: Height) -> Result<Option<StoredBlock>> {
+        let Some(location) = self.location(height)? else {
+            return Ok(None);
+        };
+        let (_, payload) = self.log.read(location)?;
+        StoredBlock::decode(&payload)
+            .map(Some)
+            .map_err(|e| Error::Corrupt {
+                file: self.log.segment_path(location.segment),
+                offset: location.offset,
+                problem: format!("record does not decode: {e}"),
+            })
+    }
+
+    pub fn block(&self, height: Height) -> Result<Option<Block>> {
+        Ok(self.stored_block(height)?.map(|s| s.block))
+    }
+
+    pub fn height_of(&self, hash: &Hash) -> Result<Option<Height>> {
+        Ok(self.hashes.get(hash.0)?.and_then(|raw| {
+            raw.as_ref()
+                .try_into()
+                .ok()
+                .map(u64::from_be_bytes)
+                .map(Height)
+        }))
+    }
+
+    pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>> {
+        Ok(self.txs.get(hash.0)?.and_then(|raw| {
+            let height = u64::from_be_bytes(raw.get(..8)?.try_into().ok()?);
+            let index = u32::from_be_bytes(raw.get(8..12)?.try_into().ok()?);
+            Some(TxLocation {
+                height: Height(height),
+                index,
+            })
+        }))
+    }
+
+    /// Bytes used on disk by the index database.
+    pub fn disk_space(&self) -> Result<u64> {
+        Ok(self.db.disk_space()?)
+    }
+
+    pub fn log(&self) -> &BlockLog {
+        &self.log
+    }
+}
+
+fn segment_of(path: &Path) -> Option<u32> {
+    path.file_name()?
+        .to_str()?
+        .strip_prefix("seg-")?
+        .strip_suffix(".log")?
+        .parse()
+        .ok()
+}

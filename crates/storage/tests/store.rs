@@ -1,0 +1,258 @@
+//! Crash and corruption behaviour of the chain store.
+
+use citychain_crypto::{Hash, SecretKey, Suite};
+use citychain_state::StateView;
+use citychain_storage::{ChainStore, Error, StoredBlock};
+use citychain_types::{
+    Amount, Block, BlockHeader, ChainId, Encode, Gas, Height, Nonce, Payload, Receipt, TimestampMs,
+    Transaction, ValidatorKey, block::tx_root,
+};
+use std::{fs, path::Path};
+
+const GENESIS: Hash = Hash([42; 32]);
+
+fn block(parent: Hash, height: u64, state_root: Hash) -> (Block, Vec<Receipt>) {
+    let key = SecretKey::insecure_from_label(Suite::Ed25519, "s");
+    let tx = Transaction {
+        chain_id: ChainId::new("store-test").expect("id"),
+        sender: key.public_key(),
+        nonce: Nonce(height),
+        gas_limit: Gas(10_000),
+        payload: Payload::Transfer {
+            to: Default::default(),
+            amount: Amount(1),
+        },
+    }
+    .sign(&key);
+    let receipts = vec![Receipt::success(tx.hash(), Gas(5), vec![])];
+    let txs = vec![tx];
+    let header = BlockHeader {
+        chain_id: ChainId::new("store-test").expect("id"),
+        height: Height(height),
+        parent,
+        timestamp: TimestampMs(height),
+        epoch: 0,
+        view: height,
+        parent_view: height.saturating_sub(1),
+        proposer: ValidatorKey([1; 32]),
+        tx_root: tx_root(Suite::Ed25519, &txs),
+        tx_count: 1,
+        state_root,
+        receipts_root: citychain_types::block::receipts_root(Suite::Ed25519, &receipts),
+        gas_used: Gas(5),
+        suite: Suite::Ed25519,
+    };
+    (
+        Block {
+            header,
+            transactions: txs,
+        },
+        receipts,
+    )
+}
+
+/// Commits `n` blocks (each writing key `h`), returning their hashes.
+fn commit_chain(store: &ChainStore, n: u64) -> Vec<Hash> {
+    let mut hashes = Vec::new();
+    for h in 0..n {
+        let view = StateView::committed(store.state().clone(), store.head().map(|hd| hd.height.0));
+        let pending = view
+            .apply([(h.to_be_bytes().to_vec(), Some(vec![h as u8]))].into())
+            .expect("apply");
+        let parent = store.head().map_or(Hash::ZERO, |hd| hd.hash);
+        let (b, r) = block(parent, h, pending.root());
+        store.commit(&b, &r, &pending).expect("commit");
+        hashes.push(b.hash());
+    }
+    hashes
+}
+
+fn open(dir: &Path) -> citychain_storage::Opened {
+    ChainStore::open(dir, Suite::Ed25519, GENESIS).expect("open")
+}
+
+#[test]
+fn committed_blocks_survive_reopen_with_indexes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hashes = {
+        let opened = open(dir.path());
+        commit_chain(&opened.store, 3)
+    };
+    let opened = open(dir.path());
+    assert!(opened.unexecuted.is_empty());
+    assert!(opened.repaired_tail.is_none());
+    let store = opened.store;
+    let head = store.head().expect("head");
+    assert_eq!(head.height, Height(2));
+    assert_eq!(head.hash, hashes[2]);
+    let stored = store
+        .stored_block(Height(1))
+        .expect("read")
+        .expect("present");
+    assert_eq!(stored.block.hash(), hashes[1]);
+    assert_eq!(stored.receipts.len(), 1);
+    assert_eq!(store.height_of(&hashes[0]).expect("index"), Some(Height(0)));
+    let tx = stored.block.transactions[0].hash();
+    let loc = store.tx_location(&tx).expect("index").expect("indexed");
+    assert_eq!((loc.height, loc.index), (Height(1), 0));
+    // The committed state is readable and provable at the head.
+    assert_eq!(
+        store.state().get(&2u64.to_be_bytes()).expect("get"),
+        Some(vec![2])
+    );
+    let (value, proof) = store.state().prove(&2u64.to_be_bytes(), 2).expect("prove");
+    proof
+        .verify(
+            Suite::Ed25519,
+            &head.state_root,
+            &2u64.to_be_bytes(),
+            value.as_deref(),
+        )
+        .expect("valid");
+}
+
+#[test]
+fn blocks_logged_but_not_indexed_are_returned_for_replay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (logged, logged_hash) = {
+        let opened = open(dir.path());
+        commit_chain(&opened.store, 2);
+        let head = opened.store.head().expect("head");
+        // Power loss after the log sync, before the index batch reached disk.
+        let (b, r) = block(head.hash, 2, Hash([9; 32]));
+        let stored = StoredBlock {
+            block: b.clone(),
+            receipts: r,
+        };
+        opened
+            .store
+            .log()
+            .append(2, &stored.encode())
+            .expect("append");
+        (stored, b.hash())
+    };
+    let opened = open(dir.path());
+    assert_eq!(opened.store.head().expect("head").height, Height(1));
+    assert_eq!(opened.unexecuted.len(), 1);
+    assert_eq!(opened.unexecuted[0].0, logged);
+    assert_eq!(opened.unexecuted[0].0.block.hash(), logged_hash);
+}
+
+#[test]
+fn a_torn_last_record_is_cut_and_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let opened = open(dir.path());
+        commit_chain(&opened.store, 2);
+    }
+    let seg = dir.path().join("blocks/seg-00000000.log");
+    let good_len = fs::metadata(&seg).expect("meta").len();
+    // Half a record: a header promising 1000 bytes and only 10 of them.
+    let mut partial = b"CCBL".to_vec();
+    partial.extend(2u64.to_be_bytes());
+    partial.extend(1000u32.to_be_bytes());
+    partial.extend([0u8; 4]);
+    partial.extend([7u8; 10]);
+    let mut bytes = fs::read(&seg).expect("read");
+    bytes.extend(partial);
+    fs::write(&seg, bytes).expect("write");
+
+    let opened = open(dir.path());
+    let repaired = opened.repaired_tail.expect("repaired");
+    assert_eq!(repaired.file, seg);
+    assert_eq!(repaired.offset, good_len);
+    assert!(
+        repaired.problem.contains("truncated record of height 2"),
+        "{}",
+        repaired.problem
+    );
+    assert_eq!(
+        fs::metadata(&seg).expect("meta").len(),
+        good_len,
+        "the torn bytes are gone"
+    );
+    // And the chain continues from there.
+    commit_chain_from(&opened.store, 2, 3);
+}
+
+fn commit_chain_from(store: &ChainStore, from: u64, to: u64) {
+    for h in from..to {
+        let view = StateView::committed(store.state().clone(), store.head().map(|hd| hd.height.0));
+        let pending = view
+            .apply([(h.to_be_bytes().to_vec(), Some(vec![h as u8]))].into())
+            .expect("apply");
+        let (b, r) = block(store.head().expect("head").hash, h, pending.root());
+        store.commit(&b, &r, &pending).expect("commit");
+    }
+}
+
+#[test]
+fn a_corrupt_committed_block_refuses_to_start_and_names_the_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let opened = open(dir.path());
+        commit_chain(&opened.store, 3);
+    }
+    let seg = dir.path().join("blocks/seg-00000000.log");
+    let mut bytes = fs::read(&seg).expect("read");
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x55; // inside the head's record
+    fs::write(&seg, bytes).expect("write");
+    match ChainStore::open(dir.path(), Suite::Ed25519, GENESIS) {
+        Err(Error::Corrupt {
+            file,
+            offset,
+            problem,
+        }) => {
+            assert_eq!(file, seg);
+            assert!(offset > 0);
+            assert!(problem.contains("checksum"), "{problem}");
+        }
+        Err(other) => panic!("expected a corruption error, got {other}"),
+        Ok(_) => panic!("must refuse to open"),
+    }
+}
+
+#[test]
+fn reads_never_serve_corrupt_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opened = open(dir.path());
+    commit_chain(&opened.store, 3);
+    let seg = dir.path().join("blocks/seg-00000000.log");
+    let mut bytes = fs::read(&seg).expect("read");
+    bytes[30] ^= 0x01; // inside block 0's payload
+    fs::write(&seg, bytes).expect("write");
+    let err = opened.store.stored_block(Height(0)).expect_err("corrupt");
+    assert!(
+        err.to_string().contains("seg-00000000.log: byte 0"),
+        "{err}"
+    );
+    assert!(
+        opened
+            .store
+            .stored_block(Height(1))
+            .expect("intact")
+            .is_some()
+    );
+}
+
+#[test]
+fn wrong_genesis_and_out_of_order_commits_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let opened = open(dir.path());
+        commit_chain(&opened.store, 1);
+        let view = StateView::committed(opened.store.state().clone(), Some(0));
+        let pending = view.apply(Default::default()).expect("apply");
+        let (b, r) = block(Hash([1; 32]), 1, pending.root());
+        let err = opened
+            .store
+            .commit(&b, &r, &pending)
+            .expect_err("wrong parent");
+        assert!(matches!(err, Error::OutOfOrder { .. }));
+    }
+    let err = ChainStore::open(dir.path(), Suite::Ed25519, Hash([1; 32]))
+        .err()
+        .expect("other chain");
+    assert!(err.to_string().contains("another chain"), "{err}");
+}
