@@ -1,0 +1,446 @@
+use citychain_crypto::{Address, BatchItem, Hash, verify_batch};
+use citychain_execution::{BlockContext, InvalidTx, check_stateless};
+use citychain_types::{
+    Account, ChainParams, Decode, DecodeError, Encode, Nonce, SignedTransaction,
+    transaction::TX_NAMESPACE,
+};
+use commonware_parallel::Strategy;
+use futures::channel::oneshot;
+use parking_lot::{Mutex, RwLock};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+/// Reads committed accounts (the mempool checks nonces and fees against them).
+pub trait AccountSource: Send + Sync + 'static {
+    fn account(&self, address: &Address) -> Account;
+}
+
+/// Limits of the pool.
+#[derive(Clone, Debug)]
+pub struct MempoolConfig {
+    /// Most transactions held.
+    pub max_txs: usize,
+    /// Most transactions held per sender.
+    pub max_per_sender: usize,
+    /// How far ahead of the sender's next nonce a transaction may be.
+    pub nonce_window: u64,
+}
+
+impl Default for MempoolConfig {
+    fn default() -> Self {
+        MempoolConfig {
+            max_txs: 500_000,
+            max_per_sender: 4_096,
+            nonce_window: 4_096,
+        }
+    }
+}
+
+/// Why a transaction was not admitted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("transaction is {size} bytes; the limit is {max}")]
+    TooLarge { size: usize, max: u32 },
+    #[error("malformed transaction: {0}")]
+    Malformed(DecodeError),
+    #[error("{0}")]
+    Invalid(InvalidTx),
+    #[error("nonce {nonce} is more than {window} ahead of the account's next nonce {next}")]
+    NonceTooFarAhead {
+        nonce: Nonce,
+        next: Nonce,
+        window: u64,
+    },
+    #[error("another transaction with nonce {nonce} from this sender is already pending")]
+    NonceConflict { nonce: Nonce },
+    #[error("this sender already has {max} pending transactions; wait for some to be included")]
+    SenderFull { max: usize },
+    #[error("the mempool is full ({max} transactions); try again shortly")]
+    PoolFull { max: usize },
+}
+
+impl Rejection {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::TooLarge { .. } => "too_large",
+            Rejection::Malformed(_) => "malformed",
+            Rejection::Invalid(e) => e.code(),
+            Rejection::NonceTooFarAhead { .. } => "nonce_too_high",
+            Rejection::NonceConflict { .. } => "nonce_conflict",
+            Rejection::SenderFull { .. } => "sender_cap",
+            Rejection::PoolFull { .. } => "mempool_full",
+        }
+    }
+}
+
+/// Counters for metrics and status.
+#[derive(Clone, Debug, Default)]
+pub struct MempoolStats {
+    pub pending: usize,
+    pub senders: usize,
+    pub admitted: u64,
+    pub rejected: u64,
+}
+
+struct Entry {
+    tx: Arc<SignedTransaction>,
+    seq: u64,
+}
+
+#[derive(Default)]
+struct Pool {
+    by_sender: HashMap<Address, BTreeMap<u64, Entry>>,
+    by_hash: HashMap<Hash, (Address, u64)>,
+    /// Arrival order: sequence number → (sender, nonce).
+    arrival: BTreeMap<u64, (Address, u64)>,
+    next_seq: u64,
+}
+
+impl Pool {
+    fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+
+    fn remove(&mut self, sender: &Address, nonce: u64) {
+        if let Some(txs) = self.by_sender.get_mut(sender) {
+            if let Some(e) = txs.remove(&nonce) {
+                self.by_hash.remove(&e.tx.hash());
+                self.arrival.remove(&e.seq);
+            }
+            if txs.is_empty() {
+                self.by_sender.remove(sender);
+            }
+        }
+    }
+}
+
+/// The transaction pool.
+pub struct Mempool<S: Strategy> {
+    config: MempoolConfig,
+    ctx: BlockContext,
+    params: RwLock<ChainParams>,
+    accounts: Arc<dyn AccountSource>,
+    strategy: S,
+    pool: Mutex<Pool>,
+    admitted: AtomicU64,
+    rejected: AtomicU64,
+    waiters: Mutex<Vec<oneshot::Sender<()>>>,
+}
+
+/// A transaction that passed the cheap checks and awaits its signature check.
+struct Candidate {
+    index: usize,
+    tx: SignedTransaction,
+    message: Vec<u8>,
+}
+
+impl<S: Strategy> Mempool<S> {
+    pub fn new(
+        config: MempoolConfig,
+        ctx: BlockContext,
+        params: ChainParams,
+        accounts: Arc<dyn AccountSource>,
+        strategy: S,
+    ) -> Self {
+        Mempool {
+            config,
+            ctx,
+            params: RwLock::new(params),
+            accounts,
+            strategy,
+            pool: Mutex::new(Pool::default()),
+            admitted: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            waiters: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Replaces the chain parameters used for admission (after they change on chain).
+    pub fn set_params(&self, params: ChainParams) {
+        *self.params.write() = params;
+    }
+
+    /// Admits a batch of raw transactions; returns each one's hash or why it was rejected.
+    pub async fn submit(&self, raws: Vec<Vec<u8>>) -> Vec<Result<Hash, Rejection>> {
+        let mut results: Vec<Option<Result<Hash, Rejection>>> =
+            (0..raws.len()).map(|_| None).collect();
+        let params = self.params.read().clone();
+        let mut candidates = Vec::new();
+        {
+            let pool = self.pool.lock();
+            let mut batch_nonces: HashMap<Address, Vec<u64>> = HashMap::new();
+            for (index, raw) in raws.iter().enumerate() {
+                match self.precheck(&pool, &mut batch_nonces, &params, raw) {
+                    Ok(Precheck::New(tx)) => {
+                        let message = tx.transaction().encode();
+                        candidates.push(Candidate { index, tx, message });
+                    }
+                    Ok(Precheck::Known(hash)) => results[index] = Some(Ok(hash)),
+                    Err(e) => results[index] = Some(Err(e)),
+                }
+            }
+        }
+
+        // Signature checks for the whole batch, off the caller's executor.
+        if !candidates.is_empty() {
+            let strategy = self.strategy.clone();
+            let (candidates_back, verdicts) = self
+                .strategy
+                .spawn(candidates.len(), move |_| {
+                    let items: Vec<BatchItem<'_>> = candidates
+                        .iter()
+                        .map(|c| BatchItem {
+                            public_key: &c.tx.transaction().sender,
+                            message: &c.message,
+                            signature: c.tx.signature(),
+                        })
+                        .collect();
+                    let verdicts = verify_batch(&strategy, TX_NAMESPACE, &items);
+                    drop(items);
+                    (candidates, verdicts)
+                })
+                .await;
+
+            let mut pool = self.pool.lock();
+            let mut inserted = false;
+            for (c, ok) in candidates_back.into_iter().zip(verdicts) {
+                let outcome = if ok {
+                    self.insert(&mut pool, c.tx)
+                } else {
+                    Err(Rejection::Invalid(InvalidTx::BadSignature))
+                };
+                inserted |= outcome.is_ok();
+                results[c.index] = Some(outcome);
+            }
+            drop(pool);
+            if inserted {
+                self.wake();
+            }
+        }
+
+        results
+            .into_iter()
+            .map(|r| {
+                let r = r.expect("every transaction gets a verdict");
+                match &r {
+                    Ok(_) => self.admitted.fetch_add(1, Ordering::Relaxed),
+                    Err(_) => self.rejected.fetch_add(1, Ordering::Relaxed),
+                };
+                r
+            })
+            .collect()
+    }
+
+    fn precheck(
+        &self,
+        pool: &Pool,
+        batch_nonces: &mut HashMap<Address, Vec<u64>>,
+        params: &ChainParams,
+        raw: &[u8],
+    ) -> Result<Precheck, Rejection> {
+        if raw.len() > params.max_tx_bytes as usize {
+            return Err(Rejection::TooLarge {
+                size: raw.len(),
+                max: params.max_tx_bytes,
+            });
+        }
+        let tx = SignedTransaction::decode(raw).map_err(Rejection::Malformed)?;
+        check_stateless(&tx, &self.ctx, params).map_err(Rejection::Invalid)?;
+        let t = tx.transaction();
+        if let Some((sender, nonce)) = pool.by_hash.get(&tx.hash()) {
+            let same = pool
+                .by_sender
+                .get(sender)
+                .and_then(|m| m.get(nonce))
+                .is_some_and(|e| e.tx.signature() == tx.signature());
+            if same {
+                return Ok(Precheck::Known(tx.hash()));
+            }
+        }
+        let sender = tx.sender();
+        let account = self.accounts.account(&sender);
+        if t.nonce < account.nonce {
+            return Err(Rejection::Invalid(InvalidTx::NonceTooLow {
+                nonce: t.nonce,
+                expected: account.nonce,
+            }));
+        }
+        if t.nonce.0 - account.nonce.0 >= self.config.nonce_window {
+            return Err(Rejection::NonceTooFarAhead {
+                nonce: t.nonce,
+                next: account.nonce,
+                window: self.config.nonce_window,
+            });
+        }
+        let pending = pool.by_sender.get(&sender);
+        let in_batch = batch_nonces.entry(sender).or_default();
+        if pending.is_some_and(|m| m.contains_key(&t.nonce.0)) || in_batch.contains(&t.nonce.0) {
+            return Err(Rejection::NonceConflict { nonce: t.nonce });
+        }
+        if pending.map_or(0, |m| m.len()) + in_batch.len() >= self.config.max_per_sender {
+            return Err(Rejection::SenderFull {
+                max: self.config.max_per_sender,
+            });
+        }
+        if pool.len() >= self.config.max_txs {
+            return Err(Rejection::PoolFull {
+                max: self.config.max_txs,
+            });
+        }
+        if params.fee_price.0 > 0 {
+            let needed = params.fee_price.checked_mul_gas(t.gas_limit);
+            if needed.is_none_or(|n| n > account.balance) {
+                return Err(Rejection::Invalid(InvalidTx::CannotPayFee {
+                    needed: needed.unwrap_or(citychain_types::Amount(u128::MAX)),
+                    balance: account.balance,
+                }));
+            }
+        }
+        in_batch.push(t.nonce.0);
+        Ok(Precheck::New(tx))
+    }
+
+    fn insert(&self, pool: &mut Pool, tx: SignedTransaction) -> Result<Hash, Rejection> {
+        // Capacity may have changed while signatures were checked.
+        if pool.len() >= self.config.max_txs {
+            return Err(Rejection::PoolFull {
+                max: self.config.max_txs,
+            });
+        }
+        let sender = tx.sender();
+        let nonce = tx.transaction().nonce.0;
+        let hash = tx.hash();
+        let txs = pool.by_sender.entry(sender).or_default();
+        if txs.contains_key(&nonce) {
+            return Err(Rejection::NonceConflict {
+                nonce: Nonce(nonce),
+            });
+        }
+        if txs.len() >= self.config.max_per_sender {
+            return Err(Rejection::SenderFull {
+                max: self.config.max_per_sender,
+            });
+        }
+        let seq = pool.next_seq;
+        pool.next_seq += 1;
+        txs.insert(
+            nonce,
+            Entry {
+                tx: Arc::new(tx),
+                seq,
+            },
+        );
+        pool.by_hash.insert(hash, (sender, nonce));
+        pool.arrival.insert(seq, (sender, nonce));
+        Ok(hash)
+    }
+
+    /// Up to `max` pending transactions in arrival order, for a proposer to try.
+    pub fn candidates(&self, max: usize) -> Vec<Arc<SignedTransaction>> {
+        let pool = self.pool.lock();
+        pool.arrival
+            .values()
+            .take(max)
+            .filter_map(|(sender, nonce)| {
+                pool.by_sender.get(sender)?.get(nonce).map(|e| e.tx.clone())
+            })
+            .collect()
+    }
+
+    /// Whether `tx` (same hash and signature) is pending: its signature was verified on admission.
+    pub fn contains_verified(&self, tx: &SignedTransaction) -> bool {
+        let pool = self.pool.lock();
+        pool.by_hash
+            .get(&tx.hash())
+            .and_then(|(s, n)| pool.by_sender.get(s)?.get(n))
+            .is_some_and(|e| e.tx.signature() == tx.signature())
+    }
+
+    /// Drops transactions made stale by a committed block: included ones and any whose nonce
+    /// is now below its sender's next nonce.
+    pub fn remove_committed(&self, txs: &[SignedTransaction]) {
+        let mut senders: Vec<Address> = txs.iter().map(|t| t.sender()).collect();
+        senders.sort_unstable();
+        senders.dedup();
+        let next: Vec<(Address, u64)> = senders
+            .iter()
+            .map(|s| (*s, self.accounts.account(s).nonce.0))
+            .collect();
+        let mut pool = self.pool.lock();
+        for tx in txs {
+            if let Some((s, n)) = pool.by_hash.get(&tx.hash()).copied() {
+                pool.remove(&s, n);
+            }
+        }
+        for (sender, next_nonce) in next {
+            let stale: Vec<u64> = pool
+                .by_sender
+                .get(&sender)
+                .map(|m| m.range(..next_nonce).map(|(n, _)| *n).collect())
+                .unwrap_or_default();
+            for n in stale {
+                pool.remove(&sender, n);
+            }
+        }
+    }
+
+    /// Drops a transaction that can never be included (for example, its sender can no longer
+    /// pay the fee).
+    pub fn remove(&self, hash: &Hash) {
+        let mut pool = self.pool.lock();
+        if let Some((s, n)) = pool.by_hash.get(hash).copied() {
+            pool.remove(&s, n);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.pool.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn stats(&self) -> MempoolStats {
+        let pool = self.pool.lock();
+        MempoolStats {
+            pending: pool.len(),
+            senders: pool.by_sender.len(),
+            admitted: self.admitted.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resolves once the pool is non-empty (immediately if it already is).
+    pub fn wait_for_transactions(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        // Check and register under the waiters lock, so an insertion cannot slip in between.
+        let mut waiters = self.waiters.lock();
+        if self.is_empty() {
+            waiters.push(tx);
+        } else {
+            let _ = tx.send(());
+        }
+        drop(waiters);
+        async move {
+            let _ = rx.await;
+        }
+    }
+
+    fn wake(&self) {
+        for w in self.waiters.lock().drain(..) {
+            let _ = w.send(());
+        }
+    }
+}
+
+enum Precheck {
+    New(SignedTransaction),
+    Known(Hash),
+}

@@ -1,0 +1,193 @@
+//! Admission: every check, in order, with its code.
+
+use citychain_crypto::{Address, SecretKey, Suite};
+use citychain_execution::BlockContext;
+use citychain_mempool::{AccountSource, Mempool, MempoolConfig};
+use citychain_types::{
+    Account, Amount, ChainId, ChainParams, Encode, Gas, Nonce, Payload, SignedTransaction,
+    Transaction,
+};
+use commonware_parallel::Sequential;
+use futures::executor::block_on;
+use parking_lot::Mutex;
+use std::{collections::HashMap, sync::Arc};
+
+#[derive(Default)]
+struct Accounts(Mutex<HashMap<Address, Account>>);
+
+impl AccountSource for Accounts {
+    fn account(&self, address: &Address) -> Account {
+        self.0.lock().get(address).copied().unwrap_or_default()
+    }
+}
+
+fn ctx() -> BlockContext {
+    BlockContext {
+        chain_id: ChainId::new("pool-test").expect("id"),
+        suite: Suite::Ed25519,
+    }
+}
+
+fn transfer(key: &SecretKey, nonce: u64) -> SignedTransaction {
+    Transaction {
+        chain_id: ctx().chain_id,
+        sender: key.public_key(),
+        nonce: Nonce(nonce),
+        gas_limit: Gas(100_000),
+        payload: Payload::Transfer {
+            to: Address([1; 20]),
+            amount: Amount(1),
+        },
+    }
+    .sign(key)
+}
+
+fn pool(config: MempoolConfig, accounts: Arc<Accounts>) -> Mempool<Sequential> {
+    Mempool::new(config, ctx(), ChainParams::default(), accounts, Sequential)
+}
+
+fn codes(pool: &Mempool<Sequential>, raws: Vec<Vec<u8>>) -> Vec<&'static str> {
+    block_on(pool.submit(raws))
+        .into_iter()
+        .map(|r| r.map_or_else(|e| e.code(), |_| "ok"))
+        .collect()
+}
+
+#[test]
+fn each_check_rejects_with_its_code() {
+    let accounts = Arc::new(Accounts::default());
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    accounts.0.lock().insert(
+        alice.public_key().address(),
+        Account {
+            nonce: Nonce(5),
+            balance: Amount(0),
+        },
+    );
+    let p = pool(
+        MempoolConfig {
+            nonce_window: 10,
+            ..MempoolConfig::default()
+        },
+        accounts,
+    );
+
+    let good = transfer(&alice, 5);
+    let mut bad_sig = *good.signature();
+    bad_sig.0[10] ^= 1;
+    let forged = SignedTransaction::new(transfer(&alice, 6).transaction().clone(), bad_sig);
+    let other_chain = Transaction {
+        chain_id: ChainId::new("elsewhere").expect("id"),
+        ..transfer(&alice, 7).transaction().clone()
+    }
+    .sign(&alice);
+    let sm2_key = SecretKey::insecure_from_label(Suite::Sm2, "sm2");
+    let wrong_suite = transfer(&sm2_key, 0);
+
+    let raws = vec![
+        good.encode(),
+        vec![0xde, 0xad],
+        vec![0u8; 70_000],
+        forged.encode(),
+        other_chain.encode(),
+        wrong_suite.encode(),
+        transfer(&alice, 4).encode(),
+        transfer(&alice, 15).encode(),
+        good.encode(),
+        Transaction {
+            gas_limit: Gas(10),
+            ..transfer(&alice, 8).transaction().clone()
+        }
+        .sign(&alice)
+        .encode(),
+    ];
+    assert_eq!(
+        codes(&p, raws),
+        vec![
+            "ok",
+            "malformed",
+            "too_large",
+            "bad_signature",
+            "wrong_chain",
+            "wrong_suite",
+            "nonce_too_low",
+            "nonce_too_high",
+            "nonce_conflict",
+            "gas_limit_too_low",
+        ]
+    );
+    // Resubmitting an admitted transaction is idempotent.
+    assert_eq!(codes(&p, vec![good.encode()]), vec!["ok"]);
+    assert_eq!(p.len(), 1);
+    let stats = p.stats();
+    assert_eq!((stats.pending, stats.admitted), (1, 2));
+    assert_eq!(stats.rejected, 9);
+}
+
+#[test]
+fn per_sender_and_pool_caps_hold() {
+    let accounts = Arc::new(Accounts::default());
+    let flood = SecretKey::insecure_from_label(Suite::Ed25519, "flood");
+    let p = pool(
+        MempoolConfig {
+            max_txs: 6,
+            max_per_sender: 4,
+            nonce_window: 100,
+        },
+        accounts,
+    );
+    let raws: Vec<_> = (0..10).map(|n| transfer(&flood, n).encode()).collect();
+    let c = codes(&p, raws);
+    assert_eq!(c.iter().filter(|c| **c == "ok").count(), 4);
+    assert!(c[4..].iter().all(|c| *c == "sender_cap"));
+    // Other senders still get in, up to the pool's capacity.
+    let others: Vec<_> = (0..3)
+        .map(|i| {
+            transfer(
+                &SecretKey::insecure_from_label(Suite::Ed25519, &format!("o{i}")),
+                0,
+            )
+            .encode()
+        })
+        .collect();
+    assert_eq!(codes(&p, others), vec!["ok", "ok", "mempool_full"]);
+}
+
+#[test]
+fn committed_transactions_leave_the_pool() {
+    let accounts = Arc::new(Accounts::default());
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    let p = pool(MempoolConfig::default(), accounts.clone());
+    let txs: Vec<_> = (0..4).map(|n| transfer(&alice, n)).collect();
+    assert!(
+        codes(&p, txs.iter().map(|t| t.encode()).collect())
+            .iter()
+            .all(|c| *c == "ok")
+    );
+    assert_eq!(p.candidates(10).len(), 4);
+    assert!(p.contains_verified(&txs[2]));
+
+    // Block with nonces 0 and 1 committed; nonce 2 was also included elsewhere (account at 3).
+    accounts.0.lock().insert(
+        alice.public_key().address(),
+        Account {
+            nonce: Nonce(3),
+            balance: Amount(0),
+        },
+    );
+    p.remove_committed(&txs[..2]);
+    let left = p.candidates(10);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].transaction().nonce, Nonce(3));
+}
+
+#[test]
+fn waiting_for_transactions_wakes_on_admission() {
+    let accounts = Arc::new(Accounts::default());
+    let p = Arc::new(pool(MempoolConfig::default(), accounts));
+    let wait = p.wait_for_transactions();
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    assert_eq!(codes(&p, vec![transfer(&alice, 0).encode()]), vec!["ok"]);
+    block_on(wait);
+    block_on(p.wait_for_transactions()); // non-empty: resolves at once
+}
