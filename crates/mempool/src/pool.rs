@@ -353,6 +353,13 @@ impl<S: Strategy> Mempool<S> {
             .collect()
     }
 
+    /// The pending transaction with this hash.
+    pub fn get(&self, hash: &Hash) -> Option<Arc<SignedTransaction>> {
+        let pool = self.pool.lock();
+        let (s, n) = pool.by_hash.get(hash)?;
+        pool.by_sender.get(s)?.get(n).map(|e| e.tx.clone())
+    }
+
     /// Whether `tx` (same hash and signature) is pending: its signature was verified on admission.
     pub fn contains_verified(&self, tx: &SignedTransaction) -> bool {
         let pool = self.pool.lock();

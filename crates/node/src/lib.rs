@@ -1,1 +1,13 @@
-//! placeholder
+//! A citychain node: consensus, p2p, execution, storage and the RPC server wired together.
+//!
+//! - [`app`]: the chain state machine consensus drives (build, verify, finalize).
+//! - [`consensus`]: commonware simplex + marshal, over authenticated p2p.
+//! - [`service`]: the JSON-RPC API backed by the node's storage and mempool.
+//! - [`run`]: running a node as a process.
+
+pub mod app;
+pub mod consensus;
+pub mod run;
+pub mod service;
+
+pub use run::{NodeConfig, Ready, consensus_namespace, p2p_namespace, run};

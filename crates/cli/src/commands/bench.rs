@@ -1,0 +1,402 @@
+//! `citychain bench`: the load generator.
+//!
+//! 1. Fund `--accounts` fresh accounts from `--key`.
+//! 2. Pre-sign `--txs` transfers among them (nonces in order per account).
+//! 3. Submit them in batches of `--batch`, `--concurrency` batches in flight, while a WebSocket
+//!    subscription watches finalized blocks.
+//! 4. Report committed transactions per second (first submission to last commit) and the
+//!    submit-to-finalized latency of each transaction (p50, p99).
+
+use super::DEFAULT_RPC;
+use crate::output;
+use anyhow::{Context as _, bail};
+use citychain_client::{CitychainApiClient, Client, keys::open_key_file, types::BlockId};
+use citychain_crypto::{Hash, SecretKey};
+use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
+use clap::Args;
+use futures::{StreamExt, stream};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// The node's API.
+    #[arg(long, default_value = DEFAULT_RPC)]
+    rpc: String,
+    /// A funded key to pay for the test accounts (default: the dev chain's alice).
+    #[arg(long, default_value = ".citychain/dev/dev-keys/alice.json")]
+    key: PathBuf,
+    /// How many sending accounts.
+    #[arg(long, default_value_t = 200)]
+    accounts: usize,
+    /// How many transfers in total.
+    #[arg(long, default_value_t = 20_000)]
+    txs: usize,
+    /// Transactions per `tx_submitBatch` request.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Batches in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Give up waiting for commits after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+}
+
+/// The numbers a run produces.
+#[derive(Serialize)]
+struct Report {
+    txs: usize,
+    accounts: usize,
+    committed: usize,
+    rejected: usize,
+    rejections: BTreeMap<String, usize>,
+    elapsed_secs: f64,
+    committed_per_sec: f64,
+    submit_per_sec: f64,
+    latency_p50_ms: f64,
+    latency_p99_ms: f64,
+    latency_max_ms: f64,
+    blocks: usize,
+    max_block_txs: usize,
+}
+
+type Shared<T> = Arc<std::sync::Mutex<T>>;
+
+fn sign_all(
+    keys: &[SecretKey],
+    chain_id: &citychain_types::ChainId,
+    per_account: usize,
+    total: usize,
+) -> Vec<SignedTransaction> {
+    // Order by (nonce, account) so early batches carry early nonces.
+    let mut jobs = Vec::with_capacity(total);
+    'outer: for n in 0..per_account {
+        for i in 0..keys.len() {
+            if jobs.len() == total {
+                break 'outer;
+            }
+            jobs.push((i, n as u64));
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|&(i, n)| {
+                            let to = keys[(i + 1) % keys.len()].public_key().address();
+                            Transaction {
+                                chain_id: chain_id.clone(),
+                                sender: keys[i].public_key(),
+                                nonce: Nonce(n),
+                                gas_limit: Gas(50_000),
+                                payload: Payload::Transfer {
+                                    to,
+                                    amount: Amount(1),
+                                },
+                            }
+                            .sign(&keys[i])
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("signing thread panicked"))
+            .collect()
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
+    if args.accounts == 0 || args.txs == 0 || args.batch == 0 {
+        bail!("--accounts, --txs and --batch must be positive");
+    }
+    let per_account = args.txs.div_ceil(args.accounts);
+    if per_account > 4_000 {
+        bail!(
+            "{per_account} transactions per account exceeds the mempool's per-sender limit; use more --accounts"
+        );
+    }
+    let client = Client::connect(&args.rpc)?;
+    let info = client.chain_info().await?;
+    let funder = open_key_file(&args.key, super::prompt_passphrase)
+        .with_context(|| format!("opening {}", args.key.display()))?;
+    let say = |m: &str| {
+        if !json {
+            eprintln!("{m}");
+        }
+    };
+
+    // 1. Fund the accounts.
+    say(&format!(
+        "funding {} accounts from {}",
+        args.accounts,
+        funder.public_key().address()
+    ));
+    let keys: Vec<SecretKey> = (0..args.accounts)
+        .map(|_| SecretKey::generate(info.suite))
+        .collect::<Result<_, _>>()?;
+    let mut nonce = client.next_nonce(&funder.public_key().address()).await?;
+    let mut funding = Vec::new();
+    for k in &keys {
+        funding.push(
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: funder.public_key(),
+                nonce,
+                gas_limit: Gas(100_000),
+                payload: Payload::Transfer {
+                    to: k.public_key().address(),
+                    amount: Amount(1_000_000_000),
+                },
+            }
+            .sign(&funder),
+        );
+        nonce = Nonce(nonce.0 + 1);
+    }
+    for chunk in funding.chunks(args.batch) {
+        let entries = client
+            .rpc()
+            .tx_submit_batch(
+                chunk
+                    .iter()
+                    .map(|t| citychain_crypto::hex::encode(t.encode()))
+                    .collect(),
+            )
+            .await?;
+        if let Some(e) = entries.iter().find_map(|e| e.error.clone()) {
+            bail!("funding transaction rejected ({}): {}", e.code, e.message);
+        }
+    }
+    let last = funding.last().expect("at least one account").hash();
+    let receipt = client
+        .wait_for_receipt(last, Duration::from_secs(120))
+        .await?;
+    if !receipt.receipt.is_success() {
+        bail!("funding failed: {}", receipt.receipt.reason);
+    }
+
+    // 2. Pre-sign.
+    say(&format!("signing {} transfers", args.txs));
+    let txs = sign_all(&keys, &info.chain_id, per_account, args.txs);
+    let bodies: Vec<(Vec<Hash>, Vec<String>)> = txs
+        .chunks(args.batch)
+        .map(|c| {
+            (
+                c.iter().map(|t| t.hash()).collect(),
+                c.iter()
+                    .map(|t| citychain_crypto::hex::encode(t.encode()))
+                    .collect(),
+            )
+        })
+        .collect();
+    drop(txs);
+
+    // 3. Watch finalized blocks.
+    let submitted: Shared<HashMap<Hash, Instant>> =
+        Arc::new(std::sync::Mutex::new(HashMap::with_capacity(args.txs)));
+    let latencies: Shared<Vec<f64>> = Arc::new(std::sync::Mutex::new(Vec::with_capacity(args.txs)));
+    let blocks: Shared<(usize, usize)> = Arc::new(std::sync::Mutex::new((0, 0)));
+    let ws = client.ws().await?;
+    let mut finalized = ws
+        .chain_subscribe_finalized()
+        .await
+        .context("subscribing to finalized blocks")?;
+    let progress = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(args.txs as u64)
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} committed {per_sec} {msg}",
+        )?
+        .progress_chars("=> "),
+    );
+    let watcher = {
+        let client = client.clone();
+        let (submitted, latencies, blocks, progress) = (
+            submitted.clone(),
+            latencies.clone(),
+            blocks.clone(),
+            progress.clone(),
+        );
+        let target = args.txs;
+        tokio::spawn(async move {
+            let mut last_commit = Instant::now();
+            while let Some(Ok(header)) = finalized.next().await {
+                let now = Instant::now();
+                if header.header.tx_count == 0 {
+                    continue;
+                }
+                let Ok(block) = client
+                    .rpc()
+                    .chain_get_block(BlockId::Hash(header.hash), Some(false))
+                    .await
+                else {
+                    continue;
+                };
+                let mut found = 0;
+                {
+                    let sent = submitted.lock().expect("lock");
+                    let mut lat = latencies.lock().expect("lock");
+                    for h in &block.tx_hashes {
+                        if let Some(t) = sent.get(h) {
+                            lat.push(now.duration_since(*t).as_secs_f64() * 1000.0);
+                            found += 1;
+                        }
+                    }
+                }
+                if found > 0 {
+                    last_commit = now;
+                    let mut b = blocks.lock().expect("lock");
+                    b.0 += 1;
+                    b.1 = b.1.max(block.tx_hashes.len());
+                }
+                progress.inc(found as u64);
+                if latencies.lock().expect("lock").len() >= target {
+                    break;
+                }
+            }
+            last_commit
+        })
+    };
+
+    // 4. Submit.
+    let start = Instant::now();
+    let rejections: Shared<BTreeMap<String, usize>> =
+        Arc::new(std::sync::Mutex::new(BTreeMap::new()));
+    stream::iter(bodies)
+        .map(|(hashes, body)| {
+            let (client, submitted, rejections) =
+                (client.clone(), submitted.clone(), rejections.clone());
+            async move {
+                let now = Instant::now();
+                submitted
+                    .lock()
+                    .expect("lock")
+                    .extend(hashes.iter().map(|h| (*h, now)));
+                match client.rpc().tx_submit_batch(body).await {
+                    Ok(entries) => {
+                        for (h, e) in hashes.iter().zip(entries) {
+                            if let Some(err) = e.error {
+                                submitted.lock().expect("lock").remove(h);
+                                *rejections
+                                    .lock()
+                                    .expect("lock")
+                                    .entry(err.code)
+                                    .or_default() += 1;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let mut s = submitted.lock().expect("lock");
+                        for h in &hashes {
+                            s.remove(h);
+                        }
+                        *rejections
+                            .lock()
+                            .expect("lock")
+                            .entry(format!("request failed: {e}"))
+                            .or_default() += hashes.len();
+                    }
+                }
+            }
+        })
+        .buffer_unordered(args.concurrency.max(1))
+        .collect::<Vec<()>>()
+        .await;
+    let submit_secs = start.elapsed().as_secs_f64();
+    let rejected: usize = rejections.lock().expect("lock").values().sum();
+    let accepted = args.txs - rejected;
+
+    let waited = tokio::time::timeout(Duration::from_secs(args.timeout), async {
+        loop {
+            if latencies.lock().expect("lock").len() >= accepted {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    watcher.abort();
+    let end = Instant::now();
+    progress.finish_and_clear();
+
+    let mut lat = latencies.lock().expect("lock").clone();
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let elapsed = end.duration_since(start).as_secs_f64();
+    let (block_count, max_block_txs) = *blocks.lock().expect("lock");
+    let report = Report {
+        txs: args.txs,
+        accounts: args.accounts,
+        committed: lat.len(),
+        rejected,
+        rejections: rejections.lock().expect("lock").clone(),
+        elapsed_secs: elapsed,
+        committed_per_sec: lat.len() as f64 / elapsed.max(1e-9),
+        submit_per_sec: args.txs as f64 / submit_secs.max(1e-9),
+        latency_p50_ms: percentile(&lat, 0.50),
+        latency_p99_ms: percentile(&lat, 0.99),
+        latency_max_ms: lat.last().copied().unwrap_or(0.0),
+        blocks: block_count,
+        max_block_txs,
+    };
+    if json {
+        return output::json(&report);
+    }
+    if waited.is_err() {
+        println!("timed out after {}s waiting for commits", args.timeout);
+    }
+    output::rows(&[
+        (
+            "committed",
+            format!(
+                "{} of {} ({} rejected)",
+                report.committed, report.txs, report.rejected
+            ),
+        ),
+        (
+            "throughput",
+            format!(
+                "{:.0} committed tx/s over {:.2}s",
+                report.committed_per_sec, report.elapsed_secs
+            ),
+        ),
+        ("submission", format!("{:.0} tx/s", report.submit_per_sec)),
+        (
+            "latency",
+            format!(
+                "p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (submit to finalized)",
+                report.latency_p50_ms, report.latency_p99_ms, report.latency_max_ms
+            ),
+        ),
+        (
+            "blocks",
+            format!("{} (largest {} txs)", report.blocks, report.max_block_txs),
+        ),
+    ]);
+    for (code, n) in &report.rejections {
+        println!("  rejected {n} × {code}");
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+pub mod bench;
+pub mod dev;
+pub mod keys;
+pub mod query;
+pub mod tx;
+
+use std::future::Future;
+
+/// Default API address of a local node.
+pub const DEFAULT_RPC: &str = "http://127.0.0.1:8545";
+
+/// Runs an async command on a small runtime.
+pub fn block_on(f: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(f)
+}
+
+/// Logging to stderr; `RUST_LOG` overrides the default filter.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,citychain_node=info,citychain_cli=info")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Reads a passphrase from the terminal without echo.
+pub fn prompt_passphrase(prompt: &str) -> std::io::Result<String> {
+    rpassword::prompt_password(prompt)
+}

@@ -1,0 +1,293 @@
+//! `citychain query`: read the chain, and verify what was read.
+
+use super::DEFAULT_RPC;
+use crate::output;
+use anyhow::{Context as _, bail};
+use citychain_client::{
+    CitychainApiClient, Client,
+    types::BlockId,
+    verify::{TrustRoot, verify_account, verify_header},
+};
+use citychain_crypto::{Address, Hash};
+use citychain_types::Genesis;
+use clap::Subcommand;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum QueryCommand {
+    /// Chain id, height, finalized tip, mempool.
+    Status {
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+    /// An account's nonce and balance.
+    Account {
+        address: Address,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+    /// A block by height or hash (default: latest).
+    Block {
+        #[arg(default_value = "latest")]
+        block: BlockId,
+        /// Include transactions and receipts.
+        #[arg(long)]
+        full: bool,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+    /// A header and its finality certificate.
+    Header {
+        #[arg(default_value = "latest")]
+        block: BlockId,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+    /// A transaction, pending or committed.
+    Tx {
+        hash: Hash,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+    /// A committed transaction's receipt.
+    Receipt {
+        hash: Hash,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+    /// An account with its Merkle proof; with --verify, checks the proof and the header's
+    /// finality certificate locally instead of trusting the node.
+    Proof {
+        address: Address,
+        /// Height to prove at (default: latest).
+        #[arg(long)]
+        height: Option<u64>,
+        /// Verify locally.
+        #[arg(long)]
+        verify: bool,
+        /// Your own copy of the genesis document to trust (default: ask the node, and say so).
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+}
+
+#[derive(Serialize)]
+struct Verified {
+    address: Address,
+    nonce: u64,
+    balance: citychain_types::Amount,
+    height: u64,
+    block_hash: Hash,
+    state_root: Hash,
+    genesis_hash: Hash,
+    genesis_source: String,
+    signers: usize,
+    validators: usize,
+    finalized_via_descendant_at: Option<u64>,
+}
+
+pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        QueryCommand::Status { rpc } => {
+            let s = Client::connect(&rpc)?.status().await?;
+            if json {
+                return output::json(&s);
+            }
+            output::rows(&[
+                ("chain", format!("{} ({})", s.chain_id, s.suite)),
+                ("genesis", s.genesis_hash.to_string()),
+                ("height", format!("{} ({})", s.height, s.head_hash)),
+                ("state root", s.state_root.to_string()),
+                ("finalized tip", s.finalized_tip.to_string()),
+                ("pending txs", s.pending_txs.to_string()),
+                ("validators", s.validators.to_string()),
+                ("node", s.node_version),
+            ]);
+        }
+        QueryCommand::Account { address, rpc } => {
+            let a = Client::connect(&rpc)?
+                .rpc()
+                .state_get_account(address)
+                .await?;
+            if json {
+                return output::json(&a);
+            }
+            output::rows(&[
+                ("address", a.address.to_string()),
+                ("balance", a.balance.to_string()),
+                ("nonce", a.nonce.to_string()),
+                ("at height", a.height.to_string()),
+            ]);
+        }
+        QueryCommand::Block { block, full, rpc } => {
+            let b = Client::connect(&rpc)?
+                .rpc()
+                .chain_get_block(block, Some(full))
+                .await?;
+            if json {
+                return output::json(&b);
+            }
+            let h = &b.header;
+            output::rows(&[
+                ("height", h.height.to_string()),
+                ("hash", b.hash.to_string()),
+                ("parent", h.parent.to_string()),
+                ("time (ms)", h.timestamp.to_string()),
+                ("transactions", h.tx_count.to_string()),
+                ("gas used", h.gas_used.to_string()),
+                ("state root", h.state_root.to_string()),
+                ("proposer", h.proposer.to_string()),
+            ]);
+            for t in &b.tx_hashes {
+                println!("  tx {t}");
+            }
+            for t in &b.transactions {
+                println!(
+                    "  tx {} from {} nonce {}",
+                    t.hash(),
+                    t.sender(),
+                    t.transaction().nonce
+                );
+            }
+        }
+        QueryCommand::Header { block, rpc } => {
+            let h = Client::connect(&rpc)?.rpc().chain_get_header(block).await?;
+            if json {
+                return output::json(&h);
+            }
+            output::rows(&[
+                ("height", h.header.height.to_string()),
+                ("hash", h.hash.to_string()),
+                ("state root", h.header.state_root.to_string()),
+            ]);
+            match &h.finality {
+                Some(f) => output::rows(&[
+                    (
+                        "finalized by",
+                        format!(
+                            "{} of the validators' signatures, view {}",
+                            f.signers.len(),
+                            f.view
+                        ),
+                    ),
+                    (
+                        "certificate for",
+                        format!("{} at height {}", f.finalized_hash, f.finalized_height),
+                    ),
+                ]),
+                None => println!("  no finality certificate found near this block"),
+            }
+        }
+        QueryCommand::Tx { hash, rpc } => {
+            let t = Client::connect(&rpc)?.rpc().tx_get(hash).await?;
+            let Some(t) = t else {
+                bail!("no transaction {hash} is pending or committed")
+            };
+            if json {
+                return output::json(&t);
+            }
+            println!("{}", serde_json::to_string_pretty(&t)?);
+        }
+        QueryCommand::Receipt { hash, rpc } => {
+            let r = Client::connect(&rpc)?.rpc().tx_get_receipt(hash).await?;
+            let Some(r) = r else {
+                bail!("no receipt for {hash}: it is pending, unknown, or not committed yet")
+            };
+            if json {
+                return output::json(&r);
+            }
+            super::tx::print_receipt(&r);
+        }
+        QueryCommand::Proof {
+            address,
+            height,
+            verify,
+            genesis,
+            rpc,
+        } => {
+            let client = Client::connect(&rpc)?;
+            let proof = client.rpc().state_get_proof(address, height).await?;
+            if !verify {
+                return output::json(&proof);
+            }
+            let (genesis, source) = match genesis {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    (
+                        serde_json::from_str::<Genesis>(&text)
+                            .with_context(|| format!("parsing {}", path.display()))?,
+                        format!("your file {}", path.display()),
+                    )
+                }
+                None => (
+                    client.rpc().chain_get_genesis().await?,
+                    "the node (pass --genesis FILE to check against your own copy)".to_string(),
+                ),
+            };
+            let trust = TrustRoot::from_genesis(&genesis);
+            let header_info = client
+                .rpc()
+                .chain_get_header(BlockId::Height(proof.height))
+                .await?;
+            let header = verify_header(&trust, &header_info)
+                .context("the header's finality does not verify")?;
+            let account = verify_account(&trust, &header, &address, &proof)
+                .context("the account proof does not verify")?;
+            let finality = header_info
+                .finality
+                .as_ref()
+                .expect("verified headers carry finality");
+            let result = Verified {
+                address,
+                nonce: account.nonce.0,
+                balance: account.balance,
+                height: header.height.0,
+                block_hash: header_info.hash,
+                state_root: header.state_root,
+                genesis_hash: trust.genesis_hash,
+                genesis_source: source,
+                signers: finality.signers.len(),
+                validators: trust.validators.len(),
+                finalized_via_descendant_at: (!finality.descendants.is_empty())
+                    .then_some(finality.finalized_height),
+            };
+            if json {
+                return output::json(&result);
+            }
+            println!("verified locally:");
+            output::rows(&[
+                ("account", result.address.to_string()),
+                ("balance", result.balance.to_string()),
+                ("nonce", result.nonce.to_string()),
+                (
+                    "proven against",
+                    format!(
+                        "state root {} of block {} at height {}",
+                        result.state_root, result.block_hash, result.height
+                    ),
+                ),
+                (
+                    "finality",
+                    format!(
+                        "{} of {} validators signed (quorum {})",
+                        result.signers,
+                        result.validators,
+                        trust.quorum()
+                    ),
+                ),
+                (
+                    "trusted genesis",
+                    format!("{} from {}", result.genesis_hash, result.genesis_source),
+                ),
+            ]);
+            if let Some(h) = result.finalized_via_descendant_at {
+                println!("  (finalized through descendant block {h}, linked by parent hashes)");
+            }
+        }
+    }
+    Ok(())
+}

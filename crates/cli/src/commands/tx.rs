@@ -1,0 +1,131 @@
+//! `citychain tx`: sign and send transactions.
+
+use super::DEFAULT_RPC;
+use crate::output;
+use anyhow::Context as _;
+use citychain_client::{Client, keys::open_key_file, types::ReceiptInfo};
+use citychain_crypto::Address;
+use citychain_types::{Amount, Gas, Nonce, Payload, Transaction};
+use clap::Subcommand;
+use serde::Serialize;
+use std::{path::PathBuf, time::Duration};
+
+#[derive(Subcommand)]
+pub enum TxCommand {
+    /// Transfer native currency; waits for the receipt and prints it.
+    Transfer {
+        /// The node's API.
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+        /// The sender's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The recipient's address (0x…, 20 bytes).
+        #[arg(long)]
+        to: Address,
+        /// Amount in base units.
+        #[arg(long)]
+        amount: Amount,
+        /// Most gas to pay for.
+        #[arg(long, default_value_t = 100_000)]
+        gas_limit: u64,
+        /// Use this nonce instead of the account's next one.
+        #[arg(long)]
+        nonce: Option<u64>,
+        /// Print the hash and return without waiting for the receipt.
+        #[arg(long)]
+        no_wait: bool,
+        /// Seconds to wait for the receipt.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+}
+
+#[derive(Serialize)]
+struct Sent {
+    hash: citychain_crypto::Hash,
+    from: Address,
+    nonce: u64,
+    receipt: Option<ReceiptInfo>,
+}
+
+pub fn print_receipt(info: &ReceiptInfo) {
+    let r = &info.receipt;
+    let status = if r.is_success() {
+        "success".to_string()
+    } else {
+        format!("FAILED: {:?} (code {}): {}", r.status, r.code, r.reason)
+    };
+    output::rows(&[
+        ("status", status),
+        (
+            "block",
+            format!("{} ({})", info.inclusion.height, info.inclusion.block_hash),
+        ),
+        ("index", info.inclusion.index.to_string()),
+        ("gas used", r.gas_used.to_string()),
+        (
+            "events",
+            r.events
+                .iter()
+                .map(|e| e.topic.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ]);
+}
+
+pub async fn run(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
+    let TxCommand::Transfer {
+        rpc,
+        key,
+        to,
+        amount,
+        gas_limit,
+        nonce,
+        no_wait,
+        timeout,
+    } = cmd;
+    let key = open_key_file(&key, super::prompt_passphrase)
+        .with_context(|| format!("opening {}", key.display()))?;
+    let client = Client::connect(&rpc)?;
+    let info = client.chain_info().await?;
+    let from = key.public_key().address();
+    let nonce = match nonce {
+        Some(n) => Nonce(n),
+        None => client.next_nonce(&from).await?,
+    };
+    let tx = Transaction {
+        chain_id: info.chain_id,
+        sender: key.public_key(),
+        nonce,
+        gas_limit: Gas(gas_limit),
+        payload: Payload::Transfer { to, amount },
+    }
+    .sign(&key);
+    let hash = client.submit(&tx).await?;
+    if !json {
+        println!("submitted {hash} (from {from}, nonce {nonce})");
+    }
+    let receipt = if no_wait {
+        None
+    } else {
+        Some(
+            client
+                .wait_for_receipt(hash, Duration::from_secs(timeout))
+                .await?,
+        )
+    };
+    if json {
+        return output::json(&Sent {
+            hash,
+            from,
+            nonce: nonce.0,
+            receipt,
+        });
+    }
+    if let Some(r) = &receipt {
+        print_receipt(r);
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! `citychain`: run a dev chain or a node, manage keys, send transactions, query and verify,
+//! benchmark. Logic lives in the library crates; this binary parses arguments and prints.
+
+mod commands;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// citychain: a permissioned blockchain a city runs as shared digital infrastructure.
+///
+/// Start with `citychain dev`, which runs a single-node chain with funded accounts; then use
+/// `citychain tx transfer` and `citychain query` against it from another terminal.
+#[derive(Parser)]
+#[command(name = "citychain", version, propagate_version = true)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a single-node development chain (one validator, funded accounts, insecure keys).
+    Dev(commands::dev::DevArgs),
+    /// Create and inspect key files.
+    #[command(subcommand)]
+    Keys(commands::keys::KeysCommand),
+    /// Sign and send transactions.
+    #[command(subcommand)]
+    Tx(commands::tx::TxCommand),
+    /// Read the chain: status, blocks, transactions, receipts, accounts, verified proofs.
+    #[command(subcommand)]
+    Query(commands::query::QueryCommand),
+    /// Load-test a node: fund accounts, pre-sign transfers, submit them and measure.
+    Bench(commands::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dev(args) => commands::dev::run(args, cli.json),
+        Command::Keys(cmd) => commands::keys::run(cmd, cli.json),
+        Command::Tx(cmd) => commands::block_on(commands::tx::run(cmd, cli.json)),
+        Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),
+        Command::Bench(args) => commands::block_on(commands::bench::run(args, cli.json)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Checking, without trusting a node, that a header is final and that a state value is in it.
+//!
+//! Trust starts from the genesis document (the validator set and the consensus namespace). A
+//! header is final if a quorum of those validators signed a finalization of it, or of a
+//! descendant that links back to it by parent hashes. A state value is proven by a Merkle proof
+//! against the state root in a final header.
+
+use citychain_crypto::Address;
+use citychain_crypto::{Hash, PublicKey, Suite};
+use citychain_rpc::types::{FinalityInfo, HeaderInfo, ProofInfo};
+use citychain_types::{Account, BlockHeader, Decode, Genesis, ValidatorKey, layout};
+
+/// What verification trusts: derived from a genesis document.
+#[derive(Clone, Debug)]
+pub struct TrustRoot {
+    pub genesis_hash: Hash,
+    pub suite: Suite,
+    /// Validator keys sorted by bytes: a certificate's signer index points into this list.
+    pub validators: Vec<ValidatorKey>,
+    /// `citychain/consensus/v1/ || genesis hash`.
+    pub consensus_namespace: Vec<u8>,
+}
+
+impl TrustRoot {
+    pub fn from_genesis(genesis: &Genesis) -> Self {
+        let mut validators = genesis.validator_keys();
+        validators.sort();
+        let genesis_hash = genesis.hash();
+        TrustRoot {
+            genesis_hash,
+            suite: genesis.suite,
+            validators,
+            consensus_namespace: [b"citychain/consensus/v1/".as_slice(), &genesis_hash.0].concat(),
+        }
+    }
+
+    /// Signatures a finalization needs: `n - floor((n - 1) / 3)`.
+    pub fn quorum(&self) -> usize {
+        let n = self.validators.len();
+        n - (n.saturating_sub(1)) / 3
+    }
+}
+
+/// Why verification failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("the header's fields hash to {computed}, not to the claimed {claimed}")]
+    HeaderHash { computed: Hash, claimed: Hash },
+    #[error("the header is for another chain or suite")]
+    WrongChain,
+    #[error("the node sent no finality certificate for this header")]
+    NoCertificate,
+    #[error("descendant header {0} does not link to the previous one")]
+    BrokenLink(usize),
+    #[error("the certificate finalizes {certified}, but the header chain ends at {chain_end}")]
+    WrongBlock { certified: Hash, chain_end: Hash },
+    #[error("the certificate's round does not match the finalized header")]
+    WrongRound,
+    #[error("{signed} distinct validators signed; {needed} are needed")]
+    NoQuorum { signed: usize, needed: usize },
+    #[error("signer index {0} is not in the validator set")]
+    UnknownSigner(u32),
+    #[error("the signature of validator {0} does not verify")]
+    BadSignature(u32),
+    #[error("the proof does not check out: {0}")]
+    Proof(citychain_types::proof::ProofError),
+    #[error("the proof is for height {proof} but the header is at height {header}")]
+    HeightMismatch { proof: u64, header: u64 },
+    #[error("malformed value: {0}")]
+    Malformed(String),
+}
+
+/// LEB128, as commonware encodes epochs and views.
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The bytes validators sign to finalize a block:
+/// `varint(epoch) || varint(view) || varint(parent_view) || block_hash`.
+pub fn finalize_message(epoch: u64, view: u64, parent_view: u64, block_hash: &Hash) -> Vec<u8> {
+    let mut out = Vec::with_capacity(62);
+    varint(epoch, &mut out);
+    varint(view, &mut out);
+    varint(parent_view, &mut out);
+    out.extend_from_slice(&block_hash.0);
+    out
+}
+
+/// Checks that `info.header` is final under `trust`. Returns the verified header.
+pub fn verify_header(trust: &TrustRoot, info: &HeaderInfo) -> Result<BlockHeader, VerifyError> {
+    let header = &info.header;
+    let computed = header.hash();
+    if computed != info.hash {
+        return Err(VerifyError::HeaderHash {
+            computed,
+            claimed: info.hash,
+        });
+    }
+    if header.suite != trust.suite {
+        return Err(VerifyError::WrongChain);
+    }
+    let finality = info.finality.as_ref().ok_or(VerifyError::NoCertificate)?;
+    let finalized = verify_chain(header, finality)?;
+    verify_certificate(trust, &finalized, finality)?;
+    Ok(header.clone())
+}
+
+/// Follows the descendants from `header` to the finalized header.
+fn verify_chain(header: &BlockHeader, finality: &FinalityInfo) -> Result<BlockHeader, VerifyError> {
+    let mut last = header.clone();
+    for (i, next) in finality.descendants.iter().enumerate() {
+        if next.parent != last.hash()
+            || next.height.0 != last.height.0 + 1
+            || next.suite != last.suite
+        {
+            return Err(VerifyError::BrokenLink(i));
+        }
+        last = next.clone();
+    }
+    if last.hash() != finality.finalized_hash {
+        return Err(VerifyError::WrongBlock {
+            certified: finality.finalized_hash,
+            chain_end: last.hash(),
+        });
+    }
+    Ok(last)
+}
+
+fn verify_certificate(
+    trust: &TrustRoot,
+    finalized: &BlockHeader,
+    f: &FinalityInfo,
+) -> Result<(), VerifyError> {
+    if (f.epoch, f.view, f.parent_view) != (finalized.epoch, finalized.view, finalized.parent_view)
+    {
+        return Err(VerifyError::WrongRound);
+    }
+    let mut signers: Vec<u32> = f.signers.clone();
+    signers.sort_unstable();
+    signers.dedup();
+    if signers.len() != f.signers.len() || f.signatures.len() != f.signers.len() {
+        return Err(VerifyError::Malformed(
+            "signers and signatures do not pair up".into(),
+        ));
+    }
+    if signers.len() < trust.quorum() {
+        return Err(VerifyError::NoQuorum {
+            signed: signers.len(),
+            needed: trust.quorum(),
+        });
+    }
+    let namespace = [trust.consensus_namespace.as_slice(), b"_FINALIZE"].concat();
+    let message = finalize_message(f.epoch, f.view, f.parent_view, &f.finalized_hash);
+    for (index, signature) in f.signers.iter().zip(&f.signatures) {
+        let key = trust
+            .validators
+            .get(*index as usize)
+            .ok_or(VerifyError::UnknownSigner(*index))?;
+        let key = PublicKey::from_bytes(Suite::Ed25519, &key.0)
+            .map_err(|_| VerifyError::UnknownSigner(*index))?;
+        if !key.verify(&namespace, &message, signature) {
+            return Err(VerifyError::BadSignature(*index));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an account proof against a verified header; returns the account (default if absent).
+pub fn verify_account(
+    trust: &TrustRoot,
+    header: &BlockHeader,
+    address: &Address,
+    proof: &ProofInfo,
+) -> Result<Account, VerifyError> {
+    if proof.height != header.height.0 {
+        return Err(VerifyError::HeightMismatch {
+            proof: proof.height,
+            header: header.height.0,
+        });
+    }
+    let key = layout::account_key(address);
+    let value = match &proof.value {
+        None => None,
+        Some(hex) => Some(
+            citychain_crypto::hex::decode(hex)
+                .map_err(|e| VerifyError::Malformed(e.to_string()))?,
+        ),
+    };
+    proof
+        .proof
+        .verify(trust.suite, &header.state_root, &key, value.as_deref())
+        .map_err(VerifyError::Proof)?;
+    match value {
+        None => Ok(Account::default()),
+        Some(v) => Account::decode(&v).map_err(|e| VerifyError::Malformed(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_are_leb128() {
+        let mut out = Vec::new();
+        varint(0, &mut out);
+        varint(127, &mut out);
+        varint(128, &mut out);
+        varint(300, &mut out);
+        assert_eq!(out, vec![0x00, 0x7f, 0x80, 0x01, 0xac, 0x02]);
+    }
+
+    #[test]
+    fn quorum_is_two_thirds_plus_one() {
+        let mut t = TrustRoot {
+            genesis_hash: Hash::ZERO,
+            suite: Suite::Ed25519,
+            validators: vec![],
+            consensus_namespace: vec![],
+        };
+        for (n, q) in [(1, 1), (3, 3), (4, 3), (5, 4), (7, 5), (10, 7)] {
+            t.validators = vec![ValidatorKey::default(); n];
+            assert_eq!(t.quorum(), q, "n = {n}");
+        }
+    }
+}

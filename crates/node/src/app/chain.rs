@@ -1,0 +1,408 @@
+//! The node's view of the chain: committed storage plus blocks executed but not yet final.
+//!
+//! Building and verifying a block both execute it on its parent's state and keep the result
+//! ([`Executed`]) keyed by block hash, so that finalizing it later commits exactly what was
+//! computed. A block finalized without having been executed here (the node was catching up)
+//! is executed at commit time instead.
+
+use citychain_crypto::Hash;
+use citychain_execution::{
+    BlockContext, Executor, InvalidTx, execute_block, first_bad_signature, genesis_writes,
+};
+use citychain_mempool::{AccountSource, Mempool};
+use citychain_state::{PendingState, StateView};
+use citychain_storage::ChainStore;
+use citychain_types::{
+    Account, Block, BlockHeader, Decode, Gas, Genesis, Height, Receipt, SignedTransaction,
+    TimestampMs, ValidatorKey,
+    block::{receipts_root, tx_root},
+    layout,
+};
+use commonware_parallel::Rayon;
+use futures::channel::mpsc;
+use parking_lot::Mutex;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+/// A block and what executing it produced.
+pub struct Executed {
+    pub block: Arc<Block>,
+    pub receipts: Vec<Receipt>,
+    pub pending: Arc<PendingState>,
+}
+
+/// A finalized, durable block, as announced to subscribers.
+#[derive(Clone, Debug)]
+pub struct FinalizedBlock {
+    pub block: Arc<Block>,
+    pub receipts: Arc<Vec<Receipt>>,
+}
+
+/// Why a proposed block is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot verify yet: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Reads committed accounts for the mempool.
+pub struct CommittedAccounts(pub Arc<ChainStore>);
+
+impl AccountSource for CommittedAccounts {
+    fn account(&self, address: &citychain_crypto::Address) -> Account {
+        match self.0.state().get(&layout::account_key(address)) {
+            Ok(Some(raw)) => Account::decode(&raw).unwrap_or_default(),
+            _ => Account::default(),
+        }
+    }
+}
+
+/// Shared chain state of a node.
+pub struct Chain {
+    pub genesis: Genesis,
+    pub ctx: BlockContext,
+    pub store: Arc<ChainStore>,
+    pub mempool: Arc<Mempool<Rayon>>,
+    strategy: Rayon,
+    executed: Mutex<HashMap<Hash, Arc<Executed>>>,
+    subscribers: Mutex<Vec<mpsc::Sender<FinalizedBlock>>>,
+}
+
+impl Chain {
+    pub fn new(
+        genesis: Genesis,
+        store: Arc<ChainStore>,
+        mempool: Arc<Mempool<Rayon>>,
+        strategy: Rayon,
+    ) -> Self {
+        let ctx = BlockContext {
+            chain_id: genesis.chain_id.clone(),
+            suite: genesis.suite,
+        };
+        Chain {
+            genesis,
+            ctx,
+            store,
+            mempool,
+            strategy,
+            executed: Mutex::new(HashMap::new()),
+            subscribers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The genesis block (height 0) and its state.
+    pub fn genesis_block(
+        genesis: &Genesis,
+        store: &ChainStore,
+    ) -> Result<(Block, Arc<PendingState>), String> {
+        let pending = StateView::committed(store.state().clone(), None)
+            .apply(genesis_writes(genesis))
+            .map_err(|e| format!("cannot build the genesis state: {e}"))?;
+        let header = BlockHeader {
+            chain_id: genesis.chain_id.clone(),
+            height: Height(0),
+            parent: Hash::ZERO,
+            timestamp: genesis.genesis_time_ms,
+            epoch: 0,
+            view: 0,
+            parent_view: 0,
+            proposer: genesis.validators[0].consensus_key,
+            tx_root: tx_root(genesis.suite, &[]),
+            tx_count: 0,
+            state_root: pending.root(),
+            receipts_root: receipts_root(genesis.suite, &[]),
+            gas_used: Gas(0),
+            suite: genesis.suite,
+        };
+        Ok((
+            Block {
+                header,
+                transactions: Vec::new(),
+            },
+            pending,
+        ))
+    }
+
+    /// The state after block `hash`, if it is the committed head or an executed pending block.
+    pub fn state_after(&self, hash: &Hash) -> Option<StateView> {
+        if let Some(head) = self.store.head() {
+            if head.hash == *hash {
+                return Some(StateView::committed(
+                    self.store.state().clone(),
+                    Some(head.height.0),
+                ));
+            }
+        }
+        self.executed
+            .lock()
+            .get(hash)
+            .map(|e| StateView::pending(self.store.state().clone(), e.pending.clone()))
+    }
+
+    pub fn executed(&self, hash: &Hash) -> Option<Arc<Executed>> {
+        self.executed.lock().get(hash).cloned()
+    }
+
+    /// Builds and executes a block on `parent` from the mempool.
+    pub fn build(
+        &self,
+        parent: &Block,
+        proposer: ValidatorKey,
+        epoch: u64,
+        view: u64,
+        parent_view: u64,
+        now_ms: u64,
+    ) -> Result<Arc<Executed>, VerifyError> {
+        let parent_hash = parent.hash();
+        let view_state = self.state_after(&parent_hash).ok_or_else(|| {
+            VerifyError::Unavailable(format!("parent {parent_hash} is not executed"))
+        })?;
+        let mut exec = Executor::new(&view_state, self.ctx.clone())
+            .map_err(|e| VerifyError::Internal(e.to_string()))?;
+        let max_txs = exec.params().max_block_txs as usize;
+        let mut included: Vec<SignedTransaction> = Vec::new();
+        let mut gapped: HashSet<citychain_crypto::Address> = HashSet::new();
+        for tx in self.mempool.candidates(max_txs.saturating_mul(2)) {
+            if exec.tx_count() >= max_txs {
+                break;
+            }
+            if !exec.has_room_for(&tx) || gapped.contains(&tx.sender()) {
+                continue;
+            }
+            match exec
+                .apply(&tx)
+                .map_err(|e| VerifyError::Internal(e.to_string()))?
+            {
+                Ok(_) => included.push((*tx).clone()),
+                // Already in an ancestor that is not final yet: leave it for removal on commit.
+                Err(InvalidTx::NonceTooLow { .. }) => {}
+                // A nonce gap: skip this sender's later nonces too for this block.
+                Err(InvalidTx::NonceTooHigh { .. }) => {
+                    gapped.insert(tx.sender());
+                }
+                // May become payable after a transfer to the sender.
+                Err(InvalidTx::CannotPayFee { .. }) => {}
+                Err(_) => self.mempool.remove(&tx.hash()),
+            }
+        }
+        let outcome = exec.finish();
+        let pending = view_state
+            .apply(outcome.writes)
+            .map_err(|e| VerifyError::Internal(e.to_string()))?;
+        let suite = self.genesis.suite;
+        let header = BlockHeader {
+            chain_id: self.genesis.chain_id.clone(),
+            height: parent.header.height.next(),
+            parent: parent_hash,
+            timestamp: TimestampMs(now_ms.max(parent.header.timestamp.0 + 1)),
+            epoch,
+            view,
+            parent_view,
+            proposer,
+            tx_root: tx_root(suite, &included),
+            tx_count: included.len() as u32,
+            state_root: pending.root(),
+            receipts_root: receipts_root(suite, &outcome.receipts),
+            gas_used: outcome.gas_used,
+            suite,
+        };
+        let executed = Arc::new(Executed {
+            block: Arc::new(Block {
+                header,
+                transactions: included,
+            }),
+            receipts: outcome.receipts,
+            pending,
+        });
+        self.executed
+            .lock()
+            .insert(executed.block.hash(), executed.clone());
+        Ok(executed)
+    }
+
+    /// Checks a block built by someone else and executes it on its parent's state.
+    pub fn verify(&self, block: &Arc<Block>, parent: &Block) -> Result<Arc<Executed>, VerifyError> {
+        let hash = block.hash();
+        if let Some(done) = self.executed(&hash) {
+            return Ok(done);
+        }
+        let h = &block.header;
+        let invalid = |m: String| Err(VerifyError::Invalid(m));
+        if h.chain_id != self.genesis.chain_id {
+            return invalid(format!(
+                "block is for chain {}, not {}",
+                h.chain_id, self.genesis.chain_id
+            ));
+        }
+        if h.suite != self.genesis.suite {
+            return invalid(format!(
+                "block uses suite {}, the chain uses {}",
+                h.suite, self.genesis.suite
+            ));
+        }
+        if h.parent != parent.hash() || h.height != parent.header.height.next() {
+            return invalid("block does not extend its parent".into());
+        }
+        if h.timestamp <= parent.header.timestamp {
+            return invalid(format!(
+                "timestamp {} is not after the parent's {}",
+                h.timestamp, parent.header.timestamp
+            ));
+        }
+        if !block.body_matches_header() {
+            return invalid("transaction root or count does not match the body".into());
+        }
+        let unverified: Vec<SignedTransaction> = block
+            .transactions
+            .iter()
+            .filter(|tx| !self.mempool.contains_verified(tx))
+            .cloned()
+            .collect();
+        if let Some(i) = first_bad_signature(&self.strategy, &unverified) {
+            return invalid(format!(
+                "transaction {} has a bad signature",
+                unverified[i].hash()
+            ));
+        }
+        let view_state = self.state_after(&parent.hash()).ok_or_else(|| {
+            VerifyError::Unavailable(format!("parent {} is not executed", parent.hash()))
+        })?;
+        let executed = self.execute_checked(block.clone(), &view_state)?;
+        self.executed.lock().insert(hash, executed.clone());
+        Ok(executed)
+    }
+
+    /// Executes `block` on `state` and checks the results against its header.
+    fn execute_checked(
+        &self,
+        block: Arc<Block>,
+        state: &StateView,
+    ) -> Result<Arc<Executed>, VerifyError> {
+        let outcome =
+            execute_block(state, self.ctx.clone(), &block.transactions).map_err(|e| match e {
+                citychain_execution::BlockError::State(_)
+                | citychain_execution::BlockError::CorruptState { .. } => {
+                    VerifyError::Internal(e.to_string())
+                }
+                other => VerifyError::Invalid(other.to_string()),
+            })?;
+        let h = &block.header;
+        if outcome.gas_used != h.gas_used {
+            return Err(VerifyError::Invalid(format!(
+                "gas used is {}, the header says {}",
+                outcome.gas_used, h.gas_used
+            )));
+        }
+        let receipts_root = receipts_root(h.suite, &outcome.receipts);
+        if receipts_root != h.receipts_root {
+            return Err(VerifyError::Invalid(format!(
+                "receipts root is {receipts_root}, the header says {}",
+                h.receipts_root
+            )));
+        }
+        let pending = state
+            .apply(outcome.writes)
+            .map_err(|e| VerifyError::Internal(e.to_string()))?;
+        if pending.root() != h.state_root {
+            return Err(VerifyError::Invalid(format!(
+                "state root is {}, the header says {}",
+                pending.root(),
+                h.state_root
+            )));
+        }
+        Ok(Arc::new(Executed {
+            block,
+            receipts: outcome.receipts,
+            pending,
+        }))
+    }
+
+    /// Commits a finalized block (executing it first if this node has not). Idempotent for
+    /// blocks at or below the head.
+    pub fn finalize(&self, block: Arc<Block>) -> Result<(), String> {
+        let head = self.store.head();
+        if head
+            .as_ref()
+            .is_some_and(|h| block.header.height <= h.height)
+        {
+            return Ok(());
+        }
+        let hash = block.hash();
+        let executed = match self.executed(&hash) {
+            Some(e) => e,
+            None => {
+                let head = head.ok_or("no genesis committed")?;
+                if block.header.parent != head.hash {
+                    return Err(format!(
+                        "finalized block {} at height {} does not extend the head {}",
+                        hash, block.header.height, head.hash
+                    ));
+                }
+                let state = StateView::committed(self.store.state().clone(), Some(head.height.0));
+                self.execute_checked(block.clone(), &state).map_err(|e| {
+                    format!("finalized block {hash} at height {} fails local execution: {e}; this node's state has diverged or its software differs", block.header.height)
+                })?
+            }
+        };
+        self.store
+            .commit(&executed.block, &executed.receipts, &executed.pending)
+            .map_err(|e| format!("cannot store block {}: {e}", block.header.height))?;
+        self.mempool.remove_committed(&executed.block.transactions);
+        let height = block.header.height;
+        self.executed
+            .lock()
+            .retain(|_, e| e.block.header.height > height);
+        self.announce(FinalizedBlock {
+            block: executed.block.clone(),
+            receipts: Arc::new(executed.receipts.clone()),
+        });
+        Ok(())
+    }
+
+    /// Re-executes a block found in the log above the committed head (after a crash).
+    pub fn replay(
+        &self,
+        stored: &citychain_storage::StoredBlock,
+        location: citychain_storage::Location,
+    ) -> Result<(), String> {
+        let head = self.store.head().ok_or("cannot replay before genesis")?;
+        let state = StateView::committed(self.store.state().clone(), Some(head.height.0));
+        let block = Arc::new(stored.block.clone());
+        let executed = self.execute_checked(block, &state).map_err(|e| {
+            format!(
+                "block {} from the log fails re-execution: {e}",
+                stored.block.header.height
+            )
+        })?;
+        if executed.receipts != stored.receipts {
+            return Err(format!(
+                "block {} from the log re-executes to different receipts",
+                stored.block.header.height
+            ));
+        }
+        self.store
+            .commit_logged(&executed.block, &executed.pending, location)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Registers a subscriber to finalized blocks.
+    pub fn subscribe(&self, capacity: usize) -> mpsc::Receiver<FinalizedBlock> {
+        let (tx, rx) = mpsc::channel(capacity);
+        self.subscribers.lock().push(tx);
+        rx
+    }
+
+    fn announce(&self, event: FinalizedBlock) {
+        // A subscriber that cannot keep up is dropped rather than slowing the chain down.
+        self.subscribers
+            .lock()
+            .retain_mut(|s| s.try_send(event.clone()).is_ok());
+    }
+}

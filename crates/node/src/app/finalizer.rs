@@ -1,0 +1,76 @@
+//! Commits finalized blocks, in order, and acknowledges them to marshal once they are durable.
+
+use super::Chain;
+use crate::consensus::ConsensusBlock;
+use commonware_actor::Feedback;
+use commonware_consensus::{Reporter, marshal::Update};
+use commonware_utils::{Acknowledgement, acknowledgement::Exact};
+use futures::{StreamExt, channel::mpsc};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+use tracing::{error, info};
+
+/// Receives marshal's updates without blocking it; [`Finalizer::run`] does the work.
+#[derive(Clone)]
+pub struct Finalizer {
+    sender: mpsc::UnboundedSender<Update<ConsensusBlock, Exact>>,
+    /// Highest finalized height consensus has reported (it may not be committed here yet).
+    pub finalized_tip: Arc<AtomicU64>,
+}
+
+impl Finalizer {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Update<ConsensusBlock, Exact>>) {
+        let (sender, receiver) = mpsc::unbounded();
+        (
+            Finalizer {
+                sender,
+                finalized_tip: Arc::new(AtomicU64::new(0)),
+            },
+            receiver,
+        )
+    }
+
+    /// Commits each delivered block, then acknowledges it. Stops the node (by returning) on a
+    /// storage or execution failure: acknowledging a block that is not durable would lose it.
+    pub async fn run(
+        chain: Arc<Chain>,
+        mut updates: mpsc::UnboundedReceiver<Update<ConsensusBlock, Exact>>,
+        tip: Arc<AtomicU64>,
+    ) -> Result<(), String> {
+        while let Some(update) = updates.next().await {
+            match update {
+                Update::Tip(_, height, _) => {
+                    tip.fetch_max(height.get(), Ordering::Relaxed);
+                }
+                Update::Block(block, ack) => {
+                    let block = block.inner().shared();
+                    let height = block.header.height;
+                    let txs = block.transactions.len();
+                    if let Err(e) = chain.finalize(block) {
+                        error!(error = %e, "cannot commit a finalized block; stopping");
+                        return Err(e);
+                    }
+                    tip.fetch_max(height.0, Ordering::Relaxed);
+                    if txs > 0 || height.0 % 100 == 0 {
+                        info!(%height, txs, "finalized");
+                    }
+                    ack.acknowledge();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Reporter for Finalizer {
+    type Activity = Update<ConsensusBlock, Exact>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        match self.sender.unbounded_send(activity) {
+            Ok(()) => Feedback::Ok,
+            Err(_) => Feedback::Closed,
+        }
+    }
+}

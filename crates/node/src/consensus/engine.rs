@@ -1,0 +1,282 @@
+//! Wires commonware's consensus stack around the citychain application.
+//!
+//! ```text
+//!   p2p ─ votes, certificates, consensus fetches ─▶ simplex ──▶ Deferred(App) ──▶ marshal
+//!   p2p ─ block gossip ──────────────────────────▶ buffered ─────────────────────▶ marshal
+//!   p2p ─ block backfill ────────────────────────▶ resolver ─────────────────────▶ marshal
+//!                                                  marshal ─ finalized blocks ──▶ Finalizer
+//! ```
+//!
+//! Simplex orders blocks and produces finality certificates; the `Deferred` wrapper lets a
+//! validator vote once a block is available and its context checks out, and withholds the
+//! finalize vote until the application has executed it; marshal stores finalized blocks and
+//! certificates, fetches what is missing from peers, and delivers blocks to the
+//! [`Finalizer`](crate::app::Finalizer) in height order, at least once.
+
+use super::{ConsensusBlock, ConsensusKey, ConsensusSecret, Scheme};
+use crate::app::{App, Finalizer};
+use commonware_broadcast::buffered;
+use commonware_consensus::{
+    marshal::{
+        self,
+        core::Actor as Marshal,
+        resolver::p2p as marshal_resolver,
+        standard::{Deferred, Standard},
+    },
+    simplex::{self, elector::RoundRobin},
+    types::{Epoch, FixedEpocher, ViewDelta},
+};
+use commonware_cryptography::{
+    Digested,
+    certificate::{ConstantProvider, Verifier as _},
+};
+use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_parallel::Rayon;
+use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
+use commonware_storage::archive::immutable;
+use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, ordered::Set};
+use rand_core::CryptoRng;
+use std::{num::NonZeroU64, time::Duration};
+
+/// Blocks per epoch. Validator-set changes take effect at epoch boundaries; until governance can
+/// change the set, one epoch spans the chain.
+pub const EPOCH_LENGTH: NonZeroU64 = NZU64!(1 << 40);
+
+/// Timing and sizing of consensus.
+#[derive(Clone, Debug)]
+pub struct Timeouts {
+    pub leader: Duration,
+    pub certification: Duration,
+    pub timeout_retry: Duration,
+    pub fetch: Duration,
+}
+
+impl Timeouts {
+    /// Timeouts for a chain whose empty blocks come every `empty_block_interval`: a leader
+    /// waiting for transactions must not be mistaken for a dead one.
+    pub fn for_interval(empty_block_interval: Duration) -> Self {
+        let leader = empty_block_interval + Duration::from_millis(1_000);
+        Timeouts {
+            leader,
+            certification: leader + Duration::from_millis(1_000),
+            timeout_retry: Duration::from_secs(5),
+            fetch: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What the engine needs besides the network.
+pub struct EngineConfig<P, B> {
+    pub signer: ConsensusSecret,
+    pub validators: Vec<ConsensusKey>,
+    /// Separates this chain's votes from any other's (derived from the genesis hash).
+    pub namespace: Vec<u8>,
+    /// Prefix of the storage partitions consensus and marshal use.
+    pub partition_prefix: String,
+    pub timeouts: Timeouts,
+    pub peer_provider: P,
+    pub blocker: B,
+    pub verify_threads: usize,
+}
+
+/// The five p2p channels consensus uses, as (sender, receiver) pairs.
+pub struct Channels<S, R> {
+    pub votes: (S, R),
+    pub certificates: (S, R),
+    pub consensus_fetch: (S, R),
+    pub blocks: (S, R),
+    pub backfill: (S, R),
+}
+
+/// Channel numbers on the p2p network.
+pub mod channel {
+    pub const VOTES: u64 = 0;
+    pub const CERTIFICATES: u64 = 1;
+    pub const CONSENSUS_FETCH: u64 = 2;
+    pub const BLOCKS: u64 = 3;
+    pub const BACKFILL: u64 = 4;
+    pub const ALL: [u64; 5] = [VOTES, CERTIFICATES, CONSENSUS_FETCH, BLOCKS, BACKFILL];
+}
+
+/// Handles to a running engine.
+pub struct Running {
+    /// Finishes when any consensus actor stops.
+    pub handles: Vec<Handle<()>>,
+    /// For RPC: finality certificates and blocks marshal holds.
+    pub marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
+}
+
+/// Builds and starts simplex, marshal, block gossip and backfill.
+pub async fn start<E, P, B, S, R>(
+    context: E,
+    config: EngineConfig<P, B>,
+    app: App,
+    finalizer: Finalizer,
+    genesis: ConsensusBlock,
+    channels: Channels<S, R>,
+) -> Result<Running, String>
+where
+    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
+    P: Provider<PublicKey = ConsensusKey> + Clone,
+    B: Blocker<PublicKey = ConsensusKey> + Clone,
+    S: Sender<PublicKey = ConsensusKey>,
+    R: Receiver<PublicKey = ConsensusKey>,
+{
+    let me = commonware_cryptography::Signer::public_key(&config.signer);
+    let participants = Set::from_iter_dedup(config.validators.clone());
+    let scheme = Scheme::signer(
+        &config.namespace,
+        participants.clone(),
+        config.signer.clone(),
+    )
+    .ok_or("this node's consensus key is not in the validator set")?;
+    let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1)))
+        .map_err(|e| format!("thread pool: {e}"))?;
+    let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(4096));
+    let prefix = config.partition_prefix.clone();
+    let mailbox_size = NZUsize!(16_384);
+
+    // Block gossip.
+    let (buffer_engine, buffer) = buffered::Engine::new(
+        context.child("blocks"),
+        buffered::Config {
+            public_key: me.clone(),
+            mailbox_size,
+            deque_size: 64,
+            priority: false,
+            codec_config: (),
+            peer_provider: config.peer_provider.clone(),
+            strategy: strategy.clone(),
+        },
+    );
+
+    // Backfill of missing finalized blocks.
+    let resolver = marshal_resolver::init(
+        context.child("backfill"),
+        marshal_resolver::Config {
+            public_key: me.clone(),
+            peer_provider: config.peer_provider.clone(),
+            blocker: config.blocker.clone(),
+            mailbox_size,
+            fetch_timeout: NZDuration!(Duration::from_secs(2)),
+            fetch_retry_delay: Duration::from_millis(200),
+            priority_requests: false,
+            priority_responses: false,
+        },
+        channels.backfill,
+    );
+
+    // Marshal's archives of finalized blocks and certificates.
+    fn archive<C>(
+        prefix: &str,
+        name: &str,
+        page_cache: &CacheRef,
+        codec_config: C,
+    ) -> immutable::Config<C> {
+        immutable::Config {
+            metadata_partition: format!("{prefix}-{name}-metadata"),
+            freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
+            freezer_table_initial_size: 65_536,
+            freezer_table_resize_frequency: 4,
+            freezer_table_resize_chunk_size: 1 << 16,
+            freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
+            freezer_key_page_cache: page_cache.clone(),
+            freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
+            freezer_value_target_size: 1 << 30,
+            freezer_value_compression: None,
+            ordinal_partition: format!("{prefix}-{name}-ordinal"),
+            items_per_section: NZU64!(65_536),
+            freezer_key_write_buffer: NZUsize!(1 << 20),
+            freezer_value_write_buffer: NZUsize!(1 << 20),
+            ordinal_write_buffer: NZUsize!(1 << 20),
+            replay_buffer: NZUsize!(8 << 20),
+            codec_config,
+        }
+    }
+    let finalizations = immutable::Archive::init(
+        context.child("finalizations"),
+        archive(
+            &prefix,
+            "finalizations",
+            &page_cache,
+            Scheme::certificate_codec_config_unbounded(),
+        ),
+    )
+    .await
+    .map_err(|e| format!("cannot open the finalization archive: {e}"))?;
+    let blocks = immutable::Archive::init(
+        context.child("finalized_blocks"),
+        archive(&prefix, "finalized-blocks", &page_cache, ()),
+    )
+    .await
+    .map_err(|e| format!("cannot open the block archive: {e}"))?;
+
+    let epocher = FixedEpocher::new(EPOCH_LENGTH);
+    let genesis_digest = commonware_cryptography::Digestible::digest(&genesis);
+    let (marshal_actor, marshal, _floor) = Marshal::init(
+        context.child("marshal"),
+        finalizations,
+        blocks,
+        marshal::Config {
+            provider: ConstantProvider::<Scheme, Epoch>::new(scheme.clone()),
+            epocher: epocher.clone(),
+            start: marshal::Start::Genesis(Digested::precomputed(genesis, genesis_digest)),
+            partition_prefix: format!("{prefix}-marshal"),
+            mailbox_size,
+            view_retention: ViewDelta::new(1_024),
+            prunable_items_per_section: NZU64!(4_096),
+            page_cache: page_cache.clone(),
+            replay_buffer: NZUsize!(8 << 20),
+            key_write_buffer: NZUsize!(1 << 20),
+            value_write_buffer: NZUsize!(1 << 20),
+            block_codec_config: (),
+            max_repair: NZUsize!(64),
+            max_pending_acks: NZUsize!(16),
+            strategy: strategy.clone(),
+        },
+    )
+    .await;
+
+    let deferred = Deferred::new(context.child("application"), app, marshal.clone(), epocher);
+    let consensus = simplex::Engine::new(
+        context.child("simplex"),
+        simplex::Config {
+            scheme,
+            elector: RoundRobin::<commonware_cryptography::Sha256>::default(),
+            blocker: config.blocker.clone(),
+            automaton: deferred.clone(),
+            relay: deferred.clone(),
+            reporter: deferred,
+            track_historical_votes: false,
+            strategy,
+            partition: format!("{prefix}-simplex-epoch-0"),
+            mailbox_size,
+            epoch: Epoch::zero(),
+            floor: simplex::Floor::Genesis(genesis_digest),
+            replay_buffer: NZUsize!(8 << 20),
+            write_buffer: NZUsize!(1 << 20),
+            page_cache,
+            leader_timeout: config.timeouts.leader,
+            certification_timeout: config.timeouts.certification,
+            timeout_retry: config.timeouts.timeout_retry,
+            view_retention: ViewDelta::new(256),
+            skip: simplex::SkipPolicy::Enabled {
+                timeout: config.timeouts.certification + Duration::from_secs(5),
+                budget: simplex::SkipBudget::Participants,
+            },
+            fetch_timeout: NZDuration!(config.timeouts.fetch),
+            fetch_retry_delay: Duration::from_millis(200),
+            forward: simplex::ForwardPolicy::SilentLeader,
+        },
+    );
+
+    // Marshal first, so consensus' replayed events find it running.
+    let mut handles = vec![buffer_engine.start(channels.blocks)];
+    handles.push(marshal_actor.start(finalizer, buffer, resolver));
+    handles.push(consensus.start(
+        channels.votes,
+        channels.certificates,
+        channels.consensus_fetch,
+    ));
+    Ok(Running { handles, marshal })
+}

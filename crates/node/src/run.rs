@@ -1,0 +1,347 @@
+//! Running a node as an operating-system process: tokio runtime, real TCP p2p, the API server.
+//!
+//! Start-up, in order:
+//! 1. open the chain store (a torn last block record is cut off and reported; corrupt committed
+//!    data stops the node with the file and byte offset);
+//! 2. commit the genesis block on a fresh data directory;
+//! 3. re-execute blocks the log holds above the committed state (after a power loss);
+//! 4. start p2p, consensus and the finalizer, then the API server.
+
+use crate::{
+    app::{App, Chain, Finalizer, chain::CommittedAccounts},
+    consensus::{
+        self, ConsensusBlock, ConsensusKey, ConsensusSecret,
+        engine::{self, Channels, EngineConfig, Timeouts, channel},
+    },
+    service::NodeService,
+};
+use citychain_crypto::Hash;
+use citychain_mempool::{Mempool, MempoolConfig};
+use citychain_rpc::{ServerConfig, http::Endpoints};
+use citychain_storage::ChainStore;
+use citychain_types::{Genesis, Height, ValidatorKey};
+use commonware_cryptography::{ChaCha20Poly1305, Signer as _};
+use commonware_p2p::{AddressableManager as _, authenticated::lookup};
+use commonware_parallel::Rayon;
+use commonware_runtime::{
+    Metrics as _, Quota, Runner as _, Spawner as _, Supervisor as _,
+    telemetry::metrics::MetricsExt as _, tokio as cw_tokio,
+};
+use commonware_stream::{
+    cups::{self, Cups},
+    sake::{self, Sake},
+};
+use commonware_utils::{NZU32, NZUsize, ordered::Map};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+use tracing::{error, info, warn};
+
+/// Everything a node process needs.
+#[derive(Clone)]
+pub struct NodeConfig {
+    pub data_dir: PathBuf,
+    pub genesis: Genesis,
+    /// This validator's consensus key (must be in the genesis validator set).
+    pub signer: ConsensusSecret,
+    pub p2p_listen: SocketAddr,
+    /// Where to reach each validator, this one included.
+    pub peers: Vec<(ValidatorKey, SocketAddr)>,
+    pub rpc_listen: SocketAddr,
+    pub verify_threads: usize,
+    pub worker_threads: usize,
+    pub mempool: MempoolConfig,
+}
+
+/// What a started node reports.
+#[derive(Clone, Debug)]
+pub struct Ready {
+    pub rpc_addr: SocketAddr,
+    pub height: Height,
+    pub genesis_hash: Hash,
+}
+
+/// Largest p2p message: a whole block plus consensus framing.
+const MAX_MESSAGE_BYTES: u32 = (consensus::MAX_BLOCK_BYTES + (1 << 20)) as u32;
+
+/// The namespace of consensus signatures: `citychain/consensus/v1/ || genesis hash`.
+pub fn consensus_namespace(genesis: &Genesis) -> Vec<u8> {
+    [b"citychain/consensus/v1/".as_slice(), &genesis.hash().0].concat()
+}
+
+/// The namespace of p2p handshakes: `citychain/p2p/v1/ || genesis hash`.
+pub fn p2p_namespace(genesis: &Genesis) -> Vec<u8> {
+    [b"citychain/p2p/v1/".as_slice(), &genesis.hash().0].concat()
+}
+
+/// Opens the store, commits genesis if needed and replays logged blocks. Returns the chain.
+pub fn open_chain(
+    data_dir: &std::path::Path,
+    genesis: &Genesis,
+    mempool_config: MempoolConfig,
+    verify_threads: usize,
+) -> Result<(Arc<Chain>, ConsensusBlock), String> {
+    genesis
+        .validate()
+        .map_err(|e| format!("invalid genesis: {e}"))?;
+    let opened = ChainStore::open(&data_dir.join("chain"), genesis.suite, genesis.hash())
+        .map_err(|e| e.to_string())?;
+    if let Some(bad) = &opened.repaired_tail {
+        warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem, "repaired the block log: cut off an incomplete final record");
+    }
+    let store = Arc::new(opened.store);
+    let (genesis_block, genesis_state) = Chain::genesis_block(genesis, &store)?;
+    match store.head() {
+        None => {
+            store
+                .commit(&genesis_block, &[], &genesis_state)
+                .map_err(|e| format!("cannot store genesis: {e}"))?;
+            info!(hash = %genesis_block.hash(), "committed the genesis block");
+        }
+        Some(_) => {
+            let stored = store
+                .block(Height(0))
+                .map_err(|e| e.to_string())?
+                .ok_or("the genesis block is missing from storage")?;
+            if stored.hash() != genesis_block.hash() {
+                return Err(format!(
+                    "this data directory holds genesis block {}, not {}",
+                    stored.hash(),
+                    genesis_block.hash()
+                ));
+            }
+        }
+    }
+
+    let strategy =
+        Rayon::new(NZUsize!(verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?;
+    let ctx = citychain_execution::BlockContext {
+        chain_id: genesis.chain_id.clone(),
+        suite: genesis.suite,
+    };
+    let mempool = Arc::new(Mempool::new(
+        mempool_config,
+        ctx,
+        genesis.params.clone(),
+        Arc::new(CommittedAccounts(store.clone())),
+        strategy.clone(),
+    ));
+    let chain = Arc::new(Chain::new(genesis.clone(), store, mempool, strategy));
+    if !opened.unexecuted.is_empty() {
+        info!(
+            blocks = opened.unexecuted.len(),
+            "re-executing blocks logged before the last shutdown"
+        );
+        for (stored, location) in &opened.unexecuted {
+            chain.replay(stored, *location)?;
+        }
+    }
+    let genesis_block = ConsensusBlock::new(genesis_block)?;
+    Ok((chain, genesis_block))
+}
+
+struct NodeEndpoints {
+    chain: Arc<Chain>,
+    metrics: Box<dyn Fn() -> String + Send + Sync>,
+    finalized_tip: Arc<AtomicU64>,
+    height: commonware_runtime::telemetry::metrics::Gauge,
+    pending: commonware_runtime::telemetry::metrics::Gauge,
+}
+
+impl Endpoints for NodeEndpoints {
+    fn metrics(&self) -> String {
+        if let Some(head) = self.chain.store.head() {
+            self.height.set(head.height.0 as i64);
+        }
+        self.pending.set(self.chain.mempool.len() as i64);
+        (self.metrics)()
+    }
+
+    fn health(&self) -> (bool, serde_json::Value) {
+        let head = self.chain.store.head();
+        let height = head.as_ref().map_or(0, |h| h.height.0);
+        let tip = self.finalized_tip.load(Ordering::Relaxed);
+        // Healthy when committing keeps up with what consensus finalized.
+        let healthy = head.is_some() && tip.saturating_sub(height) < 64;
+        (
+            healthy,
+            serde_json::json!({ "healthy": healthy, "height": height, "finalized_tip": tip.max(height) }),
+        )
+    }
+}
+
+/// Runs a node until it is interrupted (Ctrl-C or SIGTERM) or fails.
+pub fn run(
+    config: NodeConfig,
+    on_ready: impl FnOnce(Ready) + Send + 'static,
+) -> Result<(), String> {
+    let runtime = cw_tokio::Config::new()
+        .with_worker_threads(config.worker_threads.max(2))
+        .with_storage_directory(config.data_dir.join("consensus"))
+        .with_catch_panics(false);
+    cw_tokio::Runner::new(runtime).start(|context| async move {
+        let (chain, genesis_block) = open_chain(
+            &config.data_dir,
+            &config.genesis,
+            config.mempool.clone(),
+            config.verify_threads,
+        )?;
+        let me = config.signer.public_key();
+        let validators: Vec<ConsensusKey> = config
+            .genesis
+            .validators
+            .iter()
+            .map(|v| {
+                consensus::consensus_key(&v.consensus_key)
+                    .ok_or_else(|| format!("validator {} has an invalid key", v.name))
+            })
+            .collect::<Result<_, _>>()?;
+        if !validators.contains(&me) {
+            return Err(format!(
+                "this node's key {} is not a genesis validator",
+                consensus::validator_key(&me)
+            ));
+        }
+
+        // Authenticated, encrypted links to the other validators only.
+        let handshake = Cups::<_, ChaCha20Poly1305>::new(
+            Sake {
+                signer: config.signer.clone(),
+                synchrony_bound: Duration::from_secs(10),
+                max_handshake_age: Duration::from_secs(30),
+                version: sake::Version::V1,
+            },
+            cups::Version::V1,
+        );
+        let p2p_config = lookup::Config::local(
+            handshake,
+            &p2p_namespace(&config.genesis),
+            config.p2p_listen,
+            NZUsize!(validators.len().max(1)),
+            MAX_MESSAGE_BYTES,
+            NZUsize!(4_096),
+        );
+        let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p_config);
+        let mut peers = Vec::new();
+        for (key, addr) in &config.peers {
+            let key = consensus::consensus_key(key)
+                .ok_or_else(|| format!("peer key {key} is invalid"))?;
+            peers.push((key, commonware_p2p::Address::from(*addr)));
+        }
+        let peers: Map<_, _> = peers.try_into().map_err(|e| format!("peer list: {e:?}"))?;
+        let _ = oracle.track(0, peers);
+        let quota = Quota::per_second(NZU32!(100_000));
+        let mut register = |c: u64| network.register(c, quota);
+        let channels = Channels {
+            votes: register(channel::VOTES),
+            certificates: register(channel::CERTIFICATES),
+            consensus_fetch: register(channel::CONSENSUS_FETCH),
+            blocks: register(channel::BLOCKS),
+            backfill: register(channel::BACKFILL),
+        };
+        let p2p = network.start();
+
+        let (finalizer, updates) = Finalizer::new();
+        let finalized_tip = finalizer.finalized_tip.clone();
+        let finalizer_task = {
+            let chain = chain.clone();
+            let tip = finalized_tip.clone();
+            context
+                .child("finalizer")
+                .spawn(move |_| Finalizer::run(chain, updates, tip))
+        };
+
+        let interval = Duration::from_millis(config.genesis.params.empty_block_interval_ms);
+        let running = engine::start(
+            context.child("consensus"),
+            EngineConfig {
+                signer: config.signer.clone(),
+                validators,
+                namespace: consensus_namespace(&config.genesis),
+                partition_prefix: "citychain".into(),
+                timeouts: Timeouts::for_interval(interval),
+                peer_provider: oracle.clone(),
+                blocker: oracle.clone(),
+                verify_threads: config.verify_threads,
+            },
+            App::new(chain.clone()),
+            finalizer,
+            genesis_block,
+            channels,
+        )
+        .await?;
+
+        let service = NodeService::new(
+            chain.clone(),
+            running.marshal.clone(),
+            finalized_tip.clone(),
+        );
+        let metrics_context = context.child("api");
+        let height =
+            metrics_context.gauge("committed_height", "Height of the newest committed block");
+        let pending =
+            metrics_context.gauge("mempool_pending", "Transactions waiting in the mempool");
+        let endpoints = Arc::new(NodeEndpoints {
+            chain: chain.clone(),
+            metrics: Box::new(move || metrics_context.encode()),
+            finalized_tip: finalized_tip.clone(),
+            height,
+            pending,
+        });
+        let (rpc_addr, rpc) =
+            citychain_rpc::serve(ServerConfig::new(config.rpc_listen), service, endpoints)
+                .await
+                .map_err(|e| format!("cannot serve the API on {}: {e}", config.rpc_listen))?;
+        let head = chain.store.head().ok_or("no head after start-up")?;
+        on_ready(Ready {
+            rpc_addr,
+            height: head.height,
+            genesis_hash: config.genesis.hash(),
+        });
+
+        let mut handles = running.handles;
+        handles.push(p2p);
+        let consensus_stopped = futures::future::select_all(handles);
+        let result = tokio::select! {
+            _ = shutdown_signal() => {
+                info!("shutting down");
+                Ok(())
+            }
+            r = finalizer_task => match r {
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(())) => Err("the finalizer stopped".into()),
+                Err(e) => Err(format!("the finalizer failed: {e:?}")),
+            },
+            (r, i, _) = consensus_stopped => {
+                error!(actor = i, result = ?r, "a consensus actor stopped");
+                Err("consensus stopped unexpectedly".into())
+            }
+        };
+        let _ = rpc.stop();
+        result
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

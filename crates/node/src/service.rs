@@ -1,0 +1,447 @@
+//! The node's JSON-RPC service: reads committed storage, admits transactions, streams events.
+
+use crate::{
+    app::{Chain, FinalizedBlock},
+    consensus::{ConsensusBlock, Finalization, Scheme, hash_of},
+};
+use citychain_crypto::{Address, Hash};
+use citychain_rpc::{
+    CitychainApiServer, error,
+    jsonrpsee::{
+        PendingSubscriptionSink,
+        core::{SubscriptionResult, async_trait},
+        types::ErrorObjectOwned,
+    },
+    types::*,
+};
+use citychain_types::{Account, Block, Decode, Encode, Genesis, Height, layout};
+use commonware_codec::Encode as _;
+use commonware_consensus::{marshal, marshal::standard::Standard, types::Height as CHeight};
+use futures::StreamExt;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+/// How far past a block the service looks for a finalization that covers it.
+const MAX_FINALITY_SEARCH: u64 = 256;
+
+/// Serves the API from the node's chain state.
+#[derive(Clone)]
+pub struct NodeService {
+    chain: Arc<Chain>,
+    marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
+    finalized_tip: Arc<AtomicU64>,
+    /// Validators sorted as consensus indexes them.
+    validators: Arc<Vec<ValidatorInfo>>,
+}
+
+impl NodeService {
+    pub fn new(
+        chain: Arc<Chain>,
+        marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
+        finalized_tip: Arc<AtomicU64>,
+    ) -> Self {
+        let mut sorted: Vec<_> = chain.genesis.validators.clone();
+        sorted.sort_by_key(|v| v.consensus_key);
+        let validators = sorted
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| ValidatorInfo {
+                name: v.name,
+                consensus_key: v.consensus_key,
+                index: i as u32,
+            })
+            .collect();
+        NodeService {
+            chain,
+            marshal,
+            finalized_tip,
+            validators: Arc::new(validators),
+        }
+    }
+
+    pub fn chain(&self) -> &Arc<Chain> {
+        &self.chain
+    }
+
+    fn storage<T>(r: Result<T, citychain_storage::Error>) -> RpcResult<T> {
+        r.map_err(|e| error::internal(format!("storage: {e}")))
+    }
+
+    fn resolve(&self, id: BlockId) -> RpcResult<Height> {
+        let head = self
+            .chain
+            .store
+            .head()
+            .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
+        match id {
+            BlockId::Latest => Ok(head.height),
+            BlockId::Height(h) if h <= head.height.0 => Ok(Height(h)),
+            BlockId::Height(h) => Err(error::not_found(format!(
+                "no block at height {h}; the latest is {}",
+                head.height
+            ))),
+            BlockId::Hash(hash) => Self::storage(self.chain.store.height_of(&hash))?
+                .ok_or_else(|| error::not_found(format!("no block with hash {hash}"))),
+        }
+    }
+
+    fn block_at(&self, height: Height) -> RpcResult<citychain_storage::StoredBlock> {
+        Self::storage(self.chain.store.stored_block(height))?
+            .ok_or_else(|| error::not_found(format!("no block at height {height}")))
+    }
+
+    fn inclusion(
+        &self,
+        hash: &Hash,
+    ) -> RpcResult<Option<(Inclusion, citychain_storage::StoredBlock)>> {
+        let Some(loc) = Self::storage(self.chain.store.tx_location(hash))? else {
+            return Ok(None);
+        };
+        let stored = self.block_at(loc.height)?;
+        let inclusion = Inclusion {
+            height: loc.height.0,
+            index: loc.index,
+            block_hash: stored.block.hash(),
+        };
+        Ok(Some((inclusion, stored)))
+    }
+
+    fn receipt_info(&self, hash: &Hash) -> RpcResult<Option<ReceiptInfo>> {
+        let Some((inclusion, stored)) = self.inclusion(hash)? else {
+            return Ok(None);
+        };
+        let receipt = stored
+            .receipts
+            .get(inclusion.index as usize)
+            .cloned()
+            .ok_or_else(|| error::internal("receipt missing from its block"))?;
+        Ok(Some(ReceiptInfo {
+            tx_hash: *hash,
+            receipt,
+            inclusion,
+        }))
+    }
+
+    fn finality_info(
+        &self,
+        finalization: &Finalization,
+        height: u64,
+        descendants: Vec<citychain_types::BlockHeader>,
+    ) -> FinalityInfo {
+        let p = &finalization.proposal;
+        let cert = &finalization.certificate;
+        FinalityInfo {
+            finalized_hash: hash_of(&p.payload),
+            finalized_height: height,
+            epoch: p.round.epoch().get(),
+            view: commonware_consensus::Viewable::view(&p.round).get(),
+            parent_view: p.parent.get(),
+            signers: cert.signers.iter().map(|s| s.get()).collect(),
+            signatures: cert
+                .signatures
+                .iter()
+                .filter_map(|s| s.get())
+                .map(|s| {
+                    let mut raw = [0u8; 64];
+                    raw.copy_from_slice(s.as_ref());
+                    citychain_crypto::Signature(raw)
+                })
+                .collect(),
+            certificate: citychain_crypto::hex::encode(finalization.encode()),
+            descendants,
+        }
+    }
+
+    fn submit_results(results: Vec<Result<Hash, citychain_mempool::Rejection>>) -> Vec<BatchEntry> {
+        results
+            .into_iter()
+            .map(|r| match r {
+                Ok(hash) => BatchEntry {
+                    hash: Some(hash),
+                    error: None,
+                },
+                Err(e) => BatchEntry {
+                    hash: None,
+                    error: Some(Rejected {
+                        code: e.code().into(),
+                        message: e.to_string(),
+                    }),
+                },
+            })
+            .collect()
+    }
+
+    fn proof(&self, key: Vec<u8>, height: Option<u64>) -> RpcResult<ProofInfo> {
+        let head = self
+            .chain
+            .store
+            .head()
+            .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
+        let height = height.unwrap_or(head.height.0);
+        if height > head.height.0 {
+            return Err(error::not_found(format!(
+                "height {height} is not committed yet; the latest is {}",
+                head.height
+            )));
+        }
+        let header = self.block_at(Height(height))?.block.header;
+        let (value, proof) = self
+            .chain
+            .store
+            .state()
+            .prove(&key, height)
+            .map_err(|e| error::internal(format!("cannot build the proof: {e}")))?;
+        let account = match (key.first(), &value) {
+            (Some(&layout::prefix::ACCOUNT), Some(v)) => Account::decode(v).ok(),
+            _ => None,
+        };
+        Ok(ProofInfo {
+            key: citychain_crypto::hex::encode(&key),
+            value: value.as_ref().map(citychain_crypto::hex::encode),
+            account,
+            height,
+            state_root: header.state_root,
+            proof,
+        })
+    }
+}
+
+fn decode_hex(what: &str, text: &str) -> RpcResult<Vec<u8>> {
+    citychain_crypto::hex::decode(text).map_err(|e| error::invalid_params(format!("{what}: {e}")))
+}
+
+#[async_trait]
+impl CitychainApiServer for NodeService {
+    async fn chain_status(&self) -> RpcResult<StatusInfo> {
+        let head = self
+            .chain
+            .store
+            .head()
+            .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
+        let header = self.block_at(head.height)?.block.header;
+        Ok(StatusInfo {
+            chain_id: self.chain.genesis.chain_id.to_string(),
+            suite: self.chain.genesis.suite,
+            genesis_hash: self.chain.genesis.hash(),
+            height: head.height.0,
+            head_hash: head.hash,
+            state_root: head.state_root,
+            head_timestamp_ms: header.timestamp.0,
+            finalized_tip: self
+                .finalized_tip
+                .load(Ordering::Relaxed)
+                .max(head.height.0),
+            pending_txs: self.chain.mempool.len(),
+            validators: self.chain.genesis.validators.len(),
+            node_version: env!("CARGO_PKG_VERSION").into(),
+        })
+    }
+
+    async fn chain_get_block(&self, block: BlockId, full: Option<bool>) -> RpcResult<BlockInfo> {
+        let height = self.resolve(block)?;
+        let stored = self.block_at(height)?;
+        let hash = stored.block.hash();
+        let Block {
+            header,
+            transactions,
+        } = stored.block;
+        Ok(if full.unwrap_or(false) {
+            BlockInfo {
+                hash,
+                header,
+                transactions,
+                tx_hashes: Vec::new(),
+                receipts: Some(stored.receipts),
+            }
+        } else {
+            BlockInfo {
+                hash,
+                header,
+                tx_hashes: transactions.iter().map(|t| t.hash()).collect(),
+                transactions: Vec::new(),
+                receipts: None,
+            }
+        })
+    }
+
+    async fn chain_get_header(&self, block: BlockId) -> RpcResult<HeaderInfo> {
+        let height = self.resolve(block)?;
+        let header = self.block_at(height)?.block.header;
+        let hash = header.hash();
+        // The block's own finalization, or the nearest descendant's with the linking headers.
+        let mut finality = None;
+        let mut descendants = Vec::new();
+        let head = self.chain.store.head().map_or(0, |h| h.height.0);
+        for h in height.0..=head.min(height.0 + MAX_FINALITY_SEARCH) {
+            if h > height.0 {
+                descendants.push(self.block_at(Height(h))?.block.header);
+            }
+            if let Some(f) = self.marshal.get_finalization(CHeight::new(h)).await {
+                finality = Some(self.finality_info(&f, h, std::mem::take(&mut descendants)));
+                break;
+            }
+        }
+        Ok(HeaderInfo {
+            hash,
+            header_bytes: citychain_crypto::hex::encode(header.encode()),
+            header,
+            finality,
+        })
+    }
+
+    async fn chain_get_validators(&self) -> RpcResult<Vec<ValidatorInfo>> {
+        Ok(self.validators.as_ref().clone())
+    }
+
+    async fn chain_get_genesis(&self) -> RpcResult<Genesis> {
+        Ok(self.chain.genesis.clone())
+    }
+
+    async fn tx_submit(&self, tx: String) -> RpcResult<SubmitResult> {
+        let raw = decode_hex("transaction", &tx)?;
+        let mut results = self.chain.mempool.submit(vec![raw]).await;
+        match results.pop().expect("one result per transaction") {
+            Ok(hash) => Ok(SubmitResult { hash }),
+            Err(e) => Err(error::rejected(e.code(), e.to_string())),
+        }
+    }
+
+    async fn tx_submit_batch(&self, txs: Vec<String>) -> RpcResult<Vec<BatchEntry>> {
+        let mut raws = Vec::with_capacity(txs.len());
+        let mut bad = Vec::new();
+        for (i, t) in txs.iter().enumerate() {
+            match citychain_crypto::hex::decode(t) {
+                Ok(raw) => raws.push(raw),
+                Err(e) => {
+                    bad.push((i, e.to_string()));
+                    raws.push(Vec::new());
+                }
+            }
+        }
+        let mut entries = Self::submit_results(self.chain.mempool.submit(raws).await);
+        for (i, message) in bad {
+            entries[i] = BatchEntry {
+                hash: None,
+                error: Some(Rejected {
+                    code: "malformed".into(),
+                    message,
+                }),
+            };
+        }
+        Ok(entries)
+    }
+
+    async fn tx_get(&self, hash: Hash) -> RpcResult<Option<TxInfo>> {
+        if let Some((inclusion, stored)) = self.inclusion(&hash)? {
+            let tx = stored.block.transactions[inclusion.index as usize].clone();
+            return Ok(Some(TxInfo {
+                hash,
+                status: "committed".into(),
+                transaction: tx,
+                inclusion: Some(inclusion),
+            }));
+        }
+        Ok(self.chain.mempool.get(&hash).map(|t| TxInfo {
+            hash,
+            status: "pending".into(),
+            transaction: (*t).clone(),
+            inclusion: None,
+        }))
+    }
+
+    async fn tx_get_receipt(&self, hash: Hash) -> RpcResult<Option<ReceiptInfo>> {
+        self.receipt_info(&hash)
+    }
+
+    async fn state_get_account(&self, address: Address) -> RpcResult<AccountInfo> {
+        let head = self
+            .chain
+            .store
+            .head()
+            .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
+        let account = match self.chain.store.state().get(&layout::account_key(&address)) {
+            Ok(Some(raw)) => Account::decode(&raw)
+                .map_err(|e| error::internal(format!("stored account: {e}")))?,
+            Ok(None) => Account::default(),
+            Err(e) => return Err(error::internal(format!("state: {e}"))),
+        };
+        Ok(AccountInfo {
+            address,
+            nonce: account.nonce.0,
+            balance: account.balance,
+            height: head.height.0,
+        })
+    }
+
+    async fn state_get_proof(&self, address: Address, height: Option<u64>) -> RpcResult<ProofInfo> {
+        self.proof(layout::account_key(&address), height)
+    }
+
+    async fn state_get_key_proof(&self, key: String, height: Option<u64>) -> RpcResult<ProofInfo> {
+        let key = decode_hex("key", &key)?;
+        if key.is_empty() || key.len() > 1024 {
+            return Err(error::invalid_params("a state key is 1 to 1024 bytes"));
+        }
+        self.proof(key, height)
+    }
+
+    async fn chain_subscribe_finalized(
+        &self,
+        pending: PendingSubscriptionSink,
+    ) -> SubscriptionResult {
+        let mut events = self.chain.subscribe(1024);
+        let sink = pending.accept().await?;
+        while let Some(FinalizedBlock { block, .. }) = events.next().await {
+            let item = FinalizedHeader {
+                hash: block.hash(),
+                header: block.header.clone(),
+            };
+            let msg = serde_json::value::to_raw_value(&item)?;
+            if sink.send(msg).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn tx_subscribe_receipt(
+        &self,
+        pending: PendingSubscriptionSink,
+        hash: Hash,
+    ) -> SubscriptionResult {
+        // Subscribe first, then look: a commit in between is seen by one or the other.
+        let mut events = self.chain.subscribe(4096);
+        let sink = pending.accept().await?;
+        if let Ok(Some(info)) = self.receipt_info(&hash) {
+            sink.send(serde_json::value::to_raw_value(&info)?)
+                .await
+                .ok();
+            return Ok(());
+        }
+        while let Some(FinalizedBlock { block, receipts }) = events.next().await {
+            if let Some(index) = block.transactions.iter().position(|t| t.hash() == hash) {
+                let info = ReceiptInfo {
+                    tx_hash: hash,
+                    receipt: receipts[index].clone(),
+                    inclusion: Inclusion {
+                        height: block.header.height.0,
+                        index: index as u32,
+                        block_hash: block.hash(),
+                    },
+                };
+                sink.send(serde_json::value::to_raw_value(&info)?)
+                    .await
+                    .ok();
+                break;
+            }
+            if sink.is_closed() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! The JSON-RPC methods. One definition gives both the server trait and a typed client.
+
+use crate::types::*;
+use citychain_crypto::{Address, Hash};
+use jsonrpsee::{core::SubscriptionResult, proc_macros::rpc, types::ErrorObjectOwned};
+
+type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+#[rpc(server, client)]
+pub trait CitychainApi {
+    /// Chain id, head, finalized tip, mempool size.
+    #[method(name = "chain_status")]
+    async fn chain_status(&self) -> RpcResult<StatusInfo>;
+
+    /// A block by height or hash; `full` includes transactions and receipts.
+    #[method(name = "chain_getBlock")]
+    async fn chain_get_block(&self, block: BlockId, full: Option<bool>) -> RpcResult<BlockInfo>;
+
+    /// A header with the certificate that makes it final.
+    #[method(name = "chain_getHeader")]
+    async fn chain_get_header(&self, block: BlockId) -> RpcResult<HeaderInfo>;
+
+    /// The validator set, in the order certificates index it.
+    #[method(name = "chain_getValidators")]
+    async fn chain_get_validators(&self) -> RpcResult<Vec<ValidatorInfo>>;
+
+    /// The genesis document.
+    #[method(name = "chain_getGenesis")]
+    async fn chain_get_genesis(&self) -> RpcResult<citychain_types::Genesis>;
+
+    /// Submits one signed transaction (canonical bytes, hex).
+    #[method(name = "tx_submit")]
+    async fn tx_submit(&self, tx: String) -> RpcResult<SubmitResult>;
+
+    /// Submits many; each entry gets a hash or a rejection.
+    #[method(name = "tx_submitBatch")]
+    async fn tx_submit_batch(&self, txs: Vec<String>) -> RpcResult<Vec<BatchEntry>>;
+
+    /// A pending or committed transaction.
+    #[method(name = "tx_get")]
+    async fn tx_get(&self, hash: Hash) -> RpcResult<Option<TxInfo>>;
+
+    /// The receipt of a committed transaction (null while pending or unknown).
+    #[method(name = "tx_getReceipt")]
+    async fn tx_get_receipt(&self, hash: Hash) -> RpcResult<Option<ReceiptInfo>>;
+
+    /// An account at the latest committed height.
+    #[method(name = "state_getAccount")]
+    async fn state_get_account(&self, address: Address) -> RpcResult<AccountInfo>;
+
+    /// An account's value with a Merkle proof against the state root of `height` (default:
+    /// latest).
+    #[method(name = "state_getProof")]
+    async fn state_get_proof(&self, address: Address, height: Option<u64>) -> RpcResult<ProofInfo>;
+
+    /// Any state key (hex) with a proof.
+    #[method(name = "state_getKeyProof")]
+    async fn state_get_key_proof(&self, key: String, height: Option<u64>) -> RpcResult<ProofInfo>;
+
+    /// Every newly committed block's header.
+    #[subscription(name = "chain_subscribeFinalized" => "chain_finalized", unsubscribe = "chain_unsubscribeFinalized", item = FinalizedHeader)]
+    async fn chain_subscribe_finalized(&self) -> SubscriptionResult;
+
+    /// The receipt of one transaction, sent once when it is committed.
+    #[subscription(name = "tx_subscribeReceipt" => "tx_receipt", unsubscribe = "tx_unsubscribeReceipt", item = ReceiptInfo)]
+    async fn tx_subscribe_receipt(&self, hash: Hash) -> SubscriptionResult;
+}

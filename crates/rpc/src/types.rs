@@ -1,0 +1,240 @@
+//! JSON shapes of the API's parameters and results.
+//!
+//! Bytes are `0x`-prefixed hex, 128-bit amounts are decimal strings, heights and nonces are
+//! numbers. Everything hashed or signed is also available as its canonical bytes, so clients
+//! can check hashes themselves.
+
+use citychain_crypto::{Address, Hash};
+use citychain_types::{Account, BlockHeader, Receipt, SignedTransaction, Suite, proof::StateProof};
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// A block by height, by hash, or the latest committed one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockId {
+    Height(u64),
+    Hash(Hash),
+    Latest,
+}
+
+impl fmt::Display for BlockId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockId::Height(h) => write!(f, "{h}"),
+            BlockId::Hash(h) => write!(f, "{h}"),
+            BlockId::Latest => f.write_str("latest"),
+        }
+    }
+}
+
+impl FromStr for BlockId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "latest" {
+            return Ok(BlockId::Latest);
+        }
+        if let Ok(h) = s.parse::<u64>() {
+            return Ok(BlockId::Height(h));
+        }
+        s.parse::<Hash>()
+            .map(BlockId::Hash)
+            .map_err(|_| format!("{s:?} is not a block height, a 32-byte block hash or \"latest\""))
+    }
+}
+
+impl Serialize for BlockId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            BlockId::Height(h) => s.serialize_u64(*h),
+            other => s.serialize_str(&other.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BlockId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(h) => Ok(BlockId::Height(h)),
+            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// `chain_status`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatusInfo {
+    pub chain_id: String,
+    pub suite: Suite,
+    pub genesis_hash: Hash,
+    /// Height of the newest committed (final and durable) block.
+    pub height: u64,
+    pub head_hash: Hash,
+    pub state_root: Hash,
+    pub head_timestamp_ms: u64,
+    /// Newest height consensus has finalized (may be ahead of `height` while committing).
+    pub finalized_tip: u64,
+    pub pending_txs: usize,
+    pub validators: usize,
+    pub node_version: String,
+}
+
+/// A block: header, hash, and either whole transactions or their hashes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BlockInfo {
+    pub hash: Hash,
+    pub header: BlockHeader,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transactions: Vec<SignedTransaction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tx_hashes: Vec<Hash>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts: Option<Vec<Receipt>>,
+}
+
+/// Evidence that a header is final: a finalization certificate, plus the headers linking the
+/// requested one to the finalized one when the block was finalized through a descendant.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FinalityInfo {
+    /// The finalized block's hash (the certificate's payload).
+    pub finalized_hash: Hash,
+    pub finalized_height: u64,
+    pub epoch: u64,
+    pub view: u64,
+    pub parent_view: u64,
+    /// Indices (in the sorted validator set) of the validators that signed.
+    pub signers: Vec<u32>,
+    /// Their Ed25519 signatures, in the same order.
+    pub signatures: Vec<citychain_crypto::Signature>,
+    /// The certificate in commonware's encoding, for clients that decode it directly.
+    pub certificate: String,
+    /// Headers from the requested height + 1 up to the finalized one (empty if the requested
+    /// block itself carries the certificate).
+    pub descendants: Vec<BlockHeader>,
+}
+
+/// `chain_getHeader`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HeaderInfo {
+    pub hash: Hash,
+    pub header: BlockHeader,
+    /// The canonical header bytes; `hash = H(framed("citychain/header/v1", header_bytes))`.
+    pub header_bytes: String,
+    pub finality: Option<FinalityInfo>,
+}
+
+/// Where a committed transaction is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Inclusion {
+    pub height: u64,
+    pub index: u32,
+    pub block_hash: Hash,
+}
+
+/// `tx_get`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TxInfo {
+    pub hash: Hash,
+    /// `pending` (in the mempool) or `committed`.
+    pub status: String,
+    pub transaction: SignedTransaction,
+    pub inclusion: Option<Inclusion>,
+}
+
+/// `tx_getReceipt` and the receipt subscription.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReceiptInfo {
+    pub tx_hash: Hash,
+    pub receipt: Receipt,
+    pub inclusion: Inclusion,
+}
+
+/// `state_getAccount`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub address: Address,
+    pub nonce: u64,
+    pub balance: citychain_types::Amount,
+    /// Height of the state read.
+    pub height: u64,
+}
+
+/// `state_getProof`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProofInfo {
+    /// The state key proven (`0x01 || address` for an account).
+    pub key: String,
+    /// The value's canonical bytes, or null if the key is absent.
+    pub value: Option<String>,
+    /// The decoded account, for account keys that are present.
+    pub account: Option<Account>,
+    pub height: u64,
+    pub state_root: Hash,
+    pub proof: StateProof,
+}
+
+/// `tx_submit`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SubmitResult {
+    pub hash: Hash,
+}
+
+/// One entry of `tx_submitBatch`: a hash, or why the transaction was rejected.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BatchEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<Hash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Rejected>,
+}
+
+/// A rejected transaction: a stable code and a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub code: String,
+    pub message: String,
+}
+
+/// Notification of `chain_subscribeFinalized`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FinalizedHeader {
+    pub hash: Hash,
+    pub header: BlockHeader,
+}
+
+/// `chain_getValidators`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ValidatorInfo {
+    pub name: String,
+    pub consensus_key: citychain_types::ValidatorKey,
+    /// Position in the sorted validator set (the signer index in certificates).
+    pub index: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_ids_parse_from_json() {
+        assert_eq!(
+            serde_json::from_str::<BlockId>("7").expect("number"),
+            BlockId::Height(7)
+        );
+        assert_eq!(
+            serde_json::from_str::<BlockId>("\"latest\"").expect("latest"),
+            BlockId::Latest
+        );
+        let h = format!("\"0x{}\"", "ab".repeat(32));
+        assert!(matches!(
+            serde_json::from_str::<BlockId>(&h).expect("hash"),
+            BlockId::Hash(_)
+        ));
+        assert!(serde_json::from_str::<BlockId>("\"bogus\"").is_err());
+    }
+}
