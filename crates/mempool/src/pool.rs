@@ -130,6 +130,8 @@ pub struct Mempool<S: Strategy> {
     pool: Mutex<Pool>,
     admitted: AtomicU64,
     rejected: AtomicU64,
+    /// Counts insertions, so a waiter can ask for "anything new since".
+    arrivals: AtomicU64,
     waiters: Mutex<Vec<oneshot::Sender<()>>>,
 }
 
@@ -157,6 +159,7 @@ impl<S: Strategy> Mempool<S> {
             pool: Mutex::new(Pool::default()),
             admitted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            arrivals: AtomicU64::new(0),
             waiters: Mutex::new(Vec::new()),
         }
     }
@@ -338,19 +341,41 @@ impl<S: Strategy> Mempool<S> {
         );
         pool.by_hash.insert(hash, (sender, nonce));
         pool.arrival.insert(seq, (sender, nonce));
+        self.arrivals.fetch_add(1, Ordering::Release);
         Ok(hash)
     }
 
-    /// Up to `max` pending transactions in arrival order, for a proposer to try.
+    /// Up to `max` pending transactions for a proposer to try: senders in the order their
+    /// oldest pending transaction arrived, taking turns, each sender's transactions in nonce
+    /// order. A proposer can therefore stop at a sender's first nonce gap.
     pub fn candidates(&self, max: usize) -> Vec<Arc<SignedTransaction>> {
         let pool = self.pool.lock();
-        pool.arrival
-            .values()
-            .take(max)
-            .filter_map(|(sender, nonce)| {
-                pool.by_sender.get(sender)?.get(nonce).map(|e| e.tx.clone())
-            })
-            .collect()
+        let mut senders: Vec<&BTreeMap<u64, Entry>> = Vec::new();
+        let mut seen: std::collections::HashSet<&Address> = std::collections::HashSet::new();
+        let mut available = 0usize;
+        for (sender, _) in pool.arrival.values() {
+            if available >= max {
+                break;
+            }
+            if seen.insert(sender) {
+                if let Some(txs) = pool.by_sender.get(sender) {
+                    available += txs.len();
+                    senders.push(txs);
+                }
+            }
+        }
+        let mut iters: Vec<_> = senders.into_iter().map(|m| m.values()).collect();
+        let mut out = Vec::with_capacity(max.min(available));
+        while out.len() < max && !iters.is_empty() {
+            iters.retain_mut(|it| match it.next() {
+                Some(e) if out.len() < max => {
+                    out.push(e.tx.clone());
+                    true
+                }
+                _ => false,
+            });
+        }
+        out
     }
 
     /// The pending transaction with this hash.
@@ -433,6 +458,29 @@ impl<S: Strategy> Mempool<S> {
             waiters.push(tx);
         } else {
             let _ = tx.send(());
+        }
+        drop(waiters);
+        async move {
+            let _ = rx.await;
+        }
+    }
+
+    /// How many transactions have been admitted so far (for [`Self::wait_for_new`]).
+    pub fn arrivals(&self) -> u64 {
+        self.arrivals.load(Ordering::Acquire)
+    }
+
+    /// Resolves once a transaction is admitted after `arrivals` was read.
+    pub fn wait_for_new(
+        &self,
+        arrivals: u64,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        let mut waiters = self.waiters.lock();
+        if self.arrivals() > arrivals {
+            let _ = tx.send(());
+        } else {
+            waiters.push(tx);
         }
         drop(waiters);
         async move {

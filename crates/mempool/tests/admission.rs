@@ -191,3 +191,55 @@ fn waiting_for_transactions_wakes_on_admission() {
     block_on(wait);
     block_on(p.wait_for_transactions()); // non-empty: resolves at once
 }
+
+#[test]
+fn candidates_come_in_nonce_order_per_sender_taking_turns() {
+    let accounts = Arc::new(Accounts::default());
+    let p = pool(MempoolConfig::default(), accounts);
+    let a = SecretKey::insecure_from_label(Suite::Ed25519, "a");
+    let b = SecretKey::insecure_from_label(Suite::Ed25519, "b");
+    // Later nonces of a arrive first (concurrent batches can do this).
+    let raws = vec![
+        transfer(&a, 2).encode(),
+        transfer(&a, 3).encode(),
+        transfer(&b, 0).encode(),
+        transfer(&a, 0).encode(),
+        transfer(&a, 1).encode(),
+        transfer(&b, 1).encode(),
+    ];
+    assert!(codes(&p, raws).iter().all(|c| *c == "ok"));
+    let order: Vec<(bool, u64)> = p
+        .candidates(10)
+        .iter()
+        .map(|t| {
+            (
+                t.sender() == a.public_key().address(),
+                t.transaction().nonce.0,
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (true, 0),
+            (false, 0),
+            (true, 1),
+            (false, 1),
+            (true, 2),
+            (true, 3)
+        ]
+    );
+    assert_eq!(p.candidates(3).len(), 3);
+}
+
+#[test]
+fn waiting_for_new_arrivals() {
+    let accounts = Arc::new(Accounts::default());
+    let p = pool(MempoolConfig::default(), accounts);
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    let seen = p.arrivals();
+    let wait = p.wait_for_new(seen);
+    assert_eq!(codes(&p, vec![transfer(&alice, 0).encode()]), vec!["ok"]);
+    block_on(wait);
+    assert_eq!(p.arrivals(), seen + 1);
+}

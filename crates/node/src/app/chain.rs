@@ -168,7 +168,11 @@ impl Chain {
         let max_txs = exec.params().max_block_txs as usize;
         let mut included: Vec<SignedTransaction> = Vec::new();
         let mut gapped: HashSet<citychain_crypto::Address> = HashSet::new();
-        for tx in self.mempool.candidates(max_txs.saturating_mul(2)) {
+        let (mut too_low, mut too_high, mut unpayable, mut dropped) =
+            (0usize, 0usize, 0usize, 0usize);
+        let candidates = self.mempool.candidates(max_txs.saturating_mul(2));
+        let considered = candidates.len();
+        for tx in candidates {
             if exec.tx_count() >= max_txs {
                 break;
             }
@@ -181,16 +185,29 @@ impl Chain {
             {
                 Ok(_) => included.push((*tx).clone()),
                 // Already in an ancestor that is not final yet: leave it for removal on commit.
-                Err(InvalidTx::NonceTooLow { .. }) => {}
+                Err(InvalidTx::NonceTooLow { .. }) => too_low += 1,
                 // A nonce gap: skip this sender's later nonces too for this block.
                 Err(InvalidTx::NonceTooHigh { .. }) => {
+                    too_high += 1;
                     gapped.insert(tx.sender());
                 }
                 // May become payable after a transfer to the sender.
-                Err(InvalidTx::CannotPayFee { .. }) => {}
-                Err(_) => self.mempool.remove(&tx.hash()),
+                Err(InvalidTx::CannotPayFee { .. }) => unpayable += 1,
+                Err(_) => {
+                    dropped += 1;
+                    self.mempool.remove(&tx.hash());
+                }
             }
         }
+        tracing::debug!(
+            considered,
+            included = included.len(),
+            too_low,
+            too_high,
+            unpayable,
+            dropped,
+            "built block"
+        );
         let outcome = exec.finish();
         let pending = view_state
             .apply(outcome.writes)

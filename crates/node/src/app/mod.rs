@@ -160,42 +160,51 @@ where
             return None;
         }
 
-        // Wait for transactions, or propose an empty block once the interval has passed.
+        // Propose when there is something to include, or an empty block once the interval has
+        // passed; never spin out empty blocks while the mempool holds only unincludable ones.
         let interval = Duration::from_millis(self.chain.genesis.params.empty_block_interval_ms);
         let due = UNIX_EPOCH + Duration::from_millis(parent_block.header.timestamp.0) + interval;
-        if self.chain.mempool.is_empty() && runtime.current() < due {
-            let wait = self.chain.mempool.wait_for_transactions();
-            let sleep = runtime.sleep_until(due);
-            futures::pin_mut!(wait, sleep);
-            if let Either::Left(_) = futures::future::select(wait, sleep).await {
-                // Let a burst of submissions land in the same block.
-                runtime.sleep(Duration::from_millis(2)).await;
-            }
-        }
-
-        let chain = self.chain.clone();
         let proposer = validator_key(&context.leader);
         let (epoch, view, parent_view) = (
             context.round.epoch().get(),
             context.view().get(),
             context.parent.0.get(),
         );
-        let now = millis(runtime.current());
-        let built = blocking(&runtime, move || {
-            chain.build(&parent_block, proposer, epoch, view, parent_view, now)
-        })
-        .await?;
-        match built {
-            Ok(executed) => {
+        loop {
+            let seen = self.chain.mempool.arrivals();
+            if self.chain.mempool.is_empty() && runtime.current() < due {
+                let wait = self.chain.mempool.wait_for_transactions();
+                let sleep = runtime.sleep_until(due);
+                futures::pin_mut!(wait, sleep);
+                if let Either::Left(_) = futures::future::select(wait, sleep).await {
+                    // Let a burst of submissions land in the same block.
+                    runtime.sleep(Duration::from_millis(2)).await;
+                }
+            }
+            let chain = self.chain.clone();
+            let parent = parent_block.clone();
+            let now = millis(runtime.current());
+            let executed = match blocking(&runtime, move || {
+                chain.build(&parent, proposer, epoch, view, parent_view, now)
+            })
+            .await?
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    warn!(error = %e, "cannot build a block");
+                    return None;
+                }
+            };
+            if !executed.block.transactions.is_empty() || runtime.current() >= due {
                 debug!(height = %executed.block.header.height, txs = executed.block.transactions.len(), "proposing");
                 let block = ConsensusBlock::new((*executed.block).clone()).ok()?;
                 let digest = commonware_cryptography::Digestible::digest(&block);
-                Some(Digested::precomputed(block, digest))
+                return Some(Digested::precomputed(block, digest));
             }
-            Err(e) => {
-                warn!(error = %e, "cannot build a block");
-                None
-            }
+            let new = self.chain.mempool.wait_for_new(seen);
+            let sleep = runtime.sleep_until(due);
+            futures::pin_mut!(new, sleep);
+            futures::future::select(new, sleep).await;
         }
     }
 
