@@ -1,0 +1,140 @@
+//! Bad input of every kind gets a clear error and changes nothing.
+
+use crate::harness::{DevNode, block_on, wait_for_height};
+use citychain_client::{CitychainApiClient, ClientError, keys::open_key_file};
+use citychain_types::{
+    Amount, ChainId, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction,
+};
+use std::{
+    io::{Read, Write},
+    time::Duration,
+};
+
+fn raw_post(addr: std::net::SocketAddr, body: &[u8]) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(s, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).expect("write");
+    let _ = s.write_all(body);
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, out)
+}
+
+#[test]
+fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "150"]);
+    let alice =
+        open_key_file(&node.account("alice").key_file, |_| unreachable!()).expect("alice key");
+    let bob = node.account("bob").address;
+    let chain_id = node.genesis().chain_id;
+    let tx = |nonce: u64, chain: &ChainId| {
+        Transaction {
+            chain_id: chain.clone(),
+            sender: alice.public_key(),
+            nonce: Nonce(nonce),
+            gas_limit: Gas(100_000),
+            payload: Payload::Transfer {
+                to: bob,
+                amount: Amount(7),
+            },
+        }
+        .sign(&alice)
+    };
+
+    block_on(async {
+        let client = node.client();
+        // One good transfer first, so a replay has something to replay.
+        let first = tx(0, &chain_id);
+        client.submit(&first).await.expect("valid");
+        let r = client
+            .wait_for_receipt(first.hash(), Duration::from_secs(30))
+            .await
+            .expect("receipt");
+        wait_for_height(&client, r.inclusion.height).await;
+        let before = client.status().await.expect("status");
+
+        let mut forged_sig = *tx(1, &chain_id).signature();
+        forged_sig.0[3] ^= 0x10;
+        let forged = SignedTransaction::new(tx(1, &chain_id).transaction().clone(), forged_sig);
+        let cases: Vec<(String, &str)> = vec![
+            ("0xdeadbeef".into(), "malformed"),
+            (
+                citychain_crypto::hex::encode(
+                    tx(1, &ChainId::new("other-chain").expect("id")).encode(),
+                ),
+                "wrong_chain",
+            ),
+            (
+                citychain_crypto::hex::encode(forged.encode()),
+                "bad_signature",
+            ),
+            (
+                citychain_crypto::hex::encode(first.encode()),
+                "nonce_too_low",
+            ),
+            (
+                citychain_crypto::hex::encode(tx(1_000_000, &chain_id).encode()),
+                "nonce_too_high",
+            ),
+            (format!("0x{}", "00".repeat(70_000)), "too_large"),
+        ];
+        for (hex, code) in cases {
+            match client.rpc().tx_submit(hex).await.map_err(ClientError::from) {
+                Err(ClientError::Rejected { code: got, message }) => {
+                    assert_eq!(got, code, "message: {message}");
+                    assert!(!message.is_empty());
+                }
+                other => panic!("expected rejection {code}, got {other:?}"),
+            }
+        }
+        // Not even hex.
+        let err = client
+            .rpc()
+            .tx_submit("not hex".into())
+            .await
+            .expect_err("invalid params");
+        assert!(err.to_string().contains("transaction"), "{err}");
+
+        // Garbage JSON, a wrong method, and a body over the size limit.
+        let (status, body) = raw_post(node.rpc_addr, b"{this is not json");
+        assert!(
+            body.contains("\"code\":-32700"),
+            "parse error expected: {status} {body}"
+        );
+        let (_, body) = raw_post(
+            node.rpc_addr,
+            br#"{"jsonrpc":"2.0","id":1,"method":"chain_nope","params":[]}"#,
+        );
+        assert!(body.contains("-32601"), "method not found expected: {body}");
+        let huge = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tx_submit","params":["0x{}"]}}"#,
+            "00".repeat(9 << 20)
+        );
+        let (status, body) = raw_post(node.rpc_addr, huge.as_bytes());
+        assert_eq!(
+            status, 413,
+            "oversized request must be refused before parsing"
+        );
+        assert!(body.contains("Request is too big"), "{body}");
+
+        // Blocks keep coming, and nothing moved.
+        wait_for_height(&client, before.height + 3).await;
+        let after = client.status().await.expect("status");
+        assert_eq!(
+            after.state_root, before.state_root,
+            "state root changed after rejected input"
+        );
+        let account = client
+            .rpc()
+            .state_get_account(alice.public_key().address())
+            .await
+            .expect("account");
+        assert_eq!(account.nonce, 1);
+        assert_eq!(after.pending_txs, 0);
+    });
+}

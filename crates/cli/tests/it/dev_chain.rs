@@ -1,0 +1,156 @@
+//! A newcomer's tour, as tests: transfer, receipt, offline proof verification, subscriptions.
+
+use crate::harness::{DevNode, block_on, wait_for_height};
+use citychain_client::{
+    CitychainApiClient,
+    keys::open_key_file,
+    types::BlockId,
+    verify::{TrustRoot, verify_account, verify_header},
+};
+use citychain_types::{Amount, Gas};
+use std::{
+    io::{Read, Write},
+    time::Duration,
+};
+
+fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+fn transfer_and_verify(suite_args: &[&str]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), suite_args);
+    let genesis = node.genesis();
+    let alice = open_key_file(&node.account("alice").key_file, |_| {
+        unreachable!("dev keys need no passphrase")
+    })
+    .expect("alice key");
+    let bob = node.account("bob").address;
+    block_on(async {
+        let client = node.client();
+        let before = client
+            .rpc()
+            .state_get_account(bob)
+            .await
+            .expect("account")
+            .balance;
+        let tx = client
+            .transfer(&alice, bob, Amount(1_234), Gas(100_000))
+            .await
+            .expect("submit");
+        let receipt = client
+            .wait_for_receipt(tx.hash(), Duration::from_secs(30))
+            .await
+            .expect("receipt");
+        assert!(receipt.receipt.is_success(), "{:?}", receipt.receipt);
+        assert_eq!(receipt.receipt.events[0].topic, "transfer");
+        wait_for_height(&client, receipt.inclusion.height).await;
+
+        // Verify offline against our own copy of the genesis, not the node's word.
+        let trust = TrustRoot::from_genesis(&genesis);
+        let proof = client
+            .rpc()
+            .state_get_proof(bob, Some(receipt.inclusion.height))
+            .await
+            .expect("proof");
+        let header_info = client
+            .rpc()
+            .chain_get_header(BlockId::Height(receipt.inclusion.height))
+            .await
+            .expect("header");
+        let header = verify_header(&trust, &header_info).expect("final header");
+        let account = verify_account(&trust, &header, &bob, &proof).expect("valid proof");
+        assert_eq!(account.balance, Amount(before.0 + 1_234));
+
+        // A forged balance fails the proof; a forged certificate fails finality.
+        let mut forged = proof.clone();
+        let mut acct = forged.account.expect("decoded account");
+        acct.balance = Amount(acct.balance.0 + 1);
+        forged.value = Some(citychain_crypto::hex::encode(
+            citychain_types::Encode::encode(&acct),
+        ));
+        assert!(verify_account(&trust, &header, &bob, &forged).is_err());
+        let mut bad_cert = header_info.clone();
+        if let Some(f) = bad_cert.finality.as_mut() {
+            f.signatures[0].0[0] ^= 1;
+        }
+        assert!(verify_header(&trust, &bad_cert).is_err());
+        let mut other_genesis = genesis.clone();
+        other_genesis.genesis_time_ms.0 += 1;
+        assert!(
+            verify_header(&TrustRoot::from_genesis(&other_genesis), &header_info).is_err(),
+            "another chain's trust root"
+        );
+    });
+}
+
+#[test]
+fn ed25519_transfer_receipt_and_offline_proof() {
+    transfer_and_verify(&[]);
+}
+
+#[test]
+fn sm2_transfer_receipt_and_offline_proof() {
+    transfer_and_verify(&["--suite", "sm2"]);
+}
+
+#[test]
+fn subscriptions_health_and_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "200"]);
+    let alice =
+        open_key_file(&node.account("alice").key_file, |_| unreachable!()).expect("alice key");
+    let carol = node.account("carol").address;
+    block_on(async {
+        let client = node.client();
+        let ws = client.ws().await.expect("websocket");
+        let mut headers = ws.chain_subscribe_finalized().await.expect("subscribe");
+        let first = headers.next().await.expect("a header").expect("valid");
+        let second = headers.next().await.expect("a header").expect("valid");
+        assert_eq!(second.header.height.0, first.header.height.0 + 1);
+        assert_eq!(second.header.parent, first.hash);
+
+        let tx = client
+            .transfer(&alice, carol, Amount(5), Gas(100_000))
+            .await
+            .expect("submit");
+        let mut receipts = ws.tx_subscribe_receipt(tx.hash()).await.expect("subscribe");
+        let r = tokio::time::timeout(Duration::from_secs(30), receipts.next())
+            .await
+            .expect("in time")
+            .expect("one")
+            .expect("valid");
+        assert_eq!(r.tx_hash, tx.hash());
+        assert!(r.receipt.is_success());
+        let got = client
+            .rpc()
+            .tx_get(tx.hash())
+            .await
+            .expect("tx_get")
+            .expect("known");
+        assert_eq!(got.status, "committed");
+    });
+    let (status, body) = http_get(node.rpc_addr, "/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"healthy\":true"), "{body}");
+    let (status, body) = http_get(node.rpc_addr, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("committed_height"),
+        "metrics lack committed_height"
+    );
+}

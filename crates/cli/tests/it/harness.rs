@@ -1,0 +1,145 @@
+//! Starting, stopping and killing `citychain dev` processes.
+
+use citychain_client::Client;
+use citychain_types::Genesis;
+use serde::Deserialize;
+use std::{
+    io::{BufRead, BufReader},
+    net::{SocketAddr, TcpListener},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct DevAccount {
+    pub name: String,
+    pub address: citychain_crypto::Address,
+    pub key_file: PathBuf,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Banner {
+    pub rpc_url: String,
+    pub accounts: Vec<DevAccount>,
+}
+
+/// A running dev node, killed (SIGKILL) when dropped.
+pub struct DevNode {
+    pub dir: PathBuf,
+    pub banner: Banner,
+    pub rpc_addr: SocketAddr,
+    child: Child,
+}
+
+pub fn free_addr() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+impl DevNode {
+    /// Starts `citychain dev` on `dir` and waits for it to serve.
+    pub fn start(dir: &Path, extra: &[&str]) -> DevNode {
+        DevNode::start_at(dir, free_addr(), extra)
+    }
+
+    pub fn start_at(dir: &Path, rpc_addr: SocketAddr, extra: &[&str]) -> DevNode {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_citychain"))
+            .args(["dev", "--json", "--data-dir"])
+            .arg(dir)
+            .args(["--rpc-addr", &rpc_addr.to_string(), "--verify-threads", "1"])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start citychain dev");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(b) = serde_json::from_str::<Banner>(&line) {
+                    let _ = tx.send(b);
+                }
+            }
+        });
+        // Keep stderr drained so the node never blocks on a full pipe.
+        std::thread::spawn(
+            move || for _ in BufReader::new(stderr).lines().map_while(Result::ok) {},
+        );
+        let banner = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(b) => b,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                panic!("citychain dev did not become ready within 60 s (exit status {status:?})");
+            }
+        };
+        DevNode {
+            dir: dir.to_path_buf(),
+            banner,
+            rpc_addr,
+            child,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::connect(&self.banner.rpc_url).expect("client")
+    }
+
+    pub fn account(&self, name: &str) -> &DevAccount {
+        self.banner
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .expect("dev account")
+    }
+
+    pub fn genesis(&self) -> Genesis {
+        serde_json::from_str(
+            &std::fs::read_to_string(self.dir.join("genesis.json")).expect("genesis file"),
+        )
+        .expect("genesis json")
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("wait");
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs an async test body on a runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+/// Waits until the node's committed height reaches `height`.
+pub async fn wait_for_height(client: &Client, height: u64) {
+    for _ in 0..600 {
+        if client
+            .status()
+            .await
+            .map(|s| s.height >= height)
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("height {height} not reached within 60 s");
+}
