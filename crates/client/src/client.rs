@@ -154,13 +154,11 @@ impl Client {
         timeout: Duration,
     ) -> Result<ReceiptInfo, ClientError> {
         let wait = async {
-            if let Ok(ws) = self.ws().await {
-                if let Ok(mut sub) = ws.tx_subscribe_receipt(hash).await {
-                    if let Some(Ok(info)) = sub.next().await {
+            if let Ok(ws) = self.ws().await
+                && let Ok(mut sub) = ws.tx_subscribe_receipt(hash).await
+                    && let Some(Ok(info)) = sub.next().await {
                         return Ok(info);
                     }
-                }
-            }
             loop {
                 if let Some(info) = self.http.tx_get_receipt(hash).await? {
                     return Ok(info);

@@ -270,7 +270,7 @@ fn bad_signatures_are_found() {
     let bad = SignedTransaction::new(good.transaction().clone(), sig);
     let strategy = commonware_parallel::Sequential;
     assert_eq!(
-        citychain_execution::first_bad_signature(&strategy, &[good.clone()]),
+        citychain_execution::first_bad_signature(&strategy, std::slice::from_ref(&good)),
         None
     );
     assert_eq!(

@@ -157,11 +157,10 @@ impl TreeReader for StateView {
     ) -> anyhow::Result<Option<OwnedValue>> {
         let mut level = self.tip.clone();
         while let Some(p) = level {
-            if p.version <= max_version {
-                if let Some(v) = p.node_batch.values().get(&(p.version, key_hash)) {
+            if p.version <= max_version
+                && let Some(v) = p.node_batch.values().get(&(p.version, key_hash)) {
                     return Ok(v.clone());
                 }
-            }
             level = p.parent();
         }
         self.store.get_value_option(max_version, key_hash)

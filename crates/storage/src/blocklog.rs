@@ -114,11 +114,9 @@ impl BlockLog {
             if let Some(n) = name
                 .strip_prefix("seg-")
                 .and_then(|s| s.strip_suffix(".log"))
-            {
-                if let Ok(n) = n.parse::<u32>() {
+                && let Ok(n) = n.parse::<u32>() {
                     segments.push(n);
                 }
-            }
         }
         segments.sort_unstable();
         if segments.is_empty() {

@@ -192,8 +192,8 @@ impl ChainStore {
         }
 
         let mut unexecuted = Vec::new();
-        let mut expected = head.as_ref().map_or(0, |h| h.height.0 + 1);
-        for r in records {
+        let first = head.as_ref().map_or(0, |h| h.height.0 + 1);
+        for (expected, r) in (first..).zip(records) {
             if r.height != expected {
                 let file = store.log.segment_path(r.location.segment);
                 return Err(Error::Corrupt {
@@ -212,7 +212,6 @@ impl ChainStore {
                 problem: format!("record of height {} does not decode: {e}", r.height),
             })?;
             unexecuted.push((stored, r.location));
-            expected += 1;
         }
         *store.head.write() = head;
         Ok(Opened {
