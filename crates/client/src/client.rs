@@ -156,9 +156,10 @@ impl Client {
         let wait = async {
             if let Ok(ws) = self.ws().await
                 && let Ok(mut sub) = ws.tx_subscribe_receipt(hash).await
-                    && let Some(Ok(info)) = sub.next().await {
-                        return Ok(info);
-                    }
+                && let Some(Ok(info)) = sub.next().await
+            {
+                return Ok(info);
+            }
             loop {
                 if let Some(info) = self.http.tx_get_receipt(hash).await? {
                     return Ok(info);

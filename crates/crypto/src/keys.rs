@@ -501,4 +501,23 @@ mod tests {
         let bad = sm2::dsa::Signature::from_slice(&tampered).expect("still in range");
         assert!(public.key.verify(msg, &bad).is_err());
     }
+
+    /// RFC 8032 section 7.1, tests 1 and 2: public keys derived from the secret seeds.
+    #[test]
+    fn ed25519_public_keys_match_rfc_8032() {
+        for (secret, public) in [
+            (
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            ),
+            (
+                "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+                "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+            ),
+        ] {
+            let key = SecretKey::from_bytes(Suite::Ed25519, &::hex::decode(secret).expect("hex"))
+                .expect("valid");
+            assert_eq!(::hex::encode(key.public_key().as_bytes()), public);
+        }
+    }
 }

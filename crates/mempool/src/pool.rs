@@ -358,10 +358,11 @@ impl<S: Strategy> Mempool<S> {
                 break;
             }
             if seen.insert(sender)
-                && let Some(txs) = pool.by_sender.get(sender) {
-                    available += txs.len();
-                    senders.push(txs);
-                }
+                && let Some(txs) = pool.by_sender.get(sender)
+            {
+                available += txs.len();
+                senders.push(txs);
+            }
         }
         let mut iters: Vec<_> = senders.into_iter().map(|m| m.values()).collect();
         let mut out = Vec::with_capacity(max.min(available));

@@ -158,9 +158,10 @@ impl TreeReader for StateView {
         let mut level = self.tip.clone();
         while let Some(p) = level {
             if p.version <= max_version
-                && let Some(v) = p.node_batch.values().get(&(p.version, key_hash)) {
-                    return Ok(v.clone());
-                }
+                && let Some(v) = p.node_batch.values().get(&(p.version, key_hash))
+            {
+                return Ok(v.clone());
+            }
             level = p.parent();
         }
         self.store.get_value_option(max_version, key_hash)

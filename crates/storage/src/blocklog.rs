@@ -114,9 +114,10 @@ impl BlockLog {
             if let Some(n) = name
                 .strip_prefix("seg-")
                 .and_then(|s| s.strip_suffix(".log"))
-                && let Ok(n) = n.parse::<u32>() {
-                    segments.push(n);
-                }
+                && let Ok(n) = n.parse::<u32>()
+            {
+                segments.push(n);
+            }
         }
         segments.sort_unstable();
         if segments.is_empty() {

@@ -91,13 +91,14 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         let genesis: Genesis = serde_json::from_str(&std::fs::read_to_string(&genesis_path)?)
             .with_context(|| format!("parsing {}", genesis_path.display()))?;
         if let Some(suite) = args.suite
-            && suite != genesis.suite {
-                bail!(
-                    "{} holds a {} chain; --suite {suite} needs a new --data-dir (the suite is fixed at genesis)",
-                    args.data_dir.display(),
-                    genesis.suite
-                );
-            }
+            && suite != genesis.suite
+        {
+            bail!(
+                "{} holds a {} chain; --suite {suite} needs a new --data-dir (the suite is fixed at genesis)",
+                args.data_dir.display(),
+                genesis.suite
+            );
+        }
         return Ok((genesis, read_key(&keys_dir, "validator")?));
     }
 

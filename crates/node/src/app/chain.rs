@@ -132,12 +132,13 @@ impl Chain {
     /// The state after block `hash`, if it is the committed head or an executed pending block.
     pub fn state_after(&self, hash: &Hash) -> Option<StateView> {
         if let Some(head) = self.store.head()
-            && head.hash == *hash {
-                return Some(StateView::committed(
-                    self.store.state().clone(),
-                    Some(head.height.0),
-                ));
-            }
+            && head.hash == *hash
+        {
+            return Some(StateView::committed(
+                self.store.state().clone(),
+                Some(head.height.0),
+            ));
+        }
         self.executed
             .lock()
             .get(hash)
