@@ -18,47 +18,59 @@ use std::path::PathBuf;
 pub enum QueryCommand {
     /// Chain id, height, finalized tip, mempool.
     Status {
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
     /// An account's nonce and balance.
     Account {
+        /// The account's address (0x…, 20 bytes).
         address: Address,
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
     /// A block by height or hash (default: latest).
     Block {
+        /// A height, a block hash, or "latest".
         #[arg(default_value = "latest")]
         block: BlockId,
         /// Include transactions and receipts.
         #[arg(long)]
         full: bool,
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
     /// A header and its finality certificate.
     Header {
+        /// A height, a block hash, or "latest".
         #[arg(default_value = "latest")]
         block: BlockId,
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
     /// A transaction, pending or committed.
     Tx {
+        /// The transaction hash.
         hash: Hash,
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
     /// A committed transaction's receipt.
     Receipt {
+        /// The transaction hash.
         hash: Hash,
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
     /// An account with its Merkle proof; with --verify, checks the proof and the header's
     /// finality certificate locally instead of trusting the node.
     Proof {
+        /// The account's address (0x…, 20 bytes).
         address: Address,
         /// Height to prove at (default: latest).
         #[arg(long)]
@@ -69,6 +81,7 @@ pub enum QueryCommand {
         /// Your own copy of the genesis document to trust (default: ask the node, and say so).
         #[arg(long)]
         genesis: Option<PathBuf>,
+        /// The node's API.
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
