@@ -70,6 +70,23 @@ proptest! {
         prop_assert_eq!(one_root, many_root);
     }
 
+    /// The batched insert path and the per-key path (taken when a write set deletes) build the
+    /// same tree: deleting a key that does not exist changes nothing.
+    #[test]
+    fn batched_and_per_key_updates_agree(base in kv_strategy(), update in kv_strategy(), sm2 in any::<bool>()) {
+        let suite = if sm2 { Suite::Sm2 } else { Suite::Ed25519 };
+        let first: WriteSet = base.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+        let second: WriteSet = update.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+        let mut second_with_delete = second.clone();
+        second_with_delete.insert(b"never-written-key-with-a-long-name".to_vec(), None);
+
+        let batched = fixture(suite);
+        let per_key = fixture(suite);
+        let a = batched.commit_all(&[first.clone(), second]);
+        let b = per_key.commit_all(&[first, second_with_delete]);
+        prop_assert_eq!(a, b);
+    }
+
     /// Every present key has an inclusion proof, absent keys have exclusion proofs, and a
     /// tampered proof fails.
     #[test]
