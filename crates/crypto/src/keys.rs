@@ -27,6 +27,14 @@ pub const ED25519_PUBLIC_KEY_LEN: usize = 32;
 /// Bytes of a signature in either suite (Ed25519 `R || S`, SM2 `r || s`).
 pub const SIGNATURE_LEN: usize = 64;
 
+/// Most parsed public keys remembered (about 10 MB); the cache is emptied when full.
+const KEY_CACHE_ENTRIES: usize = 32_768;
+
+/// Parsed keys by `suite tag || key bytes` (zero-padded to 34 bytes).
+static KEY_CACHE: std::sync::LazyLock<
+    parking_lot::Mutex<std::collections::HashMap<[u8; SM2_PUBLIC_KEY_LEN + 1], PublicKey>>,
+> = std::sync::LazyLock::new(Default::default);
+
 /// Frames a message under a namespace: `varint(len(namespace)) || namespace || msg`.
 pub fn framed(namespace: &[u8], msg: &[u8]) -> Vec<u8> {
     commonware_utils::union_unique(namespace, msg)
@@ -83,7 +91,37 @@ impl PublicKey {
     }
 
     /// Parses a key of `suite` from its raw bytes, validating the point.
+    ///
+    /// Point decompression costs tens of microseconds, and the same senders sign transaction
+    /// after transaction, so recently parsed keys are remembered.
     pub fn from_bytes(suite: Suite, bytes: &[u8]) -> Result<Self> {
+        let expected_len = match suite {
+            Suite::Ed25519 => ED25519_PUBLIC_KEY_LEN,
+            Suite::Sm2 => SM2_PUBLIC_KEY_LEN,
+        };
+        let cache_key = (bytes.len() == expected_len).then(|| {
+            let mut k = [0u8; SM2_PUBLIC_KEY_LEN + 1];
+            k[0] = suite.tag();
+            k[1..=bytes.len()].copy_from_slice(bytes);
+            k
+        });
+        if let Some(k) = &cache_key {
+            if let Some(hit) = KEY_CACHE.lock().get(k) {
+                return Ok(hit.clone());
+            }
+        }
+        let key = Self::parse(suite, bytes)?;
+        if let Some(k) = cache_key {
+            let mut cache = KEY_CACHE.lock();
+            if cache.len() >= KEY_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(k, key.clone());
+        }
+        Ok(key)
+    }
+
+    fn parse(suite: Suite, bytes: &[u8]) -> Result<Self> {
         match suite {
             Suite::Ed25519 => {
                 if bytes.len() != ED25519_PUBLIC_KEY_LEN {

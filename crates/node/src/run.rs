@@ -254,7 +254,7 @@ pub fn run(
             let tip = finalized_tip.clone();
             context
                 .child("finalizer")
-                .spawn(move |_| Finalizer::run(chain, updates, tip))
+                .spawn(move |context| Finalizer::run(context, chain, updates, tip))
         };
 
         let interval = Duration::from_millis(config.genesis.params.empty_block_interval_ms);

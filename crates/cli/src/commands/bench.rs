@@ -173,26 +173,29 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         );
         nonce = Nonce(nonce.0 + 1);
     }
-    for chunk in funding.chunks(args.batch) {
-        let entries = client
-            .rpc()
-            .tx_submit_batch(
-                chunk
-                    .iter()
-                    .map(|t| citychain_crypto::hex::encode(t.encode()))
-                    .collect(),
-            )
-            .await?;
-        if let Some(e) = entries.iter().find_map(|e| e.error.clone()) {
-            bail!("funding transaction rejected ({}): {}", e.code, e.message);
+    // In waves, so the funder never runs further ahead than the mempool's per-sender window.
+    for wave in funding.chunks(2_000) {
+        for chunk in wave.chunks(args.batch) {
+            let entries = client
+                .rpc()
+                .tx_submit_batch(
+                    chunk
+                        .iter()
+                        .map(|t| citychain_crypto::hex::encode(t.encode()))
+                        .collect(),
+                )
+                .await?;
+            if let Some(e) = entries.iter().find_map(|e| e.error.clone()) {
+                bail!("funding transaction rejected ({}): {}", e.code, e.message);
+            }
         }
-    }
-    let last = funding.last().expect("at least one account").hash();
-    let receipt = client
-        .wait_for_receipt(last, Duration::from_secs(120))
-        .await?;
-    if !receipt.receipt.is_success() {
-        bail!("funding failed: {}", receipt.receipt.reason);
+        let last = wave.last().expect("non-empty wave").hash();
+        let receipt = client
+            .wait_for_receipt(last, Duration::from_secs(120))
+            .await?;
+        if !receipt.receipt.is_success() {
+            bail!("funding failed: {}", receipt.receipt.reason);
+        }
     }
 
     // 2. Pre-sign.

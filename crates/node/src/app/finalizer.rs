@@ -34,7 +34,8 @@ impl Finalizer {
 
     /// Commits each delivered block, then acknowledges it. Stops the node (by returning) on a
     /// storage or execution failure: acknowledging a block that is not durable would lose it.
-    pub async fn run(
+    pub async fn run<E: commonware_runtime::Spawner>(
+        runtime: E,
         chain: Arc<Chain>,
         mut updates: mpsc::UnboundedReceiver<Update<ConsensusBlock, Exact>>,
         tip: Arc<AtomicU64>,
@@ -48,7 +49,12 @@ impl Finalizer {
                     let block = block.inner().shared();
                     let height = block.header.height;
                     let txs = block.transactions.len();
-                    if let Err(e) = chain.finalize(block) {
+                    // Storage writes and any catch-up execution stay off the async executor.
+                    let committer = chain.clone();
+                    let committed = super::blocking(&runtime, move || committer.finalize(block))
+                        .await
+                        .unwrap_or_else(|| Err("the commit task failed".into()));
+                    if let Err(e) = committed {
                         error!(error = %e, "cannot commit a finalized block; stopping");
                         return Err(e);
                     }

@@ -44,7 +44,7 @@ fn millis(t: SystemTime) -> u64 {
 }
 
 /// Runs CPU-heavy chain work off the async executor.
-async fn blocking<E: Spawner, T: Send + 'static>(
+pub(crate) async fn blocking<E: Spawner, T: Send + 'static>(
     runtime: &E,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
