@@ -105,10 +105,11 @@ impl PublicKey {
             k[1..=bytes.len()].copy_from_slice(bytes);
             k
         });
-        if let Some(k) = &cache_key {
-            if let Some(hit) = KEY_CACHE.lock().get(k) {
-                return Ok(hit.clone());
-            }
+        if let Some(hit) = cache_key
+            .as_ref()
+            .and_then(|k| KEY_CACHE.lock().get(k).cloned())
+        {
+            return Ok(hit);
         }
         let key = Self::parse(suite, bytes)?;
         if let Some(k) = cache_key {
