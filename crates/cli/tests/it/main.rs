@@ -4,3 +4,4 @@ mod bad_input;
 mod crash;
 mod dev_chain;
 mod harness;
+mod python_client;

@@ -1,0 +1,60 @@
+"""Checks the test vectors of docs/protocol.md with an independent implementation."""
+
+import json
+import pathlib
+import sys
+
+import citychain as cc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+doc = (pathlib.Path(__file__).parent / "../../docs/protocol.md").read_text()
+start = doc.index("```json test-vectors")
+body = doc[doc.index("\n", start) + 1:]
+vectors = json.loads(body[: body.index("\n```")])
+failures = []
+
+
+def check(name, got, want):
+    if got != want:
+        failures.append(f"{name}: got {got}, want {want}")
+
+
+for suite, v in [("ed25519", vectors["transfer_ed25519"]), ("sm2", vectors["transfer_sm2"])]:
+    key = cc.unhex(v["public_key"].split(":", 1)[1])
+    tx = cc.encode_transfer(v["chain_id"], suite, key, v["nonce"], v["gas_limit"], cc.unhex(v["to"]), int(v["amount"]))
+    check(f"{suite} tx_bytes", cc.hx(tx), v["tx_bytes"])
+    message = cc.framed(cc.TX_NAMESPACE, tx)
+    check(f"{suite} signing_message", cc.hx(message), v["signing_message"])
+    check(f"{suite} tx_hash", cc.hx(cc.H(suite, message)), v["tx_hash"])
+    check(f"{suite} address", cc.hx(cc.address(suite, key)), v["address"])
+    check(f"{suite} signed_tx_bytes", cc.hx(tx + cc.unhex(v["signature"])), v["signed_tx_bytes"])
+    if suite == "ed25519":
+        private = Ed25519PrivateKey.from_private_bytes(cc.unhex(v["secret_key"]))
+        check("ed25519 public key", cc.public_key_bytes(private), key)
+        tx_hash, signed = cc.sign_transfer(private, v["chain_id"], v["nonce"], v["gas_limit"], cc.unhex(v["to"]), int(v["amount"]))
+        check("ed25519 signature (deterministic)", cc.hx(signed[-64:]), v["signature"])
+
+h = vectors["header"]
+check("header bytes", cc.hx(cc.encode_header(h["header"])), h["header_bytes"])
+check("header hash", cc.hx(cc.header_hash(h["header"])), h["hash"])
+
+p = vectors["account_proof"]
+root = cc.unhex(p["state_root"])
+check("inclusion proof", cc.verify_proof("ed25519", root, cc.unhex(p["key"]), cc.unhex(p["value"]), p["proof"]), True)
+check("exclusion proof", cc.verify_proof("ed25519", root, b"\x01" + cc.unhex(p["absent_address"]), None, p["absent_proof"]), True)
+check("wrong value fails", cc.verify_proof("ed25519", root, cc.unhex(p["key"]), b"\x00" * 24, p["proof"]), False)
+check("decoded account", cc.decode_account(cc.unhex(p["value"])), (2, 2000))
+
+f = vectors["finality"]
+namespace = b"citychain/consensus/v1/" + cc.unhex(f["genesis_hash"])
+check("namespace", cc.hx(namespace), f["namespace"])
+message = cc.varint(f["epoch"]) + cc.varint(f["view"]) + cc.varint(f["parent_view"]) + cc.unhex(f["block_hash"])
+check("finalize message", cc.hx(message), f["message"])
+signed_bytes = cc.framed(namespace + b"_FINALIZE", message)
+check("finalize signed bytes", cc.hx(signed_bytes), f["signed_bytes"])
+Ed25519PublicKey.from_public_bytes(cc.unhex(f["validator_key"])).verify(cc.unhex(f["signature"]), signed_bytes)
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print(f"all protocol vectors check out ({len(vectors)} groups)")
