@@ -26,6 +26,11 @@ struct Cli {
 enum Command {
     /// Run a single-node development chain (one validator, funded accounts, insecure keys).
     Dev(commands::dev::DevArgs),
+    /// Run one node of a network from its configuration file.
+    Node(commands::node::NodeArgs),
+    /// A local network of several validators, each its own process.
+    #[command(subcommand)]
+    Testnet(commands::testnet::TestnetCommand),
     /// Create and inspect key files.
     #[command(subcommand)]
     Keys(commands::keys::KeysCommand),
@@ -43,6 +48,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dev(args) => commands::dev::run(args, cli.json),
+        Command::Node(args) => commands::node::run(args, cli.json),
+        Command::Testnet(commands::testnet::TestnetCommand::Init(args)) => {
+            commands::testnet::init(args)
+        }
+        Command::Testnet(commands::testnet::TestnetCommand::Up(args)) => {
+            commands::block_on(commands::testnet::up(args))
+        }
         Command::Keys(cmd) => commands::keys::run(cmd, cli.json),
         Command::Tx(cmd) => commands::block_on(commands::tx::run(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),

@@ -52,7 +52,9 @@ pub struct NodeConfig {
     pub signer: ConsensusSecret,
     pub p2p_listen: SocketAddr,
     /// Where to reach each validator, this one included.
-    pub peers: Vec<(ValidatorKey, SocketAddr)>,
+    pub validators: Vec<(ValidatorKey, SocketAddr)>,
+    /// Non-voting nodes allowed to connect (they dial us; we do not dial them).
+    pub full_nodes: Vec<(ValidatorKey, SocketAddr)>,
     pub rpc_listen: SocketAddr,
     pub verify_threads: usize,
     pub worker_threads: usize,
@@ -66,6 +68,9 @@ pub struct Ready {
     pub height: Height,
     pub genesis_hash: Hash,
 }
+
+/// The p2p tracker's per-peer connection gauge (one sample per connected peer).
+const CONNECTED_PEER_METRIC: &str = "p2p_tracker_directory_connected{";
 
 /// Largest p2p message: a whole block plus consensus framing.
 const MAX_MESSAGE_BYTES: u32 = (consensus::MAX_BLOCK_BYTES + (1 << 20)) as u32;
@@ -202,12 +207,14 @@ pub fn run(
                     .ok_or_else(|| format!("validator {} has an invalid key", v.name))
             })
             .collect::<Result<_, _>>()?;
-        if !validators.contains(&me) {
-            return Err(format!(
-                "this node's key {} is not a genesis validator",
-                consensus::validator_key(&me)
-            ));
-        }
+        let role = if validators.contains(&me) { "validator" } else { "full node" };
+        info!(key = %consensus::validator_key(&me), role, "starting");
+
+        // commonware's listener panics if it cannot bind; say why instead.
+        std::net::TcpListener::bind(config.p2p_listen)
+            .map_err(|e| format!("cannot listen for peers on {}: {e}", config.p2p_listen))?;
+        std::net::TcpListener::bind(config.rpc_listen)
+            .map_err(|e| format!("cannot serve the API on {}: {e}", config.rpc_listen))?;
 
         // Authenticated, encrypted links to the other validators only.
         let handshake = Cups::<_, ChaCha20Poly1305>::new(
@@ -223,27 +230,33 @@ pub fn run(
             handshake,
             &p2p_namespace(&config.genesis),
             config.p2p_listen,
-            NZUsize!(validators.len().max(1)),
+            NZUsize!((config.validators.len() + config.full_nodes.len()).max(1)),
             MAX_MESSAGE_BYTES,
             NZUsize!(4_096),
         );
         let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p_config);
-        let mut peers = Vec::new();
-        for (key, addr) in &config.peers {
-            let key = consensus::consensus_key(key)
-                .ok_or_else(|| format!("peer key {key} is invalid"))?;
-            peers.push((key, commonware_p2p::Address::from(*addr)));
-        }
-        let peers: Map<_, _> = peers.try_into().map_err(|e| format!("peer list: {e:?}"))?;
-        let _ = oracle.track(0, peers);
-        let quota = Quota::per_second(NZU32!(100_000));
-        let mut register = |c: u64| network.register(c, quota);
+        // Validators are primary peers (dialed); full nodes are secondary (accepted when they dial).
+        let peer_map = |list: &[(ValidatorKey, SocketAddr)]| -> Result<Map<ConsensusKey, commonware_p2p::Address>, String> {
+            let mut peers = Vec::new();
+            for (key, addr) in list {
+                let key = consensus::consensus_key(key).ok_or_else(|| format!("peer key {key} is invalid"))?;
+                peers.push((key, commonware_p2p::Address::from(*addr)));
+            }
+            peers.try_into().map_err(|e| format!("peer list: {e:?}"))
+        };
+        let tracked = commonware_p2p::AddressableTrackedPeers {
+            primary: peer_map(&config.validators)?,
+            secondary: peer_map(&config.full_nodes)?,
+        };
+        let _ = oracle.track(0, tracked);
+        // Per-peer message rates: generous for votes, modest for bulk data. Each channel's inbound
+        // mailbox holds one burst from every peer, so these also bound memory.
         let channels = Channels {
-            votes: register(channel::VOTES),
-            certificates: register(channel::CERTIFICATES),
-            consensus_fetch: register(channel::CONSENSUS_FETCH),
-            blocks: register(channel::BLOCKS),
-            backfill: register(channel::BACKFILL),
+            votes: network.register(channel::VOTES, Quota::per_second(NZU32!(2_048))),
+            certificates: network.register(channel::CERTIFICATES, Quota::per_second(NZU32!(1_024))),
+            consensus_fetch: network.register(channel::CONSENSUS_FETCH, Quota::per_second(NZU32!(256))),
+            blocks: network.register(channel::BLOCKS, Quota::per_second(NZU32!(256))),
+            backfill: network.register(channel::BACKFILL, Quota::per_second(NZU32!(256))),
         };
         let p2p = network.start();
 
@@ -277,11 +290,12 @@ pub fn run(
         )
         .await?;
 
-        let service = NodeService::new(
-            chain.clone(),
-            running.marshal.clone(),
-            finalized_tip.clone(),
-        );
+        // Connected peers, as commonware's p2p tracker reports them in its metrics.
+        let peers_context = context.child("peers");
+        let peers: Arc<dyn Fn() -> usize + Send + Sync> = Arc::new(move || {
+            peers_context.encode().lines().filter(|l| l.starts_with(CONNECTED_PEER_METRIC)).count()
+        });
+        let service = NodeService::new(chain.clone(), running.marshal.clone(), finalized_tip.clone(), peers);
         let metrics_context = context.child("api");
         let height =
             metrics_context.gauge("committed_height", "Height of the newest committed block");

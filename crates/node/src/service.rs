@@ -36,6 +36,8 @@ pub struct NodeService {
     finalized_tip: Arc<AtomicU64>,
     /// Validators sorted as consensus indexes them.
     validators: Arc<Vec<ValidatorInfo>>,
+    /// Counts connected peers.
+    peers: Arc<dyn Fn() -> usize + Send + Sync>,
 }
 
 impl NodeService {
@@ -43,6 +45,7 @@ impl NodeService {
         chain: Arc<Chain>,
         marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
         finalized_tip: Arc<AtomicU64>,
+        peers: Arc<dyn Fn() -> usize + Send + Sync>,
     ) -> Self {
         let mut sorted: Vec<_> = chain.genesis.validators.clone();
         sorted.sort_by_key(|v| v.consensus_key);
@@ -60,6 +63,7 @@ impl NodeService {
             marshal,
             finalized_tip,
             validators: Arc::new(validators),
+            peers,
         }
     }
 
@@ -237,6 +241,7 @@ impl CitychainApiServer for NodeService {
                 .max(head.height.0),
             pending_txs: self.chain.mempool.len(),
             validators: self.chain.genesis.validators.len(),
+            peers: (self.peers)(),
             node_version: env!("CARGO_PKG_VERSION").into(),
         })
     }

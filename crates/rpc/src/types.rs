@@ -81,6 +81,8 @@ pub struct StatusInfo {
     pub finalized_tip: u64,
     pub pending_txs: usize,
     pub validators: usize,
+    /// Peers this node has an open connection to.
+    pub peers: usize,
     pub node_version: String,
 }
 

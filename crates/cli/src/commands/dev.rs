@@ -170,7 +170,8 @@ pub fn run(args: DevArgs, json: bool) -> anyhow::Result<()> {
 
     let config = NodeConfig {
         data_dir: args.data_dir.clone(),
-        peers: vec![(genesis.validators[0].consensus_key, args.p2p_addr)],
+        validators: vec![(genesis.validators[0].consensus_key, args.p2p_addr)],
+        full_nodes: Vec::new(),
         genesis: genesis.clone(),
         signer,
         p2p_listen: args.p2p_addr,

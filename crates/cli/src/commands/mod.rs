@@ -1,7 +1,9 @@
 pub mod bench;
 pub mod dev;
 pub mod keys;
+pub mod node;
 pub mod query;
+pub mod testnet;
 pub mod tx;
 
 use std::future::Future;

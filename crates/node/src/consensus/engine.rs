@@ -124,12 +124,13 @@ where
 {
     let me = commonware_cryptography::Signer::public_key(&config.signer);
     let participants = Set::from_iter_dedup(config.validators.clone());
+    // A node outside the validator set follows consensus without voting (a full node).
     let scheme = Scheme::signer(
         &config.namespace,
         participants.clone(),
         config.signer.clone(),
     )
-    .ok_or("this node's consensus key is not in the validator set")?;
+    .unwrap_or_else(|| Scheme::verifier(&config.namespace, participants.clone()));
     let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1)))
         .map_err(|e| format!("thread pool: {e}"))?;
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(4096));
