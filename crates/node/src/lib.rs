@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod consensus;
+pub mod relay;
 pub mod run;
 pub mod service;
 

@@ -13,6 +13,7 @@ use crate::{
         self, ConsensusBlock, ConsensusKey, ConsensusSecret,
         engine::{self, Channels, EngineConfig, Timeouts, channel},
     },
+    relay::{self, RelayHandle},
     service::NodeService,
 };
 use citychain_crypto::Hash;
@@ -258,7 +259,13 @@ pub fn run(
             blocks: network.register(channel::BLOCKS, Quota::per_second(NZU32!(256))),
             backfill: network.register(channel::BACKFILL, Quota::per_second(NZU32!(256))),
         };
+        let transactions = network.register(channel::TRANSACTIONS, Quota::per_second(NZU32!(512)));
         let p2p = network.start();
+        let (relay, relay_queue) = RelayHandle::new();
+        let _relay_task = {
+            let mempool = chain.mempool.clone();
+            context.child("relay").spawn(move |context| relay::run(context, mempool, relay_queue, transactions))
+        };
 
         let (finalizer, updates) = Finalizer::new();
         let finalized_tip = finalizer.finalized_tip.clone();
@@ -295,7 +302,7 @@ pub fn run(
         let peers: Arc<dyn Fn() -> usize + Send + Sync> = Arc::new(move || {
             peers_context.encode().lines().filter(|l| l.starts_with(CONNECTED_PEER_METRIC)).count()
         });
-        let service = NodeService::new(chain.clone(), running.marshal.clone(), finalized_tip.clone(), peers);
+        let service = NodeService::new(chain.clone(), running.marshal.clone(), finalized_tip.clone(), peers, relay);
         let metrics_context = context.child("api");
         let height =
             metrics_context.gauge("committed_height", "Height of the newest committed block");

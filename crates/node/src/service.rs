@@ -3,6 +3,7 @@
 use crate::{
     app::{Chain, FinalizedBlock},
     consensus::{ConsensusBlock, Finalization, Scheme, hash_of},
+    relay::RelayHandle,
 };
 use citychain_crypto::{Address, Hash};
 use citychain_rpc::{
@@ -38,6 +39,8 @@ pub struct NodeService {
     validators: Arc<Vec<ValidatorInfo>>,
     /// Counts connected peers.
     peers: Arc<dyn Fn() -> usize + Send + Sync>,
+    /// Sends admitted transactions to the other nodes' mempools.
+    relay: RelayHandle,
 }
 
 impl NodeService {
@@ -46,6 +49,7 @@ impl NodeService {
         marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
         finalized_tip: Arc<AtomicU64>,
         peers: Arc<dyn Fn() -> usize + Send + Sync>,
+        relay: RelayHandle,
     ) -> Self {
         let mut sorted: Vec<_> = chain.genesis.validators.clone();
         sorted.sort_by_key(|v| v.consensus_key);
@@ -64,6 +68,7 @@ impl NodeService {
             finalized_tip,
             validators: Arc::new(validators),
             peers,
+            relay,
         }
     }
 
@@ -308,9 +313,12 @@ impl CitychainApiServer for NodeService {
 
     async fn tx_submit(&self, tx: String) -> RpcResult<SubmitResult> {
         let raw = decode_hex("transaction", &tx)?;
-        let mut results = self.chain.mempool.submit(vec![raw]).await;
+        let mut results = self.chain.mempool.submit(vec![raw.clone()]).await;
         match results.pop().expect("one result per transaction") {
-            Ok(hash) => Ok(SubmitResult { hash }),
+            Ok(hash) => {
+                self.relay.forward(vec![raw]);
+                Ok(SubmitResult { hash })
+            }
             Err(e) => Err(error::rejected(e.code(), e.to_string())),
         }
     }
@@ -327,7 +335,15 @@ impl CitychainApiServer for NodeService {
                 }
             }
         }
-        let mut entries = Self::submit_results(self.chain.mempool.submit(raws).await);
+        let results = self.chain.mempool.submit(raws.clone()).await;
+        self.relay.forward(
+            raws.into_iter()
+                .zip(&results)
+                .filter(|(_, r)| r.is_ok())
+                .map(|(raw, _)| raw)
+                .collect(),
+        );
+        let mut entries = Self::submit_results(results);
         for (i, message) in bad {
             entries[i] = BatchEntry {
                 hash: None,

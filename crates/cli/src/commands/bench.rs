@@ -44,6 +44,9 @@ pub struct BenchArgs {
     /// Batches in flight at once.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Offered load in transactions per second (default: as fast as the node accepts them).
+    #[arg(long)]
+    rate: Option<f64>,
     /// Give up waiting for commits after this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
@@ -288,11 +291,18 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     let start = Instant::now();
     let rejections: Shared<BTreeMap<String, usize>> =
         Arc::new(std::sync::Mutex::new(BTreeMap::new()));
-    stream::iter(bodies)
-        .map(|(hashes, body)| {
+    let batch_interval = args
+        .rate
+        .map(|r| Duration::from_secs_f64(args.batch as f64 / r.max(1.0)));
+    stream::iter(bodies.into_iter().enumerate())
+        .map(|(i, (hashes, body))| {
             let (client, submitted, rejections) =
                 (client.clone(), submitted.clone(), rejections.clone());
             async move {
+                // With --rate, batch i leaves at start + i * interval (an open-loop schedule).
+                if let Some(interval) = batch_interval {
+                    tokio::time::sleep_until((start + interval * i as u32).into()).await;
+                }
                 let now = Instant::now();
                 submitted
                     .lock()

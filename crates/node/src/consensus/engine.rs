@@ -95,7 +95,8 @@ pub mod channel {
     pub const CONSENSUS_FETCH: u64 = 2;
     pub const BLOCKS: u64 = 3;
     pub const BACKFILL: u64 = 4;
-    pub const ALL: [u64; 5] = [VOTES, CERTIFICATES, CONSENSUS_FETCH, BLOCKS, BACKFILL];
+    /// Transactions relayed between mempools (not consensus; see `relay`).
+    pub const TRANSACTIONS: u64 = 5;
 }
 
 /// Handles to a running engine.
