@@ -6,6 +6,7 @@
 //! - [`run`]: running a node as a process.
 
 pub mod app;
+pub mod assemble;
 pub mod config;
 pub mod consensus;
 pub mod relay;

@@ -15,7 +15,7 @@ use citychain_types::{
 };
 use commonware_macros::select;
 use commonware_p2p::{Receiver, Recipients, Sender};
-use commonware_parallel::Rayon;
+use commonware_parallel::Strategy;
 use commonware_runtime::{Clock, IoBuf};
 use futures::{StreamExt, channel::mpsc};
 use std::{sync::Arc, time::Duration};
@@ -70,13 +70,14 @@ pub fn decode_batch(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
 }
 
 /// Runs the relay until the API side and the network both close.
-pub async fn run<E, S, R>(
+pub async fn run<E, T, S, R>(
     runtime: E,
-    mempool: Arc<Mempool<Rayon>>,
+    mempool: Arc<Mempool<T>>,
     mut queue: mpsc::UnboundedReceiver<Vec<Vec<u8>>>,
     (mut sender, mut receiver): (S, R),
 ) where
     E: Clock,
+    T: Strategy,
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
 {

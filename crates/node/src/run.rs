@@ -8,25 +8,25 @@
 //! 4. start p2p, consensus and the finalizer, then the API server.
 
 use crate::{
-    app::{App, Chain, Finalizer, chain::CommittedAccounts},
+    app::Chain,
+    assemble,
     consensus::{
-        self, ConsensusBlock, ConsensusKey, ConsensusSecret,
+        self, ConsensusKey, ConsensusSecret,
         engine::{self, Channels, EngineConfig, Timeouts, channel},
     },
-    relay::{self, RelayHandle},
     service::NodeService,
 };
 use citychain_crypto::Hash;
-use citychain_mempool::{Mempool, MempoolConfig};
+use citychain_mempool::MempoolConfig;
 use citychain_rpc::{ServerConfig, http::Endpoints};
-use citychain_storage::ChainStore;
+use citychain_storage::StoreOptions;
 use citychain_types::{Genesis, Height, ValidatorKey};
 use commonware_cryptography::{ChaCha20Poly1305, Signer as _};
 use commonware_p2p::{AddressableManager as _, authenticated::lookup};
 use commonware_parallel::Rayon;
 use commonware_runtime::{
-    Metrics as _, Quota, Runner as _, Spawner as _, Supervisor as _,
-    telemetry::metrics::MetricsExt as _, tokio as cw_tokio,
+    Metrics as _, Quota, Runner as _, Supervisor as _, telemetry::metrics::MetricsExt as _,
+    tokio as cw_tokio,
 };
 use commonware_stream::{
     cups::{self, Cups},
@@ -42,7 +42,7 @@ use std::{
     },
     time::Duration,
 };
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 /// Everything a node process needs.
 #[derive(Clone)]
@@ -86,72 +86,6 @@ pub fn p2p_namespace(genesis: &Genesis) -> Vec<u8> {
     [b"citychain/p2p/v1/".as_slice(), &genesis.hash().0].concat()
 }
 
-/// Opens the store, commits genesis if needed and replays logged blocks. Returns the chain.
-pub fn open_chain(
-    data_dir: &std::path::Path,
-    genesis: &Genesis,
-    mempool_config: MempoolConfig,
-    verify_threads: usize,
-) -> Result<(Arc<Chain>, ConsensusBlock), String> {
-    genesis
-        .validate()
-        .map_err(|e| format!("invalid genesis: {e}"))?;
-    let opened = ChainStore::open(&data_dir.join("chain"), genesis.suite, genesis.hash())
-        .map_err(|e| e.to_string())?;
-    if let Some(bad) = &opened.repaired_tail {
-        warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem, "repaired the block log: cut off an incomplete final record");
-    }
-    let store = Arc::new(opened.store);
-    let (genesis_block, genesis_state) = Chain::genesis_block(genesis, &store)?;
-    match store.head() {
-        None => {
-            store
-                .commit(&genesis_block, &[], &genesis_state)
-                .map_err(|e| format!("cannot store genesis: {e}"))?;
-            info!(hash = %genesis_block.hash(), "committed the genesis block");
-        }
-        Some(_) => {
-            let stored = store
-                .block(Height(0))
-                .map_err(|e| e.to_string())?
-                .ok_or("the genesis block is missing from storage")?;
-            if stored.hash() != genesis_block.hash() {
-                return Err(format!(
-                    "this data directory holds genesis block {}, not {}",
-                    stored.hash(),
-                    genesis_block.hash()
-                ));
-            }
-        }
-    }
-
-    let strategy =
-        Rayon::new(NZUsize!(verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?;
-    let ctx = citychain_execution::BlockContext {
-        chain_id: genesis.chain_id.clone(),
-        suite: genesis.suite,
-    };
-    let mempool = Arc::new(Mempool::new(
-        mempool_config,
-        ctx,
-        genesis.params.clone(),
-        Arc::new(CommittedAccounts(store.clone())),
-        strategy.clone(),
-    ));
-    let chain = Arc::new(Chain::new(genesis.clone(), store, mempool, strategy));
-    if !opened.unexecuted.is_empty() {
-        info!(
-            blocks = opened.unexecuted.len(),
-            "re-executing blocks logged before the last shutdown"
-        );
-        for (stored, location) in &opened.unexecuted {
-            chain.replay(stored, *location)?;
-        }
-    }
-    let genesis_block = ConsensusBlock::new(genesis_block)?;
-    Ok((chain, genesis_block))
-}
-
 struct NodeEndpoints {
     chain: Arc<Chain>,
     metrics: Box<dyn Fn() -> String + Send + Sync>,
@@ -192,11 +126,13 @@ pub fn run(
         .with_storage_directory(config.data_dir.join("consensus"))
         .with_catch_panics(false);
     cw_tokio::Runner::new(runtime).start(|context| async move {
-        let (chain, genesis_block) = open_chain(
+        let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?;
+        let (chain, genesis_block) = assemble::open_chain(
             &config.data_dir,
             &config.genesis,
             config.mempool.clone(),
-            config.verify_threads,
+            strategy,
+            StoreOptions::default(),
         )?;
         let me = config.signer.public_key();
         let validators: Vec<ConsensusKey> = config
@@ -261,25 +197,12 @@ pub fn run(
         };
         let transactions = network.register(channel::TRANSACTIONS, Quota::per_second(NZU32!(512)));
         let p2p = network.start();
-        let (relay, relay_queue) = RelayHandle::new();
-        let _relay_task = {
-            let mempool = chain.mempool.clone();
-            context.child("relay").spawn(move |context| relay::run(context, mempool, relay_queue, transactions))
-        };
-
-        let (finalizer, updates) = Finalizer::new();
-        let finalized_tip = finalizer.finalized_tip.clone();
-        let finalizer_task = {
-            let chain = chain.clone();
-            let tip = finalized_tip.clone();
-            context
-                .child("finalizer")
-                .spawn(move |context| Finalizer::run(context, chain, updates, tip))
-        };
 
         let interval = Duration::from_millis(config.genesis.params.empty_block_interval_ms);
-        let running = engine::start(
-            context.child("consensus"),
+        let started = assemble::start(
+            context.child("node"),
+            chain.clone(),
+            genesis_block,
             EngineConfig {
                 signer: config.signer.clone(),
                 validators,
@@ -288,21 +211,21 @@ pub fn run(
                 timeouts: Timeouts::for_interval(interval),
                 peer_provider: oracle.clone(),
                 blocker: oracle.clone(),
-                verify_threads: config.verify_threads,
+                strategy: Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?,
+                monitor: None::<engine::NoMonitor>,
             },
-            App::new(chain.clone()),
-            finalizer,
-            genesis_block,
             channels,
+            transactions,
         )
         .await?;
+        let finalized_tip = started.finalized_tip.clone();
 
         // Connected peers, as commonware's p2p tracker reports them in its metrics.
         let peers_context = context.child("peers");
         let peers: Arc<dyn Fn() -> usize + Send + Sync> = Arc::new(move || {
             peers_context.encode().lines().filter(|l| l.starts_with(CONNECTED_PEER_METRIC)).count()
         });
-        let service = NodeService::new(chain.clone(), running.marshal.clone(), finalized_tip.clone(), peers, relay);
+        let service = NodeService::new(chain.clone(), started.marshal.clone(), finalized_tip.clone(), peers, started.relay.clone());
         let metrics_context = context.child("api");
         let height =
             metrics_context.gauge("committed_height", "Height of the newest committed block");
@@ -326,7 +249,8 @@ pub fn run(
             genesis_hash: config.genesis.hash(),
         });
 
-        let mut handles = running.handles;
+        let mut handles = started.consensus;
+        handles.push(started.relay_task);
         handles.push(p2p);
         let consensus_stopped = futures::future::select_all(handles);
         let result = tokio::select! {
@@ -334,7 +258,7 @@ pub fn run(
                 info!("shutting down");
                 Ok(())
             }
-            r = finalizer_task => match r {
+            r = started.finalizer => match r {
                 Ok(Err(e)) => Err(e),
                 Ok(Ok(())) => Err("the finalizer stopped".into()),
                 Err(e) => Err(format!("the finalizer failed: {e:?}")),

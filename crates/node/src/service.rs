@@ -313,12 +313,9 @@ impl CitychainApiServer for NodeService {
 
     async fn tx_submit(&self, tx: String) -> RpcResult<SubmitResult> {
         let raw = decode_hex("transaction", &tx)?;
-        let mut results = self.chain.mempool.submit(vec![raw.clone()]).await;
+        let mut results = crate::assemble::submit(&self.chain, &self.relay, vec![raw]).await;
         match results.pop().expect("one result per transaction") {
-            Ok(hash) => {
-                self.relay.forward(vec![raw]);
-                Ok(SubmitResult { hash })
-            }
+            Ok(hash) => Ok(SubmitResult { hash }),
             Err(e) => Err(error::rejected(e.code(), e.to_string())),
         }
     }

@@ -25,6 +25,8 @@ pub enum Error {
         "this data directory belongs to another chain (genesis {found}, expected {expected}); use another --data-dir"
     )]
     WrongGenesis { expected: String, found: String },
+    #[error("injected fault at {0:?}")]
+    Injected(crate::CommitPoint),
     #[error("block {height} cannot be committed on top of head {head}")]
     OutOfOrder { height: u64, head: String },
 }

@@ -6,4 +6,6 @@ mod store;
 
 pub use blocklog::{BadRecord, Location};
 pub use error::{Error, Result};
-pub use store::{ChainStore, Head, Opened, StoredBlock, TxLocation};
+pub use store::{
+    ChainStore, CommitPoint, FaultInjector, Head, Opened, StoreOptions, StoredBlock, TxLocation,
+};

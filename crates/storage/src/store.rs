@@ -91,6 +91,29 @@ impl Decode for StoredBlock {
     }
 }
 
+/// Points in a commit where a fault can be injected (tests only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitPoint {
+    /// Before the block is appended to the log.
+    BeforeAppend,
+    /// After the block is in the log, before the state and indexes are written.
+    AfterAppend,
+    /// After everything is written, before the caller acknowledges the block.
+    AfterIndex,
+}
+
+/// Decides whether a commit fails at a point (returns `true` to fail).
+pub type FaultInjector = std::sync::Arc<dyn Fn(CommitPoint) -> bool + Send + Sync>;
+
+/// How the store is opened.
+#[derive(Clone, Default)]
+pub struct StoreOptions {
+    /// Skip syncing the block log (simulations, where the process never really crashes).
+    pub no_sync: bool,
+    /// Fail commits at chosen points, to test crash recovery.
+    pub faults: Option<FaultInjector>,
+}
+
 /// What opening the store found.
 pub struct Opened {
     pub store: ChainStore,
@@ -109,6 +132,7 @@ pub struct TxLocation {
 
 /// Durable storage of the chain.
 pub struct ChainStore {
+    faults: Option<FaultInjector>,
     db: Database,
     state: StateStore,
     log: BlockLog,
@@ -127,11 +151,22 @@ impl ChainStore {
     ///
     /// Fails, naming the file and byte offset, if committed data is corrupt.
     pub fn open(dir: &Path, suite: Suite, genesis: Hash) -> Result<Opened> {
+        Self::open_with(dir, suite, genesis, StoreOptions::default())
+    }
+
+    /// [`ChainStore::open`] with options.
+    pub fn open_with(
+        dir: &Path,
+        suite: Suite,
+        genesis: Hash,
+        options: StoreOptions,
+    ) -> Result<Opened> {
         let db = Database::builder(dir.join("index")).open()?;
         let state = StateStore::open(&db, suite)?;
-        let log = BlockLog::open(&dir.join("blocks"), SEGMENT_BYTES)?;
+        let log = BlockLog::open_with(&dir.join("blocks"), SEGMENT_BYTES, !options.no_sync)?;
         let ks = |name: &str| db.keyspace(name, KeyspaceCreateOptions::default);
         let store = ChainStore {
+            faults: options.faults,
             blocks: ks("blocks")?,
             hashes: ks("block_hashes")?,
             txs: ks("txs")?,
@@ -257,12 +292,23 @@ impl ChainStore {
         pending: &PendingState,
     ) -> Result<Head> {
         self.check_next(block)?;
+        self.fault(CommitPoint::BeforeAppend)?;
         let stored = StoredBlock {
             block: block.clone(),
             receipts: receipts.to_vec(),
         };
         let location = self.log.append(block.header.height.0, &stored.encode())?;
-        self.index(block, pending, location)
+        self.fault(CommitPoint::AfterAppend)?;
+        let head = self.index(block, pending, location)?;
+        self.fault(CommitPoint::AfterIndex)?;
+        Ok(head)
+    }
+
+    fn fault(&self, point: CommitPoint) -> Result<()> {
+        match &self.faults {
+            Some(f) if f(point) => Err(Error::Injected(point)),
+            _ => Ok(()),
+        }
     }
 
     /// Commits a block that is already in the log (replay after a crash).

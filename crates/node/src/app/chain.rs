@@ -18,7 +18,7 @@ use citychain_types::{
     block::{receipts_root, tx_root},
     layout,
 };
-use commonware_parallel::Rayon;
+use commonware_parallel::{Rayon, Strategy};
 use futures::channel::mpsc;
 use parking_lot::Mutex;
 use std::{
@@ -63,23 +63,56 @@ impl AccountSource for CommittedAccounts {
     }
 }
 
+/// The genesis block (height 0) and its state.
+pub fn genesis_block(
+    genesis: &Genesis,
+    store: &ChainStore,
+) -> Result<(Block, Arc<PendingState>), String> {
+    let pending = StateView::committed(store.state().clone(), None)
+        .apply(genesis_writes(genesis))
+        .map_err(|e| format!("cannot build the genesis state: {e}"))?;
+    let header = BlockHeader {
+        chain_id: genesis.chain_id.clone(),
+        height: Height(0),
+        parent: Hash::ZERO,
+        timestamp: genesis.genesis_time_ms,
+        epoch: 0,
+        view: 0,
+        parent_view: 0,
+        proposer: genesis.validators[0].consensus_key,
+        tx_root: tx_root(genesis.suite, &[]),
+        tx_count: 0,
+        state_root: pending.root(),
+        receipts_root: receipts_root(genesis.suite, &[]),
+        gas_used: Gas(0),
+        suite: genesis.suite,
+    };
+    Ok((
+        Block {
+            header,
+            transactions: Vec::new(),
+        },
+        pending,
+    ))
+}
+
 /// Shared chain state of a node.
-pub struct Chain {
+pub struct Chain<S: Strategy = Rayon> {
     pub genesis: Genesis,
     pub ctx: BlockContext,
     pub store: Arc<ChainStore>,
-    pub mempool: Arc<Mempool<Rayon>>,
-    strategy: Rayon,
+    pub mempool: Arc<Mempool<S>>,
+    strategy: S,
     executed: Mutex<HashMap<Hash, Arc<Executed>>>,
     subscribers: Mutex<Vec<mpsc::Sender<FinalizedBlock>>>,
 }
 
-impl Chain {
+impl<S: Strategy> Chain<S> {
     pub fn new(
         genesis: Genesis,
         store: Arc<ChainStore>,
-        mempool: Arc<Mempool<Rayon>>,
-        strategy: Rayon,
+        mempool: Arc<Mempool<S>>,
+        strategy: S,
     ) -> Self {
         let ctx = BlockContext {
             chain_id: genesis.chain_id.clone(),
@@ -94,39 +127,6 @@ impl Chain {
             executed: Mutex::new(HashMap::new()),
             subscribers: Mutex::new(Vec::new()),
         }
-    }
-
-    /// The genesis block (height 0) and its state.
-    pub fn genesis_block(
-        genesis: &Genesis,
-        store: &ChainStore,
-    ) -> Result<(Block, Arc<PendingState>), String> {
-        let pending = StateView::committed(store.state().clone(), None)
-            .apply(genesis_writes(genesis))
-            .map_err(|e| format!("cannot build the genesis state: {e}"))?;
-        let header = BlockHeader {
-            chain_id: genesis.chain_id.clone(),
-            height: Height(0),
-            parent: Hash::ZERO,
-            timestamp: genesis.genesis_time_ms,
-            epoch: 0,
-            view: 0,
-            parent_view: 0,
-            proposer: genesis.validators[0].consensus_key,
-            tx_root: tx_root(genesis.suite, &[]),
-            tx_count: 0,
-            state_root: pending.root(),
-            receipts_root: receipts_root(genesis.suite, &[]),
-            gas_used: Gas(0),
-            suite: genesis.suite,
-        };
-        Ok((
-            Block {
-                header,
-                transactions: Vec::new(),
-            },
-            pending,
-        ))
     }
 
     /// The state after block `hash`, if it is the committed head or an executed pending block.

@@ -34,9 +34,9 @@ impl Finalizer {
 
     /// Commits each delivered block, then acknowledges it. Stops the node (by returning) on a
     /// storage or execution failure: acknowledging a block that is not durable would lose it.
-    pub async fn run<E: commonware_runtime::Spawner>(
+    pub async fn run<E: commonware_runtime::Spawner, S: commonware_parallel::Strategy>(
         runtime: E,
-        chain: Arc<Chain>,
+        chain: Arc<Chain<S>>,
         mut updates: mpsc::UnboundedReceiver<Update<ConsensusBlock, Exact>>,
         tip: Arc<AtomicU64>,
     ) -> Result<(), String> {

@@ -11,6 +11,7 @@ use crate::consensus::{ConsensusBlock, Context, Scheme, validator_key};
 use citychain_types::Block;
 use commonware_consensus::{Application, Viewable, marshal::ancestry::Ancestry};
 use commonware_cryptography::Digested;
+use commonware_parallel::{Rayon, Strategy};
 use commonware_runtime::{Clock, Metrics, Spawner};
 use futures::{StreamExt, future::Either};
 use std::{
@@ -28,12 +29,12 @@ const MAX_CATCH_UP: usize = 1024;
 
 /// The citychain application, as commonware's marshal wants it.
 #[derive(Clone)]
-pub struct App {
-    chain: Arc<Chain>,
+pub struct App<S: Strategy = Rayon> {
+    chain: Arc<Chain<S>>,
 }
 
-impl App {
-    pub fn new(chain: Arc<Chain>) -> Self {
+impl<S: Strategy> App<S> {
+    pub fn new(chain: Arc<Chain<S>>) -> Self {
         App { chain }
     }
 }
@@ -56,7 +57,7 @@ pub(crate) async fn blocking<E: Spawner, T: Send + 'static>(
         .ok()
 }
 
-impl App {
+impl<S: Strategy> App<S> {
     /// Makes sure the state after `parent` is known, executing unexecuted ancestors (newest
     /// first in `ancestry`) forward from the newest known state.
     async fn ensure_executed<E: Spawner>(
@@ -124,7 +125,10 @@ impl App {
 }
 
 /// The parent block of a known state: the committed head or an executed block.
-fn missing_parent(chain: &Chain, hash: &citychain_crypto::Hash) -> Option<Arc<Block>> {
+fn missing_parent<S: Strategy>(
+    chain: &Chain<S>,
+    hash: &citychain_crypto::Hash,
+) -> Option<Arc<Block>> {
     if let Some(e) = chain.executed(hash) {
         return Some(e.block.clone());
     }
@@ -135,9 +139,10 @@ fn missing_parent(chain: &Chain, hash: &citychain_crypto::Hash) -> Option<Arc<Bl
     None
 }
 
-impl<E> Application<E> for App
+impl<E, S> Application<E> for App<S>
 where
     E: Spawner + Metrics + Clock,
+    S: Strategy,
 {
     type SigningScheme = Scheme;
     type Context = Context;

@@ -31,7 +31,7 @@ use commonware_cryptography::{
     certificate::{ConstantProvider, Verifier as _},
 };
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
-use commonware_parallel::Rayon;
+use commonware_parallel::Strategy;
 use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
 use commonware_storage::archive::immutable;
 use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, ordered::Set};
@@ -66,7 +66,7 @@ impl Timeouts {
 }
 
 /// What the engine needs besides the network.
-pub struct EngineConfig<P, B> {
+pub struct EngineConfig<P, B, T, M> {
     pub signer: ConsensusSecret,
     pub validators: Vec<ConsensusKey>,
     /// Separates this chain's votes from any other's (derived from the genesis hash).
@@ -76,7 +76,23 @@ pub struct EngineConfig<P, B> {
     pub timeouts: Timeouts,
     pub peer_provider: P,
     pub blocker: B,
-    pub verify_threads: usize,
+    /// Where certificate and signature checks run (a thread pool, or inline in simulation).
+    pub strategy: T,
+    /// Also receives every consensus activity (votes, certificates), e.g. to check for
+    /// conflicting votes in tests.
+    pub monitor: Option<M>,
+}
+
+/// A monitor that ignores everything (the production default).
+#[derive(Clone, Debug, Default)]
+pub struct NoMonitor;
+
+impl commonware_consensus::Reporter for NoMonitor {
+    type Activity = simplex::types::Activity<Scheme, super::ConsensusDigest>;
+
+    fn report(&mut self, _: Self::Activity) -> commonware_actor::Feedback {
+        commonware_actor::Feedback::Ok
+    }
 }
 
 /// The five p2p channels consensus uses, as (sender, receiver) pairs.
@@ -108,10 +124,10 @@ pub struct Running {
 }
 
 /// Builds and starts simplex, marshal, block gossip and backfill.
-pub async fn start<E, P, B, S, R>(
+pub async fn start<E, P, B, S, R, T, M>(
     context: E,
-    config: EngineConfig<P, B>,
-    app: App,
+    config: EngineConfig<P, B, T, M>,
+    app: App<T>,
     finalizer: Finalizer,
     genesis: ConsensusBlock,
     channels: Channels<S, R>,
@@ -122,6 +138,10 @@ where
     B: Blocker<PublicKey = ConsensusKey> + Clone,
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
+    T: Strategy,
+    M: commonware_consensus::Reporter<
+            Activity = simplex::types::Activity<Scheme, super::ConsensusDigest>,
+        >,
 {
     let me = commonware_cryptography::Signer::public_key(&config.signer);
     let participants = Set::from_iter_dedup(config.validators.clone());
@@ -132,8 +152,7 @@ where
         config.signer.clone(),
     )
     .unwrap_or_else(|| Scheme::verifier(&config.namespace, participants.clone()));
-    let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1)))
-        .map_err(|e| format!("thread pool: {e}"))?;
+    let strategy = config.strategy.clone();
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(4096));
     let prefix = config.partition_prefix.clone();
     let mailbox_size = NZUsize!(16_384);
@@ -248,7 +267,7 @@ where
             blocker: config.blocker.clone(),
             automaton: deferred.clone(),
             relay: deferred.clone(),
-            reporter: deferred,
+            reporter: commonware_consensus::Reporters::<_, M>::from((deferred, config.monitor)),
             track_historical_votes: false,
             strategy,
             partition: format!("{prefix}-simplex-epoch-0"),

@@ -1,0 +1,183 @@
+//! Putting a node together on any runtime: the finalizer, consensus and the transaction relay.
+//!
+//! The process runner (`run`) and the deterministic simulator (the `testing` crate) both call
+//! [`start`], so a simulated network exercises exactly the code a real one runs; only the
+//! runtime, the network and the thread pool differ.
+
+use crate::{
+    app::{
+        App, Chain, Finalizer,
+        chain::{CommittedAccounts, genesis_block},
+    },
+    consensus::{
+        ConsensusBlock, ConsensusDigest, ConsensusKey, Scheme,
+        engine::{self, Channels, EngineConfig},
+    },
+    relay::{self, RelayHandle},
+};
+use citychain_mempool::{Mempool, MempoolConfig};
+use citychain_storage::{ChainStore, StoreOptions};
+use citychain_types::{Genesis, Height};
+use commonware_consensus::{
+    Reporter, marshal, marshal::standard::Standard, simplex::types::Activity,
+};
+use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_parallel::Strategy;
+use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage};
+use rand_core::CryptoRng;
+use std::sync::{Arc, atomic::AtomicU64};
+use tracing::{info, warn};
+
+/// Opens the store, commits genesis if needed and replays logged blocks. Returns the chain.
+pub fn open_chain<S: Strategy>(
+    data_dir: &std::path::Path,
+    genesis: &Genesis,
+    mempool_config: MempoolConfig,
+    strategy: S,
+    store_options: StoreOptions,
+) -> Result<(Arc<Chain<S>>, ConsensusBlock), String> {
+    genesis
+        .validate()
+        .map_err(|e| format!("invalid genesis: {e}"))?;
+    let opened = ChainStore::open_with(
+        &data_dir.join("chain"),
+        genesis.suite,
+        genesis.hash(),
+        store_options,
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(bad) = &opened.repaired_tail {
+        warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem, "repaired the block log: cut off an incomplete final record");
+    }
+    let store = Arc::new(opened.store);
+    let (genesis_block, genesis_state) = genesis_block(genesis, &store)?;
+    match store.head() {
+        None => {
+            store
+                .commit(&genesis_block, &[], &genesis_state)
+                .map_err(|e| format!("cannot store genesis: {e}"))?;
+            info!(hash = %genesis_block.hash(), "committed the genesis block");
+        }
+        Some(_) => {
+            let stored = store
+                .block(Height(0))
+                .map_err(|e| e.to_string())?
+                .ok_or("the genesis block is missing from storage")?;
+            if stored.hash() != genesis_block.hash() {
+                return Err(format!(
+                    "this data directory holds genesis block {}, not {}",
+                    stored.hash(),
+                    genesis_block.hash()
+                ));
+            }
+        }
+    }
+
+    let ctx = citychain_execution::BlockContext {
+        chain_id: genesis.chain_id.clone(),
+        suite: genesis.suite,
+    };
+    let mempool = Arc::new(Mempool::new(
+        mempool_config,
+        ctx,
+        genesis.params.clone(),
+        Arc::new(CommittedAccounts(store.clone())),
+        strategy.clone(),
+    ));
+    let chain = Arc::new(Chain::new(genesis.clone(), store, mempool, strategy));
+    if !opened.unexecuted.is_empty() {
+        info!(
+            blocks = opened.unexecuted.len(),
+            "re-executing blocks logged before the last shutdown"
+        );
+        for (stored, location) in &opened.unexecuted {
+            chain.replay(stored, *location)?;
+        }
+    }
+    let genesis_block = ConsensusBlock::new(genesis_block)?;
+    Ok((chain, genesis_block))
+}
+
+/// A started node's handles.
+pub struct Started {
+    /// Consensus actors; any of them finishing means the node stopped.
+    pub consensus: Vec<Handle<()>>,
+    /// Finishes (with an error) if committing a finalized block failed.
+    pub finalizer: Handle<Result<(), String>>,
+    pub relay_task: Handle<()>,
+    /// Sends admitted transactions to peers.
+    pub relay: RelayHandle,
+    pub marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
+    /// Highest height consensus reported final.
+    pub finalized_tip: Arc<AtomicU64>,
+}
+
+/// Starts the finalizer, consensus and the relay for `chain`.
+pub async fn start<E, P, B, S, R, T, M>(
+    context: E,
+    chain: Arc<Chain<T>>,
+    genesis_block: ConsensusBlock,
+    engine_config: EngineConfig<P, B, T, M>,
+    channels: Channels<S, R>,
+    transactions: (S, R),
+) -> Result<Started, String>
+where
+    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
+    P: Provider<PublicKey = ConsensusKey> + Clone,
+    B: Blocker<PublicKey = ConsensusKey> + Clone,
+    S: Sender<PublicKey = ConsensusKey>,
+    R: Receiver<PublicKey = ConsensusKey>,
+    T: Strategy,
+    M: Reporter<Activity = Activity<Scheme, ConsensusDigest>>,
+{
+    let (finalizer, updates) = Finalizer::new();
+    let finalized_tip = finalizer.finalized_tip.clone();
+    let finalizer_task = {
+        let chain = chain.clone();
+        let tip = finalized_tip.clone();
+        context
+            .child("finalizer")
+            .spawn(move |context| Finalizer::run(context, chain, updates, tip))
+    };
+    let running = engine::start(
+        context.child("consensus"),
+        engine_config,
+        App::new(chain.clone()),
+        finalizer,
+        genesis_block,
+        channels,
+    )
+    .await?;
+    let (relay, relay_queue) = RelayHandle::new();
+    let relay_task = {
+        let mempool = chain.mempool.clone();
+        context
+            .child("relay")
+            .spawn(move |context| relay::run(context, mempool, relay_queue, transactions))
+    };
+    Ok(Started {
+        consensus: running.handles,
+        finalizer: finalizer_task,
+        relay_task,
+        relay,
+        marshal: running.marshal,
+        finalized_tip,
+    })
+}
+
+/// Admits raw transactions to the node's mempool and relays the admitted ones, as the API does.
+pub async fn submit<T: Strategy>(
+    chain: &Chain<T>,
+    relay: &RelayHandle,
+    raws: Vec<Vec<u8>>,
+) -> Vec<Result<citychain_crypto::Hash, citychain_mempool::Rejection>> {
+    let results = chain.mempool.submit(raws.clone()).await;
+    relay.forward(
+        raws.into_iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(raw, _)| raw)
+            .collect(),
+    );
+    results
+}
