@@ -23,7 +23,10 @@ use futures::channel::mpsc;
 use parking_lot::Mutex;
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
 };
 
 /// A block and what executing it produced.
@@ -105,6 +108,8 @@ pub struct Chain<S: Strategy = Rayon> {
     strategy: S,
     executed: Mutex<HashMap<Hash, Arc<Executed>>>,
     subscribers: Mutex<Vec<mpsc::Sender<FinalizedBlock>>>,
+    /// Test-only offset of this node's wall clock (simulating a skewed clock).
+    clock_skew_ms: AtomicI64,
 }
 
 impl<S: Strategy> Chain<S> {
@@ -126,6 +131,7 @@ impl<S: Strategy> Chain<S> {
             strategy,
             executed: Mutex::new(HashMap::new()),
             subscribers: Mutex::new(Vec::new()),
+            clock_skew_ms: AtomicI64::new(0),
         }
     }
 
@@ -407,6 +413,15 @@ impl<S: Strategy> Chain<S> {
             .commit_logged(&executed.block, &executed.pending, location)
             .map_err(|e| e.to_string())?;
         Ok(())
+    }
+
+    /// Shifts this node's wall clock (simulations of clock skew only).
+    pub fn set_clock_skew_ms(&self, millis: i64) {
+        self.clock_skew_ms.store(millis, Ordering::Relaxed);
+    }
+
+    pub fn clock_skew_ms(&self) -> i64 {
+        self.clock_skew_ms.load(Ordering::Relaxed)
     }
 
     /// Registers a subscriber to finalized blocks.

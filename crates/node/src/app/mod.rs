@@ -37,6 +37,25 @@ impl<S: Strategy> App<S> {
     pub fn new(chain: Arc<Chain<S>>) -> Self {
         App { chain }
     }
+
+    /// This node's wall-clock time (shifted by the test-only clock skew).
+    fn now<E: Clock>(&self, runtime: &E) -> SystemTime {
+        shift(runtime.current(), self.chain.clock_skew_ms())
+    }
+
+    /// The runtime time at which this node's clock reads `t`.
+    fn local(&self, t: SystemTime) -> SystemTime {
+        shift(t, -self.chain.clock_skew_ms())
+    }
+}
+
+fn shift(t: SystemTime, millis: i64) -> SystemTime {
+    if millis >= 0 {
+        t + Duration::from_millis(millis as u64)
+    } else {
+        t.checked_sub(Duration::from_millis(millis.unsigned_abs()))
+            .unwrap_or(UNIX_EPOCH)
+    }
 }
 
 fn millis(t: SystemTime) -> u64 {
@@ -177,9 +196,9 @@ where
         );
         loop {
             let seen = self.chain.mempool.arrivals();
-            if self.chain.mempool.is_empty() && runtime.current() < due {
+            if self.chain.mempool.is_empty() && self.now(&runtime) < due {
                 let wait = self.chain.mempool.wait_for_transactions();
-                let sleep = runtime.sleep_until(due);
+                let sleep = runtime.sleep_until(self.local(due));
                 futures::pin_mut!(wait, sleep);
                 if let Either::Left(_) = futures::future::select(wait, sleep).await {
                     // Let a burst of submissions land in the same block.
@@ -188,7 +207,7 @@ where
             }
             let chain = self.chain.clone();
             let parent = parent_block.clone();
-            let now = millis(runtime.current());
+            let now = millis(self.now(&runtime));
             let executed = match blocking(&runtime, move || {
                 chain.build(&parent, proposer, epoch, view, parent_view, now)
             })
@@ -200,14 +219,14 @@ where
                     return None;
                 }
             };
-            if !executed.block.transactions.is_empty() || runtime.current() >= due {
+            if !executed.block.transactions.is_empty() || self.now(&runtime) >= due {
                 debug!(height = %executed.block.header.height, txs = executed.block.transactions.len(), "proposing");
                 let block = ConsensusBlock::new((*executed.block).clone()).ok()?;
                 let digest = commonware_cryptography::Digestible::digest(&block);
                 return Some(Digested::precomputed(block, digest));
             }
             let new = self.chain.mempool.wait_for_new(seen);
-            let sleep = runtime.sleep_until(due);
+            let sleep = runtime.sleep_until(self.local(due));
             futures::pin_mut!(new, sleep);
             futures::future::select(new, sleep).await;
         }
@@ -230,12 +249,12 @@ where
         // A timestamp from the future waits for our clock (a skewed proposer stalls only its
         // own view); an absurd one is invalid.
         let ts = UNIX_EPOCH + Duration::from_millis(block.header.timestamp.0);
-        if ts > runtime.current() + MAX_FUTURE_REJECT {
+        if ts > self.now(&runtime) + MAX_FUTURE_REJECT {
             warn!(height = %block.header.height, "block timestamp is absurdly far in the future");
             return false;
         }
-        if ts > runtime.current() + MAX_FUTURE_DRIFT {
-            runtime.sleep_until(ts - MAX_FUTURE_DRIFT).await;
+        if ts > self.now(&runtime) + MAX_FUTURE_DRIFT {
+            runtime.sleep_until(self.local(ts - MAX_FUTURE_DRIFT)).await;
         }
 
         if let Err(e) = self.ensure_executed(&runtime, &parent, ancestry).await {

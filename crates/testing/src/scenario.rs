@@ -1,0 +1,148 @@
+//! Describing a simulation: the network, the faults and when they happen, the load.
+
+use citychain_crypto::Suite;
+use citychain_storage::CommitPoint;
+use std::time::Duration;
+
+/// One thing that happens during a run, at a simulated time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Split the nodes into groups that cannot reach each other (indices of validators).
+    Partition(Vec<Vec<usize>>),
+    /// Messages from `from` to `to` are lost (the other direction still works).
+    OneWay { from: usize, to: usize },
+    /// All links work again (with the scenario's latency and loss).
+    Heal,
+    /// Change the delivery probability of every link.
+    Loss(f64),
+    /// Kill a node (its tasks stop at once; its storage stays).
+    Crash(usize),
+    /// Start a crashed node again from its storage.
+    Restart(usize),
+    /// Kill every node.
+    CrashAll,
+    /// Start every crashed node.
+    RestartAll,
+    /// Shift a node's wall clock by this many milliseconds (negative: behind).
+    Skew { node: usize, millis: i64 },
+    /// Make a node's next commit fail at `point`, as if it crashed there; the harness restarts it.
+    CommitCrash { node: usize, point: CommitPoint },
+}
+
+/// Link characteristics between every pair of nodes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkSpec {
+    pub latency: Duration,
+    pub jitter: Duration,
+    /// Probability that a message is delivered.
+    pub delivery: f64,
+}
+
+impl Default for LinkSpec {
+    fn default() -> Self {
+        LinkSpec {
+            latency: Duration::from_millis(20),
+            jitter: Duration::from_millis(5),
+            delivery: 1.0,
+        }
+    }
+}
+
+/// Transactions submitted during the run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Load {
+    /// Transfers per second, in total.
+    pub rate: u32,
+    /// Distinct sending accounts.
+    pub senders: usize,
+}
+
+/// A complete, seeded description of a run. The same scenario always replays identically.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub seed: u64,
+    pub validators: usize,
+    /// Validators run as two instances sharing one key (Byzantine equivocators).
+    pub twins: Vec<usize>,
+    pub link: LinkSpec,
+    pub faults: Vec<(Duration, Fault)>,
+    pub load: Option<Load>,
+    /// How long faults may run; afterwards the network heals and crashed nodes restart.
+    pub duration: Duration,
+    /// How long the healed network gets to converge before the checks.
+    pub settle: Duration,
+    /// The deliberately broken build: two halves of the validators each believe they are the
+    /// whole validator set, so quorums no longer intersect. The checkers must report a fork.
+    pub canary: bool,
+    pub suite: Suite,
+    pub empty_block_interval_ms: u64,
+}
+
+impl Scenario {
+    /// Four validators, moderate links, a little load, twenty seconds.
+    pub fn new(name: &str, seed: u64) -> Self {
+        Scenario {
+            name: name.into(),
+            seed,
+            validators: 4,
+            twins: Vec::new(),
+            link: LinkSpec::default(),
+            faults: Vec::new(),
+            load: Some(Load {
+                rate: 40,
+                senders: 8,
+            }),
+            duration: Duration::from_secs(20),
+            settle: Duration::from_secs(20),
+            canary: false,
+            suite: Suite::Ed25519,
+            empty_block_interval_ms: 200,
+        }
+    }
+
+    pub fn validators(mut self, n: usize) -> Self {
+        self.validators = n;
+        self
+    }
+
+    pub fn twin(mut self, validator: usize) -> Self {
+        self.twins.push(validator);
+        self
+    }
+
+    pub fn link(mut self, link: LinkSpec) -> Self {
+        self.link = link;
+        self
+    }
+
+    pub fn at(mut self, time: Duration, fault: Fault) -> Self {
+        self.faults.push((time, fault));
+        self
+    }
+
+    pub fn load(mut self, load: Option<Load>) -> Self {
+        self.load = load;
+        self
+    }
+
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.duration = duration;
+        self
+    }
+
+    pub fn settle(mut self, settle: Duration) -> Self {
+        self.settle = settle;
+        self
+    }
+
+    pub fn canary(mut self) -> Self {
+        self.canary = true;
+        self
+    }
+
+    pub fn suite(mut self, suite: Suite) -> Self {
+        self.suite = suite;
+        self
+    }
+}

@@ -1,0 +1,856 @@
+//! Running a [`Scenario`] on commonware's deterministic runtime and simulated network.
+//!
+//! Every node is the production node (`citychain_node::assemble`): the same application,
+//! consensus wiring, finalizer, storage and relay; only the runtime (seeded, single-threaded,
+//! simulated time), the network (simulated links) and the thread pool (inline) differ. Each node
+//! keeps its chain store in its own directory, so a crash and restart reopens real storage.
+//!
+//! 1. Build keys and a genesis from the seed; start the simulated network and every node.
+//! 2. Drive the load and apply the scheduled faults until `duration`.
+//! 3. Heal the network and restart crashed nodes; let it settle.
+//! 4. Read every node's committed chain and return the observations.
+
+use crate::{
+    check::{NodeChain, Observations},
+    scenario::{Fault, Scenario},
+};
+use citychain_crypto::{Address, Hash, SecretKey, Suite};
+use citychain_mempool::MempoolConfig;
+use citychain_node::{
+    app::Chain,
+    assemble,
+    consensus::{
+        self, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme,
+        engine::{Channels, EngineConfig, Timeouts, channel},
+    },
+    relay::RelayHandle,
+};
+use citychain_storage::{CommitPoint, StoreOptions};
+use citychain_types::{
+    Amount, ChainId, ChainParams, Encode, Gas, Genesis, GenesisAccount, Height, Nonce, Payload,
+    TimestampMs, Transaction, Validator,
+};
+use commonware_actor::Feedback;
+use commonware_consensus::{Reporter, Viewable, simplex::types::Activity};
+use commonware_cryptography::Signer as _;
+use commonware_p2p::{
+    Receiver, Recipients, Sender,
+    simulated::{self, Link, Network, Oracle, SplitOrigin, SplitTarget},
+};
+use commonware_parallel::Sequential;
+use commonware_runtime::{
+    Clock, Handle, IoBuf, Quota, Runner as _, Spawner, Supervisor as _, deterministic,
+};
+use commonware_utils::{NZU32, NZUsize};
+use parking_lot::Mutex;
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, UNIX_EPOCH},
+};
+use tracing::{debug, info};
+
+/// Simulated wall-clock time at which every run starts (and the chain's genesis time).
+const START_MS: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+type Ctx = deterministic::Context;
+type SimOracle = Oracle<ConsensusKey, Ctx>;
+
+/// Which half of a twin pair an instance is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Primary,
+    Secondary,
+}
+
+/// One node instance: a validator, or half of a twin.
+struct Slot {
+    label: String,
+    validator: usize,
+    side: Option<Side>,
+    dir: PathBuf,
+    running: Option<Running>,
+    /// A commit crash armed by the schedule, consumed by the next commit.
+    commit_crash: Arc<Mutex<Option<CommitPoint>>>,
+    skew_ms: i64,
+}
+
+struct Running {
+    chain: Arc<Chain<Sequential>>,
+    relay: RelayHandle,
+    root: Handle<()>,
+    /// Set when the node stopped by itself (a commit crash).
+    stopped: Arc<AtomicBool>,
+}
+
+/// Votes seen by every node's consensus, to catch an honest validator signing twice.
+#[derive(Clone, Default)]
+struct VoteBook {
+    votes: Arc<Mutex<BTreeMap<(ConsensusKey, &'static str, u64), ConsensusDigest>>>,
+    conflicts: Arc<Mutex<BTreeSet<(ConsensusKey, &'static str, u64)>>>,
+    byzantine: Arc<BTreeSet<ConsensusKey>>,
+}
+
+/// One node's view into the vote book: it resolves signer indices with its own validator set.
+#[derive(Clone)]
+struct NodeVotes {
+    book: VoteBook,
+    participants: Arc<Vec<ConsensusKey>>,
+}
+
+impl VoteBook {
+    fn record(
+        &self,
+        signer: ConsensusKey,
+        kind: &'static str,
+        view: u64,
+        payload: ConsensusDigest,
+    ) {
+        if self.byzantine.contains(&signer) {
+            return;
+        }
+        let mut votes = self.votes.lock();
+        match votes.get(&(signer.clone(), kind, view)) {
+            Some(previous) if *previous != payload => {
+                self.conflicts.lock().insert((signer, kind, view));
+            }
+            Some(_) => {}
+            None => {
+                votes.insert((signer, kind, view), payload);
+            }
+        }
+    }
+}
+
+impl Reporter for NodeVotes {
+    type Activity = Activity<Scheme, ConsensusDigest>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        let (signer, kind, view, payload) = match &activity {
+            Activity::Notarize(n) => (
+                n.attestation.signer.get(),
+                "notarize",
+                n.proposal.view().get(),
+                n.proposal.payload,
+            ),
+            Activity::Finalize(f) => (
+                f.attestation.signer.get(),
+                "finalize",
+                f.proposal.view().get(),
+                f.proposal.payload,
+            ),
+            _ => return Feedback::Ok,
+        };
+        if let Some(key) = self.participants.get(signer as usize) {
+            self.book.record(key.clone(), kind, view, payload);
+        }
+        Feedback::Ok
+    }
+}
+
+/// What every node shares.
+struct World {
+    scenario: Scenario,
+    genesis: Genesis,
+    keys: Vec<ConsensusSecret>,
+    root_dir: tempfile::TempDir,
+    oracle: SimOracle,
+    votes: VoteBook,
+    /// Twin routing: which validators each half of a twin talks to.
+    twin_groups: (BTreeSet<usize>, BTreeSet<usize>),
+}
+
+fn derive_secret(seed: u64, what: &str) -> [u8; 32] {
+    Suite::Ed25519
+        .hash(format!("citychain-sim {seed} {what}").as_bytes())
+        .0
+}
+
+fn link_of(s: &Scenario) -> Link {
+    Link {
+        latency: s.link.latency,
+        jitter: s.link.jitter,
+        success_rate: commonware_utils::Probability::from_f64(s.link.delivery.clamp(0.0, 1.0))
+            .expect("a probability"),
+    }
+}
+
+/// Runs the scenario and returns what it observed.
+pub fn run(scenario: &Scenario) -> Observations {
+    let cfg = deterministic::Config::new()
+        .with_seed(scenario.seed)
+        .with_start_time(UNIX_EPOCH + Duration::from_millis(START_MS))
+        .with_timeout(Some(
+            scenario.duration + scenario.settle + Duration::from_secs(600),
+        ));
+    let runner = deterministic::Runner::new(cfg);
+    let scenario = scenario.clone();
+    runner.start(|context| async move { simulate(context, scenario).await })
+}
+
+async fn simulate(context: Ctx, scenario: Scenario) -> Observations {
+    let world = Arc::new(build_world(&context, &scenario).await);
+    let mut slots = make_slots(&world);
+    for slot in slots.iter_mut() {
+        start(&context, &world, slot).await;
+    }
+    link_all(&world, &scenario, &slots, None).await;
+
+    // Load: senders with their next nonce and unconfirmed transactions (resubmitted until acked).
+    let mut load = LoadState::new(&world);
+    let mut acks = Acks::default();
+
+    let mut faults = scenario.faults.clone();
+    faults.sort_by_key(|(t, _)| *t);
+    let mut faults = faults.into_iter().peekable();
+    let tick = Duration::from_millis(250);
+    let start = context.current();
+    let elapsed = |ctx: &Ctx| ctx.current().duration_since(start).unwrap_or_default();
+
+    // Phase 2: faults and load.
+    while elapsed(&context) < scenario.duration {
+        while let Some((_, fault)) = faults.next_if(|(t, _)| *t <= elapsed(&context)) {
+            apply(&context, &world, &mut slots, &fault).await;
+        }
+        restart_dead(&context, &world, &mut slots, false).await;
+        load.step(&context, &world, &slots, &acks, tick).await;
+        context.sleep(tick).await;
+        acks.watch(&slots);
+    }
+
+    // Phase 3: heal, restart, settle (load keeps resubmitting what is unconfirmed).
+    info!(seed = scenario.seed, "healing");
+    link_all(&world, &scenario, &slots, None).await;
+    restart_dead(&context, &world, &mut slots, true).await;
+    for slot in slots.iter_mut() {
+        slot.skew_ms = 0;
+        if let Some(r) = &slot.running {
+            r.chain.set_clock_skew_ms(0);
+        }
+    }
+    let settle_end = scenario.duration + scenario.settle;
+    while elapsed(&context) < settle_end {
+        restart_dead(&context, &world, &mut slots, true).await;
+        load.step(&context, &world, &slots, &acks, tick).await;
+        context.sleep(tick).await;
+        acks.watch(&slots);
+    }
+    // Stop submitting; give the last transactions time to finish.
+    for _ in 0..40 {
+        context.sleep(tick).await;
+        acks.watch(&slots);
+    }
+
+    observe(&context, &world, &slots, &acks)
+}
+
+async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
+    let n = scenario.validators;
+    let keys: Vec<ConsensusSecret> = (0..n)
+        .map(|i| {
+            let secret = derive_secret(scenario.seed, &format!("validator {i}"));
+            let SecretKey::Ed25519(k) = SecretKey::from_bytes(Suite::Ed25519, &secret)
+                .expect("any 32 bytes are an ed25519 seed")
+            else {
+                unreachable!("ed25519")
+            };
+            k
+        })
+        .collect();
+    let senders = scenario.load.map_or(0, |l| l.senders);
+    let genesis = Genesis {
+        chain_id: ChainId::new("citychain-sim").expect("valid id"),
+        suite: scenario.suite,
+        genesis_time_ms: TimestampMs(START_MS),
+        params: ChainParams {
+            empty_block_interval_ms: scenario.empty_block_interval_ms,
+            ..ChainParams::default()
+        },
+        validators: keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Validator {
+                name: format!("v{i}"),
+                consensus_key: consensus::validator_key(&k.public_key()),
+            })
+            .collect(),
+        accounts: (0..senders)
+            .map(|i| GenesisAccount {
+                address: sender_key(scenario, i).public_key().address(),
+                balance: Amount(1_000_000_000),
+            })
+            .collect(),
+    };
+    let (network, oracle) = Network::new_with_peers(
+        context.child("network"),
+        simulated::Config {
+            max_size: 8 << 20,
+            max_peers_per_set: NZUsize!(n.max(1)),
+            disconnect_on_block: false,
+            tracked_peer_sets: NZUsize!(1),
+        },
+        keys.iter().map(|k| k.public_key()),
+    )
+    .await;
+    network.start();
+
+    // Each half of a twin talks to a seed-chosen group; the groups overlap or not.
+    let mut twin_groups = (BTreeSet::new(), BTreeSet::new());
+    let mut bits = derive_secret(scenario.seed, "twin groups")
+        .into_iter()
+        .cycle();
+    for i in 0..n {
+        match bits.next().unwrap_or(0) % 3 {
+            0 => {
+                twin_groups.0.insert(i);
+            }
+            1 => {
+                twin_groups.1.insert(i);
+            }
+            _ => {
+                twin_groups.0.insert(i);
+                twin_groups.1.insert(i);
+            }
+        }
+    }
+    let byzantine: BTreeSet<ConsensusKey> = scenario
+        .twins
+        .iter()
+        .map(|&v| keys[v].public_key())
+        .collect();
+    World {
+        scenario: scenario.clone(),
+        genesis,
+        keys,
+        root_dir: tempfile::tempdir().expect("temporary directory"),
+        oracle,
+        votes: VoteBook {
+            byzantine: Arc::new(byzantine),
+            ..Default::default()
+        },
+        twin_groups,
+    }
+}
+
+fn sender_key(scenario: &Scenario, i: usize) -> SecretKey {
+    SecretKey::insecure_from_label(scenario.suite, &format!("sim {} sender {i}", scenario.seed))
+}
+
+fn make_slots(world: &World) -> Vec<Slot> {
+    let mut slots = Vec::new();
+    for v in 0..world.scenario.validators {
+        let sides: Vec<Option<Side>> = if world.scenario.twins.contains(&v) {
+            vec![Some(Side::Primary), Some(Side::Secondary)]
+        } else {
+            vec![None]
+        };
+        for side in sides {
+            let label = match side {
+                None => format!("v{v}"),
+                Some(Side::Primary) => format!("v{v}-twin-a"),
+                Some(Side::Secondary) => format!("v{v}-twin-b"),
+            };
+            slots.push(Slot {
+                dir: world.root_dir.path().join(&label),
+                label,
+                validator: v,
+                side,
+                running: None,
+                commit_crash: Arc::default(),
+                skew_ms: 0,
+            });
+        }
+    }
+    slots
+}
+
+/// Sets every link, leaving out pairs `cut` says are partitioned.
+async fn link_all(
+    world: &World,
+    scenario: &Scenario,
+    slots: &[Slot],
+    cut: Option<&dyn Fn(usize, usize) -> bool>,
+) {
+    let n = scenario.validators;
+    let _ = slots;
+    for a in 0..n {
+        for b in 0..n {
+            if a == b {
+                continue;
+            }
+            let (ka, kb) = (world.keys[a].public_key(), world.keys[b].public_key());
+            let _ = world.oracle.remove_link(ka.clone(), kb.clone()).await;
+            if cut.is_some_and(|c| c(a, b)) {
+                continue;
+            }
+            let _ = world.oracle.add_link(ka, kb, link_of(scenario)).await;
+        }
+    }
+}
+
+/// The validator set a node's consensus uses: everyone, or (canary) only its half.
+fn engine_validators(world: &World, validator: usize) -> Vec<ConsensusKey> {
+    let n = world.scenario.validators;
+    let all = world.keys.iter().map(|k| k.public_key());
+    if !world.scenario.canary {
+        return all.collect();
+    }
+    let half = n / 2;
+    let mine = validator < half;
+    all.enumerate()
+        .filter(|(i, _)| (*i < half) == mine)
+        .map(|(_, k)| k)
+        .collect()
+}
+
+async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
+    let crash = slot.commit_crash.clone();
+    let options = StoreOptions {
+        no_sync: true,
+        faults: Some(Arc::new(move |point| {
+            let mut armed = crash.lock();
+            if *armed == Some(point) {
+                *armed = None;
+                return true;
+            }
+            false
+        })),
+    };
+    let (chain, genesis_block) = assemble::open_chain(
+        &slot.dir,
+        &world.genesis,
+        MempoolConfig::default(),
+        Sequential,
+        options,
+    )
+    .expect("open the node's chain");
+    chain.set_clock_skew_ms(slot.skew_ms);
+    let key = world.keys[slot.validator].clone();
+    let me = key.public_key();
+    let control = world.oracle.control(me.clone());
+    let quota = Quota::per_second(NZU32!(100_000));
+    let mut registered = Vec::new();
+    for c in [
+        channel::VOTES,
+        channel::CERTIFICATES,
+        channel::CONSENSUS_FETCH,
+        channel::BLOCKS,
+        channel::BACKFILL,
+        channel::TRANSACTIONS,
+    ] {
+        registered.push(
+            control
+                .register(c, quota)
+                .await
+                .expect("register a simulated channel"),
+        );
+    }
+    let engine_config = |validators: Vec<ConsensusKey>| EngineConfig {
+        signer: key.clone(),
+        namespace: citychain_node::consensus_namespace(&world.genesis),
+        partition_prefix: slot.label.clone(),
+        timeouts: Timeouts::for_interval(Duration::from_millis(
+            world.scenario.empty_block_interval_ms,
+        )),
+        peer_provider: world.oracle.manager(),
+        blocker: world.oracle.control(me.clone()),
+        strategy: Sequential,
+        monitor: Some(NodeVotes {
+            book: world.votes.clone(),
+            participants: Arc::new({
+                let mut p = validators.clone();
+                p.sort();
+                p
+            }),
+        }),
+        validators,
+    };
+    let validators = engine_validators(world, slot.validator);
+    let label = slot.label.clone();
+    let node_context = context.child("node");
+    let (relay, root, stopped) = match slot.side {
+        None => {
+            let mut it = registered.into_iter();
+            let mut next = || it.next().expect("six channels");
+            let channels = Channels {
+                votes: next(),
+                certificates: next(),
+                consensus_fetch: next(),
+                blocks: next(),
+                backfill: next(),
+            };
+            let transactions = next();
+            launch(
+                node_context,
+                chain.clone(),
+                genesis_block,
+                engine_config(validators),
+                channels,
+                transactions,
+                label,
+            )
+            .await
+        }
+        Some(side) => {
+            let (group_a, group_b) = world.twin_groups.clone();
+            let keys: Vec<ConsensusKey> = world.keys.iter().map(|k| k.public_key()).collect();
+            let to_keys =
+                |g: &BTreeSet<usize>| g.iter().map(|&i| keys[i].clone()).collect::<Vec<_>>();
+            let (a_keys, b_keys) = (to_keys(&group_a), to_keys(&group_b));
+            let forward =
+                move |origin: SplitOrigin, _: &Recipients<ConsensusKey>, _: &IoBuf| match origin {
+                    SplitOrigin::Primary => Some(Recipients::Some(a_keys.clone())),
+                    SplitOrigin::Secondary => Some(Recipients::Some(b_keys.clone())),
+                };
+            let route_keys = keys.clone();
+            let route = move |(sender, _): &(ConsensusKey, IoBuf)| {
+                let i = route_keys.iter().position(|k| k == sender);
+                match i.map(|i| (group_a.contains(&i), group_b.contains(&i))) {
+                    Some((true, true)) => SplitTarget::Both,
+                    Some((true, false)) => SplitTarget::Primary,
+                    Some((false, true)) => SplitTarget::Secondary,
+                    _ => SplitTarget::None,
+                }
+            };
+            let mut halves = Vec::new();
+            for (i, (s, r)) in registered.into_iter().enumerate() {
+                let (sa, sb) = s.split_with(forward.clone());
+                let (ra, rb) = r.split_with(
+                    context.child("twin_split").with_attribute("channel", i),
+                    route.clone(),
+                );
+                halves.push(if side == Side::Primary {
+                    (sa, ra)
+                } else {
+                    (sb, rb)
+                });
+            }
+            let mut it = halves.into_iter();
+            let mut next = || it.next().expect("six channels");
+            let channels = Channels {
+                votes: next(),
+                certificates: next(),
+                consensus_fetch: next(),
+                blocks: next(),
+                backfill: next(),
+            };
+            let transactions = next();
+            launch(
+                node_context,
+                chain.clone(),
+                genesis_block,
+                engine_config(validators),
+                channels,
+                transactions,
+                label,
+            )
+            .await
+        }
+    };
+    slot.running = Some(Running {
+        chain,
+        relay,
+        root,
+        stopped,
+    });
+}
+
+/// Starts a node under one root task: when it stops (a commit crash), everything it runs stops.
+async fn launch<S, R, M>(
+    context: Ctx,
+    chain: Arc<Chain<Sequential>>,
+    genesis_block: citychain_node::consensus::ConsensusBlock,
+    engine_config: EngineConfig<
+        simulated::Manager<ConsensusKey, Ctx>,
+        simulated::Control<ConsensusKey, Ctx>,
+        Sequential,
+        M,
+    >,
+    channels: Channels<S, R>,
+    transactions: (S, R),
+    label: String,
+) -> (RelayHandle, Handle<()>, Arc<AtomicBool>)
+where
+    S: Sender<PublicKey = ConsensusKey>,
+    R: Receiver<PublicKey = ConsensusKey>,
+    M: Reporter<Activity = Activity<Scheme, ConsensusDigest>>,
+{
+    let (relay_tx, relay_rx) = futures::channel::oneshot::channel();
+    let stopped = Arc::new(AtomicBool::new(false));
+    let stopped_flag = stopped.clone();
+    let root = context.spawn(move |context| async move {
+        let started = match assemble::start(
+            context,
+            chain,
+            genesis_block,
+            engine_config,
+            channels,
+            transactions,
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => panic!("{label} failed to start: {e}"),
+        };
+        let _ = relay_tx.send(started.relay.clone());
+        // A commit crash ends the finalizer; the node dies with it and the harness restarts it.
+        let result = started.finalizer.await;
+        debug!(node = %label, ?result, "node stopped");
+        stopped_flag.store(true, Ordering::Release);
+    });
+    let relay = relay_rx.await.expect("the node starts");
+    (relay, root, stopped)
+}
+
+async fn apply(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], fault: &Fault) {
+    info!(?fault, time = ?context.current(), "fault");
+    let s = &world.scenario;
+    match fault {
+        Fault::Partition(groups) => {
+            let group_of = |v: usize| groups.iter().position(|g| g.contains(&v));
+            link_all(world, s, slots, Some(&|a, b| group_of(a) != group_of(b))).await;
+        }
+        Fault::OneWay { from, to } => {
+            let _ = world
+                .oracle
+                .remove_link(world.keys[*from].public_key(), world.keys[*to].public_key())
+                .await;
+        }
+        Fault::Heal => link_all(world, s, slots, None).await,
+        Fault::Loss(delivery) => {
+            let mut spec = s.clone();
+            spec.link.delivery = *delivery;
+            link_all(world, &spec, slots, None).await;
+        }
+        Fault::Crash(v) => {
+            for slot in slots.iter_mut().filter(|x| x.validator == *v) {
+                crash(slot).await;
+            }
+        }
+        Fault::CrashAll => {
+            for slot in slots.iter_mut() {
+                crash(slot).await;
+            }
+        }
+        Fault::Restart(v) => {
+            for slot in slots
+                .iter_mut()
+                .filter(|x| x.validator == *v && x.running.is_none())
+            {
+                start(context, world, slot).await;
+            }
+        }
+        Fault::RestartAll => {
+            for slot in slots.iter_mut().filter(|x| x.running.is_none()) {
+                start(context, world, slot).await;
+            }
+        }
+        Fault::Skew { node, millis } => {
+            for slot in slots.iter_mut().filter(|x| x.validator == *node) {
+                slot.skew_ms = *millis;
+                if let Some(r) = &slot.running {
+                    r.chain.set_clock_skew_ms(*millis);
+                }
+            }
+        }
+        Fault::CommitCrash { node, point } => {
+            for slot in slots.iter_mut().filter(|x| x.validator == *node) {
+                *slot.commit_crash.lock() = Some(*point);
+            }
+        }
+    }
+}
+
+async fn crash(slot: &mut Slot) {
+    if let Some(r) = slot.running.take() {
+        r.root.abort();
+        let _ = r.root.await;
+    }
+}
+
+/// Restarts nodes whose root task ended (a commit crash); with `all`, also crashed ones.
+async fn restart_dead(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], all: bool) {
+    for slot in slots.iter_mut() {
+        let dead = slot
+            .running
+            .as_ref()
+            .is_some_and(|r| r.stopped.load(Ordering::Acquire));
+        if dead {
+            crash(slot).await;
+        }
+        if dead || (all && slot.running.is_none()) {
+            start(context, world, slot).await;
+        }
+    }
+}
+
+/// Records every committed transaction as acknowledged (with the first node and height).
+#[derive(Default)]
+struct Acks {
+    acked: BTreeMap<Hash, (String, u64)>,
+    scanned: HashMap<String, u64>,
+}
+
+impl Acks {
+    fn watch(&mut self, slots: &[Slot]) {
+        for slot in slots.iter().filter(|s| s.side.is_none()) {
+            let Some(r) = &slot.running else { continue };
+            let Some(head) = r.chain.store.head() else {
+                continue;
+            };
+            let from = self.scanned.get(&slot.label).map_or(0, |h| h + 1);
+            for h in from..=head.height.0 {
+                if let Ok(Some(block)) = r.chain.store.block(Height(h)) {
+                    for tx in &block.transactions {
+                        self.acked
+                            .entry(tx.hash())
+                            .or_insert_with(|| (slot.label.clone(), h));
+                    }
+                }
+            }
+            self.scanned.insert(slot.label.clone(), head.height.0);
+        }
+    }
+}
+
+/// The load generator's senders.
+struct LoadState {
+    next_nonce: Vec<u64>,
+    /// Signed but not yet seen committed, per sender: (nonce, bytes).
+    unconfirmed: Vec<Vec<(u64, Vec<u8>, Hash)>>,
+    owed: f64,
+    turn: usize,
+}
+
+impl LoadState {
+    fn new(world: &World) -> Self {
+        let senders = world.scenario.load.map_or(0, |l| l.senders);
+        LoadState {
+            next_nonce: vec![0; senders],
+            unconfirmed: vec![Vec::new(); senders],
+            owed: 0.0,
+            turn: 0,
+        }
+    }
+
+    async fn step(
+        &mut self,
+        context: &Ctx,
+        world: &World,
+        slots: &[Slot],
+        acks: &Acks,
+        tick: Duration,
+    ) {
+        let Some(load) = world.scenario.load else {
+            return;
+        };
+        let live: Vec<&Running> = slots
+            .iter()
+            .filter(|s| s.side.is_none())
+            .filter_map(|s| s.running.as_ref())
+            .collect();
+        if live.is_empty() {
+            return;
+        }
+        for u in self.unconfirmed.iter_mut() {
+            u.retain(|(_, _, h)| !acks.acked.contains_key(h));
+        }
+        // New transfers, at the configured rate.
+        self.owed += f64::from(load.rate) * tick.as_secs_f64();
+        while self.owed >= 1.0 {
+            self.owed -= 1.0;
+            let i = self.turn % load.senders;
+            self.turn += 1;
+            let key = sender_key(&world.scenario, i);
+            let to: Address = sender_key(&world.scenario, (i + 1) % load.senders)
+                .public_key()
+                .address();
+            let tx = Transaction {
+                chain_id: world.genesis.chain_id.clone(),
+                sender: key.public_key(),
+                nonce: Nonce(self.next_nonce[i]),
+                gas_limit: Gas(100_000),
+                payload: Payload::Transfer {
+                    to,
+                    amount: Amount(1),
+                },
+            }
+            .sign(&key);
+            self.unconfirmed[i].push((self.next_nonce[i], tx.encode(), tx.hash()));
+            self.next_nonce[i] += 1;
+        }
+        // Submit everything unconfirmed to a node chosen by turn (resubmission is idempotent),
+        // as a client would retry against another node.
+        let pick = (context
+            .current()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as usize
+            / 250)
+            % live.len();
+        let node = live[pick];
+        let raws: Vec<Vec<u8>> = self
+            .unconfirmed
+            .iter()
+            .flatten()
+            .map(|(_, raw, _)| raw.clone())
+            .collect();
+        if !raws.is_empty() {
+            let _ = assemble::submit(&node.chain, &node.relay, raws).await;
+        }
+    }
+}
+
+fn observe(context: &Ctx, world: &World, slots: &[Slot], acks: &Acks) -> Observations {
+    let mut nodes = Vec::new();
+    for slot in slots {
+        let Some(r) = &slot.running else { continue };
+        let (mut blocks, mut timestamps) = (Vec::new(), Vec::new());
+        let head = r.chain.store.head().map_or(0, |h| h.height.0);
+        for h in 0..=head {
+            if let Ok(Some(b)) = r.chain.store.block(Height(h)) {
+                timestamps.push(b.header.timestamp.0);
+                blocks.push((
+                    b.hash(),
+                    b.header.state_root,
+                    b.transactions.iter().map(|t| t.hash()).collect(),
+                ));
+            }
+        }
+        nodes.push(NodeChain {
+            label: slot.label.clone(),
+            honest: slot.side.is_none(),
+            blocks,
+            timestamps,
+        });
+    }
+    let final_height = nodes
+        .iter()
+        .filter(|n| n.honest)
+        .map(|n| n.height())
+        .min()
+        .unwrap_or(0);
+    let conflicts = world.votes.conflicts.lock().clone();
+    let vote_conflicts = conflicts
+        .into_iter()
+        .map(|(key, kind, view)| {
+            let v = world
+                .keys
+                .iter()
+                .position(|k| k.public_key() == key)
+                .unwrap_or(usize::MAX);
+            (format!("v{v}"), kind, view)
+        })
+        .collect();
+    Observations {
+        nodes,
+        acked: acks.acked.clone(),
+        vote_conflicts,
+        final_height,
+        audit: context.auditor().state(),
+    }
+}
