@@ -195,8 +195,8 @@ pub fn run(scenario: &Scenario) -> Observations {
 async fn simulate(context: Ctx, scenario: Scenario) -> Observations {
     let world = Arc::new(build_world(&context, &scenario).await);
     let mut slots = make_slots(&world);
-    for slot in slots.iter_mut() {
-        start(&context, &world, slot).await;
+    for v in 0..scenario.validators {
+        start_validator(&context, &world, &mut slots, v).await;
     }
     link_all(&world, &scenario, &slots, None).await;
 
@@ -407,7 +407,14 @@ fn engine_validators(world: &World, validator: usize) -> Vec<ConsensusKey> {
         .collect()
 }
 
-async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
+/// Opens a slot's chain (with its armed commit crash and clock skew).
+fn open(
+    world: &World,
+    slot: &Slot,
+) -> (
+    Arc<Chain<Sequential>>,
+    citychain_node::consensus::ConsensusBlock,
+) {
     let crash = slot.commit_crash.clone();
     let options = StoreOptions {
         no_sync: true,
@@ -429,9 +436,49 @@ async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
     )
     .expect("open the node's chain");
     chain.set_clock_skew_ms(slot.skew_ms);
+    (chain, genesis_block)
+}
+
+type SimEngineConfig = EngineConfig<
+    simulated::Manager<ConsensusKey, Ctx>,
+    simulated::Control<ConsensusKey, Ctx>,
+    Sequential,
+    NodeVotes,
+>;
+
+fn engine_config(world: &World, slot: &Slot) -> SimEngineConfig {
     let key = world.keys[slot.validator].clone();
     let me = key.public_key();
-    let control = world.oracle.control(me.clone());
+    let validators = engine_validators(world, slot.validator);
+    let mut participants = validators.clone();
+    participants.sort();
+    EngineConfig {
+        signer: key,
+        validators,
+        namespace: citychain_node::consensus_namespace(&world.genesis),
+        partition_prefix: slot.label.clone(),
+        timeouts: Timeouts::for_interval(Duration::from_millis(
+            world.scenario.empty_block_interval_ms,
+        )),
+        peer_provider: world.oracle.manager(),
+        blocker: world.oracle.control(me),
+        strategy: Sequential,
+        monitor: Some(NodeVotes {
+            book: world.votes.clone(),
+            participants: Arc::new(participants),
+        }),
+    }
+}
+
+/// Registers a validator's six channels (replacing any earlier registration of its key).
+async fn register(
+    world: &World,
+    validator: usize,
+) -> Vec<(
+    simulated::Sender<ConsensusKey, Ctx>,
+    simulated::Receiver<ConsensusKey>,
+)> {
+    let control = world.oracle.control(world.keys[validator].public_key());
     let quota = Quota::per_second(NZU32!(100_000));
     let mut registered = Vec::new();
     for c in [
@@ -449,114 +496,119 @@ async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
                 .expect("register a simulated channel"),
         );
     }
-    let engine_config = |validators: Vec<ConsensusKey>| EngineConfig {
-        signer: key.clone(),
-        namespace: citychain_node::consensus_namespace(&world.genesis),
-        partition_prefix: slot.label.clone(),
-        timeouts: Timeouts::for_interval(Duration::from_millis(
-            world.scenario.empty_block_interval_ms,
-        )),
-        peer_provider: world.oracle.manager(),
-        blocker: world.oracle.control(me.clone()),
-        strategy: Sequential,
-        monitor: Some(NodeVotes {
-            book: world.votes.clone(),
-            participants: Arc::new({
-                let mut p = validators.clone();
-                p.sort();
-                p
-            }),
-        }),
-        validators,
+    registered
+}
+
+/// Starts an honest node.
+async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
+    assert!(slot.side.is_none(), "twin halves start in pairs");
+    let (chain, genesis_block) = open(world, slot);
+    let mut it = register(world, slot.validator).await.into_iter();
+    let mut next = || it.next().expect("six channels");
+    let channels = Channels {
+        votes: next(),
+        certificates: next(),
+        consensus_fetch: next(),
+        blocks: next(),
+        backfill: next(),
     };
-    let validators = engine_validators(world, slot.validator);
-    let label = slot.label.clone();
-    let node_context = context.child("node");
-    let (relay, root, stopped) = match slot.side {
-        None => {
-            let mut it = registered.into_iter();
-            let mut next = || it.next().expect("six channels");
-            let channels = Channels {
-                votes: next(),
-                certificates: next(),
-                consensus_fetch: next(),
-                blocks: next(),
-                backfill: next(),
-            };
-            let transactions = next();
-            launch(
-                node_context,
-                chain.clone(),
-                genesis_block,
-                engine_config(validators),
-                channels,
-                transactions,
-                label,
-            )
-            .await
-        }
-        Some(side) => {
-            let (group_a, group_b) = world.twin_groups.clone();
-            let keys: Vec<ConsensusKey> = world.keys.iter().map(|k| k.public_key()).collect();
-            let to_keys =
-                |g: &BTreeSet<usize>| g.iter().map(|&i| keys[i].clone()).collect::<Vec<_>>();
-            let (a_keys, b_keys) = (to_keys(&group_a), to_keys(&group_b));
-            let forward =
-                move |origin: SplitOrigin, _: &Recipients<ConsensusKey>, _: &IoBuf| match origin {
-                    SplitOrigin::Primary => Some(Recipients::Some(a_keys.clone())),
-                    SplitOrigin::Secondary => Some(Recipients::Some(b_keys.clone())),
-                };
-            let route_keys = keys.clone();
-            let route = move |(sender, _): &(ConsensusKey, IoBuf)| {
-                let i = route_keys.iter().position(|k| k == sender);
-                match i.map(|i| (group_a.contains(&i), group_b.contains(&i))) {
-                    Some((true, true)) => SplitTarget::Both,
-                    Some((true, false)) => SplitTarget::Primary,
-                    Some((false, true)) => SplitTarget::Secondary,
-                    _ => SplitTarget::None,
-                }
-            };
-            let mut halves = Vec::new();
-            for (i, (s, r)) in registered.into_iter().enumerate() {
-                let (sa, sb) = s.split_with(forward.clone());
-                let (ra, rb) = r.split_with(
-                    context.child("twin_split").with_attribute("channel", i),
-                    route.clone(),
-                );
-                halves.push(if side == Side::Primary {
-                    (sa, ra)
-                } else {
-                    (sb, rb)
-                });
-            }
-            let mut it = halves.into_iter();
-            let mut next = || it.next().expect("six channels");
-            let channels = Channels {
-                votes: next(),
-                certificates: next(),
-                consensus_fetch: next(),
-                blocks: next(),
-                backfill: next(),
-            };
-            let transactions = next();
-            launch(
-                node_context,
-                chain.clone(),
-                genesis_block,
-                engine_config(validators),
-                channels,
-                transactions,
-                label,
-            )
-            .await
-        }
-    };
+    let transactions = next();
+    let (relay, root, stopped) = launch(
+        context.child("node"),
+        chain.clone(),
+        genesis_block,
+        engine_config(world, slot),
+        channels,
+        transactions,
+        slot.label.clone(),
+    )
+    .await;
     slot.running = Some(Running {
         chain,
         relay,
         root,
         stopped,
     });
+}
+
+/// Starts both halves of a twin: one registration of the shared key, split by recipient group.
+async fn start_twins(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], validator: usize) {
+    let (group_a, group_b) = world.twin_groups.clone();
+    let keys: Vec<ConsensusKey> = world.keys.iter().map(|k| k.public_key()).collect();
+    let to_keys = |g: &BTreeSet<usize>| g.iter().map(|&i| keys[i].clone()).collect::<Vec<_>>();
+    let (a_keys, b_keys) = (to_keys(&group_a), to_keys(&group_b));
+    let forward = move |origin: SplitOrigin, _: &Recipients<ConsensusKey>, _: &IoBuf| match origin {
+        SplitOrigin::Primary => Some(Recipients::Some(a_keys.clone())),
+        SplitOrigin::Secondary => Some(Recipients::Some(b_keys.clone())),
+    };
+    let route_keys = keys.clone();
+    let route = move |(sender, _): &(ConsensusKey, IoBuf)| {
+        let i = route_keys.iter().position(|k| k == sender);
+        match i.map(|i| (group_a.contains(&i), group_b.contains(&i))) {
+            Some((true, true)) => SplitTarget::Both,
+            Some((true, false)) => SplitTarget::Primary,
+            Some((false, true)) => SplitTarget::Secondary,
+            _ => SplitTarget::None,
+        }
+    };
+    let (mut primary, mut secondary) = (Vec::new(), Vec::new());
+    for (i, (s, r)) in register(world, validator).await.into_iter().enumerate() {
+        let (sa, sb) = s.split_with(forward.clone());
+        let (ra, rb) = r.split_with(
+            context.child("twin_split").with_attribute("channel", i),
+            route.clone(),
+        );
+        primary.push((sa, ra));
+        secondary.push((sb, rb));
+    }
+    for (side, halves) in [(Side::Primary, primary), (Side::Secondary, secondary)] {
+        let slot = slots
+            .iter_mut()
+            .find(|s| s.validator == validator && s.side == Some(side))
+            .expect("twin slot");
+        let (chain, genesis_block) = open(world, slot);
+        let mut it = halves.into_iter();
+        let mut next = || it.next().expect("six channels");
+        let channels = Channels {
+            votes: next(),
+            certificates: next(),
+            consensus_fetch: next(),
+            blocks: next(),
+            backfill: next(),
+        };
+        let transactions = next();
+        let (relay, root, stopped) = launch(
+            context.child("node"),
+            chain.clone(),
+            genesis_block,
+            engine_config(world, slot),
+            channels,
+            transactions,
+            slot.label.clone(),
+        )
+        .await;
+        slot.running = Some(Running {
+            chain,
+            relay,
+            root,
+            stopped,
+        });
+    }
+}
+
+/// Starts every stopped node of `validator` (a twin restarts as a pair).
+async fn start_validator(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], validator: usize) {
+    if world.scenario.twins.contains(&validator) {
+        for slot in slots.iter_mut().filter(|s| s.validator == validator) {
+            crash(slot).await;
+        }
+        start_twins(context, world, slots, validator).await;
+    } else if let Some(slot) = slots
+        .iter_mut()
+        .find(|s| s.validator == validator && s.running.is_none())
+    {
+        start(context, world, slot).await;
+    }
 }
 
 /// Starts a node under one root task: when it stops (a commit crash), everything it runs stops.
@@ -636,17 +688,15 @@ async fn apply(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], fault: &Fa
                 crash(slot).await;
             }
         }
-        Fault::Restart(v) => {
-            for slot in slots
-                .iter_mut()
-                .filter(|x| x.validator == *v && x.running.is_none())
-            {
-                start(context, world, slot).await;
-            }
-        }
+        Fault::Restart(v) => start_validator(context, world, slots, *v).await,
         Fault::RestartAll => {
-            for slot in slots.iter_mut().filter(|x| x.running.is_none()) {
-                start(context, world, slot).await;
+            for v in 0..world.scenario.validators {
+                if slots
+                    .iter()
+                    .any(|x| x.validator == v && x.running.is_none())
+                {
+                    start_validator(context, world, slots, v).await;
+                }
             }
         }
         Fault::Skew { node, millis } => {
@@ -674,16 +724,21 @@ async fn crash(slot: &mut Slot) {
 
 /// Restarts nodes whose root task ended (a commit crash); with `all`, also crashed ones.
 async fn restart_dead(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], all: bool) {
-    for slot in slots.iter_mut() {
-        let dead = slot
-            .running
-            .as_ref()
-            .is_some_and(|r| r.stopped.load(Ordering::Acquire));
-        if dead {
-            crash(slot).await;
+    for v in 0..world.scenario.validators {
+        let mut restart = false;
+        for slot in slots.iter_mut().filter(|s| s.validator == v) {
+            if slot
+                .running
+                .as_ref()
+                .is_some_and(|r| r.stopped.load(Ordering::Acquire))
+            {
+                crash(slot).await;
+                restart = true;
+            }
+            restart |= all && slot.running.is_none();
         }
-        if dead || (all && slot.running.is_none()) {
-            start(context, world, slot).await;
+        if restart {
+            start_validator(context, world, slots, v).await;
         }
     }
 }
