@@ -31,6 +31,9 @@ enum Command {
     /// A local network of several validators, each its own process.
     #[command(subcommand)]
     Testnet(commands::testnet::TestnetCommand),
+    /// Write a genesis document for a new network, or check one and print its hash.
+    #[command(subcommand)]
+    Genesis(commands::genesis::GenesisCommand),
     /// Create and inspect key files.
     #[command(subcommand)]
     Keys(commands::keys::KeysCommand),
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Testnet(commands::testnet::TestnetCommand::Up(args)) => {
             commands::block_on(commands::testnet::up(args))
         }
+        Command::Genesis(cmd) => commands::genesis::run(cmd, cli.json),
         Command::Keys(cmd) => commands::keys::run(cmd, cli.json),
         Command::Tx(cmd) => commands::block_on(commands::tx::run(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),

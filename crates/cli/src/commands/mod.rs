@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod dev;
+pub mod genesis;
 pub mod keys;
 pub mod node;
 pub mod query;
