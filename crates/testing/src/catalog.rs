@@ -194,8 +194,27 @@ pub fn all_crash(seed: u64) -> Scenario {
         .at(at + d.millis(500, 5_000), Fault::RestartAll)
 }
 
+/// 12. A new full node joins far behind the tip while one validator answers its sync requests
+///     with corrupt data; sometimes the full node is killed mid-sync and restarted.
+pub fn sync(seed: u64) -> Scenario {
+    let mut d = Dice::new(seed);
+    let joins = d.millis(8_000, 15_000);
+    let mut s = Scenario::new("sync", seed)
+        .duration(ms(25_000))
+        .settle(ms(20_000))
+        .full_node(joins)
+        .liar(d.below(4) as usize);
+    if d.below(2) == 0 {
+        let at = joins + d.millis(200, 3_000);
+        s = s
+            .at(at, Fault::Crash(4))
+            .at(at + d.millis(200, 2_000), Fault::Restart(4));
+    }
+    s
+}
+
 /// The named scenarios, for the campaign runner.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "twins",
     "canary",
     "partitions",
@@ -203,6 +222,7 @@ pub const NAMES: [&str; 7] = [
     "skew",
     "crashes",
     "all-crash",
+    "sync",
 ];
 
 /// A scenario by name.
@@ -215,6 +235,7 @@ pub fn by_name(name: &str, seed: u64) -> Option<Scenario> {
         "skew" => skew(seed),
         "crashes" => crashes(seed),
         "all-crash" => all_crash(seed),
+        "sync" => sync(seed),
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@
 //! - **No conflicting votes**: no honest validator signed two different payloads for one round,
 //!   across crashes and restarts.
 //! - **Convergence**: once the network heals, honest nodes end within a few blocks of each other.
+//! - **Corrupt peers rejected**: a node served corrupt data blocks the peer that served it.
 
 use citychain_crypto::Hash;
 use std::{collections::BTreeMap, fmt};
@@ -40,6 +41,10 @@ pub struct Observations {
     pub final_height: u64,
     /// The runtime's audit digest: equal digests mean identical executions.
     pub audit: String,
+    /// Peers blocked by the network layer: (blocker, blocked).
+    pub blocked: Vec<(String, String)>,
+    /// Blocks that must have happened (a node that was served corrupt data blocks the server).
+    pub must_block: Vec<(String, String)>,
 }
 
 /// A broken property.
@@ -76,6 +81,10 @@ pub enum Violation {
     TimeWentBack {
         node: String,
         height: u64,
+    },
+    CorruptPeerKept {
+        node: String,
+        peer: String,
     },
 }
 
@@ -117,6 +126,12 @@ impl fmt::Display for Violation {
             }
             Violation::TimeWentBack { node, height } => {
                 write!(f, "{node}: block {height} is not later than its parent")
+            }
+            Violation::CorruptPeerKept { node, peer } => {
+                write!(
+                    f,
+                    "{node} was served corrupt data by {peer} but did not block it"
+                )
             }
         }
     }
@@ -212,6 +227,15 @@ pub fn check(obs: &Observations) -> Vec<Violation> {
         }
     }
 
+    for (node, peer) in &obs.must_block {
+        if !obs.blocked.contains(&(node.clone(), peer.clone())) {
+            violations.push(Violation::CorruptPeerKept {
+                node: node.clone(),
+                peer: peer.clone(),
+            });
+        }
+    }
+
     for (validator, kind, view) in &obs.vote_conflicts {
         violations.push(Violation::ConflictingVotes {
             validator: validator.clone(),
@@ -263,5 +287,15 @@ mod tests {
                 .iter()
                 .any(|v| matches!(v, Violation::Diverged { .. }))
         );
+
+        obs.nodes.clear();
+        obs.must_block = vec![("full".into(), "v2".into())];
+        obs.blocked = vec![("full".into(), "v1".into())];
+        assert!(matches!(
+            check(&obs)[..],
+            [Violation::CorruptPeerKept { .. }]
+        ));
+        obs.blocked.push(("full".into(), "v2".into()));
+        assert!(check(&obs).is_empty());
     }
 }

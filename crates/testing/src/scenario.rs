@@ -17,7 +17,7 @@ pub enum Fault {
     Loss(f64),
     /// Kill a node (its tasks stop at once; its storage stays).
     Crash(usize),
-    /// Start a crashed node again from its storage.
+    /// Start a crashed (or not yet started) node from its storage.
     Restart(usize),
     /// Kill every node.
     CrashAll,
@@ -77,6 +77,12 @@ pub struct Scenario {
     pub canary: bool,
     pub suite: Suite,
     pub empty_block_interval_ms: u64,
+    /// A non-voting full node (index `validators`) that starts this long into the run and syncs
+    /// from genesis; it must be started before `duration` ends.
+    pub full_node_joins: Option<Duration>,
+    /// A validator whose answers to the full node's sync requests arrive corrupted (as if it
+    /// served bad blocks); the full node must reject and block it, and still sync.
+    pub liar: Option<usize>,
 }
 
 impl Scenario {
@@ -98,6 +104,8 @@ impl Scenario {
             canary: false,
             suite: Suite::Ed25519,
             empty_block_interval_ms: 200,
+            full_node_joins: None,
+            liar: None,
         }
     }
 
@@ -139,6 +147,21 @@ impl Scenario {
     pub fn canary(mut self) -> Self {
         self.canary = true;
         self
+    }
+
+    pub fn full_node(mut self, joins: Duration) -> Self {
+        self.full_node_joins = Some(joins);
+        self
+    }
+
+    pub fn liar(mut self, validator: usize) -> Self {
+        self.liar = Some(validator);
+        self
+    }
+
+    /// Validators plus the full node, if any.
+    pub fn nodes(&self) -> usize {
+        self.validators + usize::from(self.full_node_joins.is_some())
     }
 
     pub fn suite(mut self, suite: Suite) -> Self {

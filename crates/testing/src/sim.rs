@@ -77,6 +77,8 @@ struct Slot {
     /// A commit crash armed by the schedule, consumed by the next commit.
     commit_crash: Arc<Mutex<Option<CommitPoint>>>,
     skew_ms: i64,
+    /// Started at least once (a full node waits for its joining time).
+    started: bool,
 }
 
 struct Running {
@@ -205,6 +207,13 @@ async fn simulate(context: Ctx, scenario: Scenario) -> Observations {
     let mut acks = Acks::default();
 
     let mut faults = scenario.faults.clone();
+    if let Some(joins) = scenario.full_node_joins {
+        assert!(
+            joins < scenario.duration,
+            "the full node must join before the faults end"
+        );
+        faults.push((joins, Fault::Restart(scenario.validators)));
+    }
     faults.sort_by_key(|(t, _)| *t);
     let mut faults = faults.into_iter().peekable();
     let tick = Duration::from_millis(250);
@@ -245,14 +254,16 @@ async fn simulate(context: Ctx, scenario: Scenario) -> Observations {
         acks.watch(&slots);
     }
 
-    observe(&context, &world, &slots, &acks)
+    let blocked = world.oracle.blocked().await.unwrap_or_default();
+    observe(&context, &world, &slots, &acks, &blocked)
 }
 
 async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
     let n = scenario.validators;
-    let keys: Vec<ConsensusSecret> = (0..n)
+    let keys: Vec<ConsensusSecret> = (0..scenario.nodes())
         .map(|i| {
-            let secret = derive_secret(scenario.seed, &format!("validator {i}"));
+            let what = if i < n { "validator" } else { "full node" };
+            let secret = derive_secret(scenario.seed, &format!("{what} {i}"));
             let SecretKey::Ed25519(k) = SecretKey::from_bytes(Suite::Ed25519, &secret)
                 .expect("any 32 bytes are an ed25519 seed")
             else {
@@ -270,7 +281,7 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
             empty_block_interval_ms: scenario.empty_block_interval_ms,
             ..ChainParams::default()
         },
-        validators: keys
+        validators: keys[..n]
             .iter()
             .enumerate()
             .map(|(i, k)| Validator {
@@ -285,15 +296,17 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
             })
             .collect(),
     };
-    let (network, oracle) = Network::new_with_peers(
+    // Validators are primary peers, the full node secondary (as in `citychain node`).
+    let (network, oracle) = Network::new_with_split_peers(
         context.child("network"),
         simulated::Config {
             max_size: 8 << 20,
-            max_peers_per_set: NZUsize!(n.max(1)),
+            max_peers_per_set: NZUsize!(keys.len().max(1)),
             disconnect_on_block: false,
             tracked_peer_sets: NZUsize!(1),
         },
-        keys.iter().map(|k| k.public_key()),
+        keys[..n].iter().map(|k| k.public_key()),
+        keys[n..].iter().map(|k| k.public_key()),
     )
     .await;
     network.start();
@@ -342,7 +355,7 @@ fn sender_key(scenario: &Scenario, i: usize) -> SecretKey {
 
 fn make_slots(world: &World) -> Vec<Slot> {
     let mut slots = Vec::new();
-    for v in 0..world.scenario.validators {
+    for v in 0..world.scenario.nodes() {
         let sides: Vec<Option<Side>> = if world.scenario.twins.contains(&v) {
             vec![Some(Side::Primary), Some(Side::Secondary)]
         } else {
@@ -350,6 +363,7 @@ fn make_slots(world: &World) -> Vec<Slot> {
         };
         for side in sides {
             let label = match side {
+                None if v >= world.scenario.validators => "full".to_string(),
                 None => format!("v{v}"),
                 Some(Side::Primary) => format!("v{v}-twin-a"),
                 Some(Side::Secondary) => format!("v{v}-twin-b"),
@@ -362,6 +376,7 @@ fn make_slots(world: &World) -> Vec<Slot> {
                 running: None,
                 commit_crash: Arc::default(),
                 skew_ms: 0,
+                started: false,
             });
         }
     }
@@ -375,7 +390,7 @@ async fn link_all(
     slots: &[Slot],
     cut: Option<&dyn Fn(usize, usize) -> bool>,
 ) {
-    let n = scenario.validators;
+    let n = scenario.nodes();
     let _ = slots;
     for a in 0..n {
         for b in 0..n {
@@ -395,7 +410,7 @@ async fn link_all(
 /// The validator set a node's consensus uses: everyone, or (canary) only its half.
 fn engine_validators(world: &World, validator: usize) -> Vec<ConsensusKey> {
     let n = world.scenario.validators;
-    let all = world.keys.iter().map(|k| k.public_key());
+    let all = world.keys[..n].iter().map(|k| k.public_key());
     if !world.scenario.canary {
         return all.collect();
     }
@@ -499,11 +514,61 @@ async fn register(
     registered
 }
 
+/// A receiver that delivers what `liar` sends with its last byte flipped, as if the liar had
+/// served corrupt data.
+#[derive(Debug)]
+struct Tampered<R> {
+    inner: R,
+    liar: Option<ConsensusKey>,
+}
+
+impl<R: Receiver<PublicKey = ConsensusKey>> Receiver for Tampered<R> {
+    type Error = R::Error;
+    type PublicKey = ConsensusKey;
+
+    async fn recv(&mut self) -> Result<(ConsensusKey, IoBuf), R::Error> {
+        let (from, message) = self.inner.recv().await?;
+        if self.liar.as_ref() != Some(&from) || message.is_empty() {
+            return Ok((from, message));
+        }
+        let mut bytes = message.as_ref().to_vec();
+        if let Some(last) = bytes.last_mut() {
+            *last ^= 0x01;
+        }
+        Ok((from, bytes.into()))
+    }
+
+    fn capacity(&self) -> std::num::NonZeroUsize {
+        self.inner.capacity()
+    }
+}
+
 /// Starts an honest node.
 async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
     assert!(slot.side.is_none(), "twin halves start in pairs");
     let (chain, genesis_block) = open(world, slot);
-    let mut it = register(world, slot.validator).await.into_iter();
+    slot.started = true;
+    // The full node hears the liar's answers to its sync requests corrupted.
+    let liar = world
+        .scenario
+        .liar
+        .filter(|_| slot.validator >= world.scenario.validators)
+        .map(|v| world.keys[v].public_key());
+    let mut it = register(world, slot.validator)
+        .await
+        .into_iter()
+        .zip([
+            channel::VOTES,
+            channel::CERTIFICATES,
+            channel::CONSENSUS_FETCH,
+            channel::BLOCKS,
+            channel::BACKFILL,
+            channel::TRANSACTIONS,
+        ])
+        .map(|((sender, inner), c)| {
+            let liar = liar.clone().filter(|_| c == channel::BACKFILL);
+            (sender, Tampered { inner, liar })
+        });
     let mut next = || it.next().expect("six channels");
     let channels = Channels {
         votes: next(),
@@ -567,6 +632,7 @@ async fn start_twins(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], vali
             .find(|s| s.validator == validator && s.side == Some(side))
             .expect("twin slot");
         let (chain, genesis_block) = open(world, slot);
+        slot.started = true;
         let mut it = halves.into_iter();
         let mut next = || it.next().expect("six channels");
         let channels = Channels {
@@ -690,10 +756,10 @@ async fn apply(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], fault: &Fa
         }
         Fault::Restart(v) => start_validator(context, world, slots, *v).await,
         Fault::RestartAll => {
-            for v in 0..world.scenario.validators {
+            for v in 0..world.scenario.nodes() {
                 if slots
                     .iter()
-                    .any(|x| x.validator == v && x.running.is_none())
+                    .any(|x| x.validator == v && x.started && x.running.is_none())
                 {
                     start_validator(context, world, slots, v).await;
                 }
@@ -724,7 +790,7 @@ async fn crash(slot: &mut Slot) {
 
 /// Restarts nodes whose root task ended (a commit crash); with `all`, also crashed ones.
 async fn restart_dead(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], all: bool) {
-    for v in 0..world.scenario.validators {
+    for v in 0..world.scenario.nodes() {
         let mut restart = false;
         for slot in slots.iter_mut().filter(|s| s.validator == v) {
             if slot
@@ -735,7 +801,7 @@ async fn restart_dead(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], all
                 crash(slot).await;
                 restart = true;
             }
-            restart |= all && slot.running.is_none();
+            restart |= all && slot.started && slot.running.is_none();
         }
         if restart {
             start_validator(context, world, slots, v).await;
@@ -860,7 +926,19 @@ impl LoadState {
     }
 }
 
-fn observe(context: &Ctx, world: &World, slots: &[Slot], acks: &Acks) -> Observations {
+fn observe(
+    context: &Ctx,
+    world: &World,
+    slots: &[Slot],
+    acks: &Acks,
+    blocked: &[(ConsensusKey, ConsensusKey)],
+) -> Observations {
+    let label = |key: &ConsensusKey| {
+        slots
+            .iter()
+            .find(|s| world.keys[s.validator].public_key() == *key)
+            .map_or_else(|| "?".to_string(), |s| s.label.clone())
+    };
     let mut nodes = Vec::new();
     for slot in slots {
         let Some(r) = &slot.running else { continue };
@@ -901,9 +979,16 @@ fn observe(context: &Ctx, world: &World, slots: &[Slot], acks: &Acks) -> Observa
             (format!("v{v}"), kind, view)
         })
         .collect();
+    let must_block = world
+        .scenario
+        .liar
+        .filter(|_| world.scenario.full_node_joins.is_some())
+        .map(|v| ("full".to_string(), format!("v{v}")));
     Observations {
         nodes,
         acked: acks.acked.clone(),
+        blocked: blocked.iter().map(|(a, b)| (label(a), label(b))).collect(),
+        must_block: must_block.into_iter().collect(),
         vote_conflicts,
         final_height,
         audit: context.auditor().state(),

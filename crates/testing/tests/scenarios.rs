@@ -116,3 +116,28 @@ fn crashes_at_persistence_points() {
 fn everyone_crashes_and_restarts() {
     campaign(catalog::all_crash, 2);
 }
+
+#[test]
+fn a_full_node_syncs_from_genesis_past_a_lying_peer() {
+    for seed in 0..2 {
+        let scenario = catalog::sync(seed);
+        let obs = assert_passes(&scenario);
+        let full = obs
+            .nodes
+            .iter()
+            .find(|n| n.label == "full")
+            .expect("the full node ran");
+        assert!(
+            full.height() + 4 >= obs.final_height && obs.final_height >= 60,
+            "seed {seed}: full node at {} of {}",
+            full.height(),
+            obs.final_height
+        );
+        let liar = format!("v{}", scenario.liar.expect("a liar"));
+        assert!(
+            obs.blocked.contains(&("full".into(), liar.clone())),
+            "seed {seed}: {liar} served corrupt blocks and was not blocked: {:?}",
+            obs.blocked
+        );
+    }
+}
