@@ -42,7 +42,7 @@ use std::{
     },
     time::Duration,
 };
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 /// Everything a node process needs.
 #[derive(Clone)]
@@ -146,6 +146,10 @@ pub fn run(
             .collect::<Result<_, _>>()?;
         let role = if validators.contains(&me) { "validator" } else { "full node" };
         info!(key = %consensus::validator_key(&me), role, "starting");
+        let my_key = consensus::validator_key(&me);
+        if !config.validators.iter().chain(&config.full_nodes).any(|(k, _)| *k == my_key) {
+            warn!(key = %my_key, "this node's key is in neither [[validators]] nor [[full_nodes]] of its configuration; peers only accept keys they list");
+        }
 
         // commonware's listener panics if it cannot bind; say why instead.
         std::net::TcpListener::bind(config.p2p_listen)
@@ -167,7 +171,8 @@ pub fn run(
             handshake,
             &p2p_namespace(&config.genesis),
             config.p2p_listen,
-            NZUsize!((config.validators.len() + config.full_nodes.len()).max(1)),
+            // Everyone listed, plus this node (commonware counts it; it need not be listed).
+            NZUsize!(config.validators.len() + config.full_nodes.len() + 1),
             MAX_MESSAGE_BYTES,
             NZUsize!(4_096),
         );

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod proxy;
 pub mod scenario;
 mod sim;
 

@@ -1,7 +1,10 @@
-//! End-to-end tests against real `citychain dev` processes.
+//! End-to-end tests against real `citychain dev`, `citychain node` and `citychain bench`
+//! processes.
 
 mod bad_input;
 mod crash;
 mod dev_chain;
 mod harness;
+mod network;
 mod python_client;
+mod testnet;

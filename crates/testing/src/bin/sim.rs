@@ -14,7 +14,7 @@ use std::{process::ExitCode, time::Instant};
 /// Deterministic simulation campaigns.
 #[derive(Parser)]
 struct Args {
-    /// A scenario (twins, canary, partitions, lossy, skew, crashes, all-crash) or "all".
+    /// A scenario (twins, canary, partitions, lossy, skew, crashes, all-crash, sync) or "all".
     #[arg(long, default_value = "all")]
     scenario: String,
     /// How many seeds to run per scenario.

@@ -1,0 +1,278 @@
+//! Real processes (RELIABILITY.md 7, 8, 12, 19): validators killed with SIGKILL under load, the
+//! whole network killed at once, a full node syncing from genesis past a tampered link, and a
+//! node whose key nobody allows.
+//!
+//! `CITYCHAIN_SOAK_MINUTES=N` turns the rolling-kill test into an N-minute soak with a kill
+//! every 30 s (CI runs three quick rounds).
+
+use crate::network::{Testnet, TrackedLoad};
+use citychain_client::CitychainApiClient;
+use citychain_client::types::BlockId;
+use citychain_node::config::NodeFile;
+use citychain_testing::proxy::LinkFaults;
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// RELIABILITY.md's bound for a restarted node to be back at the tip.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn validators_killed_in_turn_under_load_lose_nothing_and_catch_up() {
+    let soak_minutes: Option<u64> = std::env::var("CITYCHAIN_SOAK_MINUTES")
+        .ok()
+        .and_then(|m| m.parse().ok());
+    let (rounds, interval) = match soak_minutes {
+        Some(m) => (m * 2, secs(30)),
+        None => (3, secs(8)),
+    };
+    let mut net = Testnet::init(4, 0, 200);
+    net.start_all();
+    net.wait_for(0, 2, secs(60));
+
+    // `citychain bench` loads node 3, which is never killed; the tracked load uses every node.
+    let rate = 100;
+    let bench_txs = rate * rounds * (interval.as_secs() + 4);
+    let bench = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["--json", "bench", "--rpc", &net.rpc_url(3), "--key"])
+        .arg(net.account_file("alice"))
+        .args(["--accounts", "20", "--batch", "50", "--concurrency", "2"])
+        .args(["--rate", &rate.to_string(), "--txs", &bench_txs.to_string()])
+        .args(["--timeout", "600"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start citychain bench");
+    let carol = net.account_key("carol").public_key().address();
+    let urls = (0..4).map(|i| net.rpc_url(i)).collect();
+    let load = TrackedLoad::start(&net, net.account_key("bob"), carol, 40, urls);
+
+    let mut catch_up = Vec::new();
+    for round in 0..rounds {
+        std::thread::sleep(interval);
+        let victim = (round % 3) as usize;
+        net.kill(victim);
+        std::thread::sleep(secs(2));
+        let restarted = Instant::now();
+        net.start(victim);
+        let tip = net.tip(Some(victim));
+        net.wait_for(victim, tip, secs(120));
+        catch_up.push(restarted.elapsed());
+        println!(
+            "round {round}: node {victim} back at tip {tip} {:?} after restart",
+            restarted.elapsed()
+        );
+    }
+
+    let acked = load.finish(&net);
+    let out = bench.wait_with_output().expect("bench finishes");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bench printed no JSON report ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    println!("bench: {report}");
+    assert_eq!(
+        report["committed"].as_u64(),
+        Some(bench_txs),
+        "bench transfers not all committed: {report}"
+    );
+
+    let highest_ack = acked.values().map(|i| i.height).max().unwrap_or(0);
+    let height = net.converge(highest_ack, secs(60));
+    net.assert_same_chain(height);
+    net.assert_acks_kept(&acked);
+    assert!(
+        acked.len() as u64 >= 20 * rounds,
+        "only {} tracked transfers committed",
+        acked.len()
+    );
+    let slowest = catch_up.iter().max().copied().unwrap_or_default();
+    println!(
+        "{} kills; {} tracked transfers acknowledged; final height {height}; slowest catch-up {slowest:?}",
+        rounds,
+        acked.len()
+    );
+    assert!(
+        slowest <= CATCH_UP_LIMIT,
+        "a restarted node took {slowest:?} to reach the tip (all: {catch_up:?})"
+    );
+}
+
+#[test]
+fn all_validators_killed_at_once_resume_without_height_regression() {
+    let mut net = Testnet::init(4, 0, 200);
+    net.start_all();
+    net.wait_for(0, 2, secs(60));
+    let carol = net.account_key("carol").public_key().address();
+    let urls = (0..4).map(|i| net.rpc_url(i)).collect();
+    let load = TrackedLoad::start(&net, net.account_key("bob"), carol, 40, urls);
+    std::thread::sleep(secs(6));
+
+    let before: Vec<(u64, citychain_crypto::Hash)> = (0..4)
+        .map(|i| {
+            let client = net.client(i);
+            let s = net.block_on(client.status()).expect("status");
+            (s.height, s.head_hash)
+        })
+        .collect();
+    for i in 0..4 {
+        net.kill(i);
+    }
+    std::thread::sleep(secs(1));
+    net.start_all();
+
+    for (i, (height, hash)) in before.iter().enumerate() {
+        let client = net.client(i);
+        let status = net.block_on(client.status()).expect("status");
+        assert!(
+            status.height >= *height,
+            "node {i} went back from height {height} to {}",
+            status.height
+        );
+        let header = net
+            .block_on(client.rpc().chain_get_header(BlockId::Height(*height)))
+            .expect("header");
+        assert_eq!(header.hash, *hash, "node {i}'s block {height} changed");
+    }
+    let tip_before = before.iter().map(|(h, _)| *h).max().unwrap_or(0);
+    net.wait_for(0, tip_before + 5, secs(60));
+
+    let acked = load.finish(&net);
+    assert!(!acked.is_empty(), "nothing was committed");
+    let highest_ack = acked.values().map(|i| i.height).max().unwrap_or(0);
+    let height = net.converge(highest_ack.max(tip_before + 5), secs(60));
+    net.assert_same_chain(height);
+    net.assert_acks_kept(&acked);
+}
+
+#[test]
+fn a_full_node_syncs_from_genesis_past_a_tampered_link_and_strangers_are_refused() {
+    let mut net = Testnet::init(4, 1, 100);
+    for i in 0..4 {
+        net.start(i);
+    }
+    let carol = net.account_key("carol").public_key().address();
+    let urls = (0..4).map(|i| net.rpc_url(i)).collect();
+    let load = TrackedLoad::start(&net, net.account_key("bob"), carol, 40, urls);
+    std::thread::sleep(secs(8));
+    let acked = load.finish(&net);
+    let tip = net.tip(None);
+    assert!(tip >= 30, "validators only reached height {tip}");
+
+    // Every byte the full node exchanges with validator 0 is tampered with.
+    net.set_link(
+        4,
+        0,
+        LinkFaults {
+            corrupt: 1.0,
+            ..Default::default()
+        },
+    );
+    let started = Instant::now();
+    net.start(4);
+    net.wait_for(4, tip, secs(120));
+    println!("full node synced {tip} blocks in {:?}", started.elapsed());
+    let full = net.client(4);
+    let peers = || net.block_on(full.status()).expect("status").peers;
+    let connecting = Instant::now();
+    while peers() < 3 {
+        assert!(
+            connecting.elapsed() < secs(60),
+            "the full node did not reach 3 validators"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // Validator 0 keeps being dialed through the tampering proxy and never connects.
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(peers(), 3, "the tampered link must not count as a peer");
+    }
+    assert!(net.proxy(4, 0).stats().corrupted_chunks > 0);
+
+    // Healed, the link works again.
+    net.set_link(4, 0, LinkFaults::default());
+    let healed = Instant::now();
+    while peers() < 4 {
+        assert!(
+            healed.elapsed() < secs(60),
+            "the healed link never connected"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    let height = net.converge(tip, secs(60));
+    net.assert_same_chain(height);
+    net.assert_acks_kept(&acked);
+    let header = net
+        .block_on(full.rpc().chain_get_header(BlockId::Height(height)))
+        .expect("header");
+    assert!(
+        header.finality.is_some(),
+        "the full node keeps finality certificates"
+    );
+
+    // A node with a key nobody allowed is refused by every validator.
+    let stranger = net.dir.path().join("stranger");
+    std::fs::create_dir_all(&stranger).expect("dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["keys", "new", "--out"])
+        .arg(stranger.join("node.key"))
+        .env("CITYCHAIN_PASSPHRASE", net.passphrase())
+        .output()
+        .expect("keys new");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut file = NodeFile::read(&net.node_dir(4).join("node.toml")).expect("config");
+    file.data_dir = "data".into();
+    file.genesis = "../genesis.json".into();
+    file.key = "node.key".into();
+    file.p2p_listen = crate::harness::free_addr();
+    file.rpc_listen = crate::harness::free_addr();
+    for (i, peer) in file.validators.iter_mut().enumerate() {
+        peer.address = net.p2p_addr(i);
+    }
+    file.write(&stranger.join("node.toml"))
+        .expect("write config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["node", "--config"])
+        .arg(stranger.join("node.toml"))
+        .env("CITYCHAIN_PASSPHRASE", net.passphrase())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(stranger.join("node.log")).expect("log"))
+        .spawn()
+        .expect("start the stranger");
+    let client =
+        citychain_client::Client::connect(&format!("http://{}", file.rpc_listen)).expect("client");
+    let mut seen = None;
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(s) = net.block_on(client.status()) {
+            seen = Some(s);
+            break;
+        }
+    }
+    assert!(
+        seen.is_some(),
+        "the stranger node did not start: {}",
+        std::fs::read_to_string(stranger.join("node.log")).unwrap_or_default()
+    );
+    std::thread::sleep(secs(5));
+    let s = net.block_on(client.status()).expect("status");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        s.peers, 0,
+        "validators accepted a key not in their allow-list"
+    );
+    assert_eq!(s.height, 0, "the stranger synced blocks");
+}
