@@ -32,6 +32,28 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP: what should stop a command that runs until stopped.
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// Reads a passphrase from the terminal without echo.
 pub fn prompt_passphrase(prompt: &str) -> std::io::Result<String> {
     rpassword::prompt_password(prompt)

@@ -298,7 +298,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "started {} nodes (logs in {}/node*/node.log); Ctrl-C stops them all",
+        "started {} nodes (logs in {}/node*/node.log); Ctrl-C (or SIGTERM) stops them all",
         nodes.len(),
         args.dir.display()
     );
@@ -317,7 +317,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let mut last_print = Instant::now() - Duration::from_secs(60);
     let result = loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break Ok(()),
+            _ = super::stop_signal() => break Ok(()),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         let mut parts = Vec::new();

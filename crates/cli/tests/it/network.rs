@@ -28,6 +28,13 @@ use std::{
 /// Networks are heavy (several processes each): run one at a time.
 static ONE_NETWORK_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// Holds the network lock, for tests that run a network without [`Testnet`].
+pub fn exclusive() -> MutexGuard<'static, ()> {
+    ONE_NETWORK_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 struct NodeProcess {
     config: PathBuf,
     p2p: SocketAddr,
@@ -52,9 +59,7 @@ impl Testnet {
     /// Creates (does not start) `validators` validators and `full_nodes` full nodes, with
     /// fresh ports and a proxy on every link.
     pub fn init(validators: usize, full_nodes: usize, empty_block_interval_ms: u64) -> Testnet {
-        let guard = ONE_NETWORK_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = exclusive();
         let dir = tempfile::tempdir().expect("tempdir");
         let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
             .args(["testnet", "init", "--dir"])

@@ -276,3 +276,133 @@ fn a_full_node_syncs_from_genesis_past_a_tampered_link_and_strangers_are_refused
     );
     assert_eq!(s.height, 0, "the stranger synced blocks");
 }
+
+/// A base port with `n` nodes' worth of free ports above it (`testnet init` uses base + 10 i).
+fn free_base_port(n: u16) -> u16 {
+    for _ in 0..50 {
+        let base = crate::harness::free_addr().port();
+        if base > 65_535 - 10 * n {
+            continue;
+        }
+        let all_free = (0..10 * n)
+            .all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok());
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+#[test]
+fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
+    let _exclusive = crate::network::exclusive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = free_base_port(4);
+    let citychain = env!("CARGO_BIN_EXE_citychain");
+    let out = Command::new(citychain)
+        .args(["testnet", "init", "--dir"])
+        .arg(dir.path())
+        .args([
+            "--base-port",
+            &base.to_string(),
+            "--empty-block-interval-ms",
+            "200",
+        ])
+        .output()
+        .expect("testnet init");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut up = Command::new(citychain)
+        .args(["testnet", "up", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("testnet up");
+    let stdout = up.stdout.take().expect("stdout");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let clients: Vec<_> = (0..4u16)
+        .map(|i| {
+            citychain_client::Client::connect(&format!("http://127.0.0.1:{}", base + 10 * i + 1))
+                .expect("client")
+        })
+        .collect();
+    let started = Instant::now();
+    loop {
+        let statuses: Vec<_> = clients
+            .iter()
+            .map(|c| runtime.block_on(c.status()).ok())
+            .collect();
+        if statuses
+            .iter()
+            .all(|s| s.as_ref().is_some_and(|s| s.height >= 3 && s.peers == 3))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < secs(90),
+            "the testnet did not come up: {:?}",
+            statuses
+                .iter()
+                .map(|s| s.as_ref().map(|s| (s.height, s.peers)))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // Without a terminal, the live status comes as a line every few seconds.
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("tx/s finalized")) {
+        let line = lines.recv_timeout(secs(30)).expect("a status line");
+        seen.push(line);
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("started 4 nodes")),
+        "{seen:?}"
+    );
+    let status = seen.last().expect("status line");
+    assert!(
+        status.contains("node0 h") && status.contains("node3 h"),
+        "{status}"
+    );
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &up.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let stopping = Instant::now();
+    let exit = loop {
+        if let Some(status) = up.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < secs(30),
+            "testnet up did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "testnet up exited with {exit}");
+    for (i, c) in clients.iter().enumerate() {
+        assert!(
+            runtime.block_on(c.status()).is_err(),
+            "node{i} still serves after testnet up stopped"
+        );
+    }
+}
