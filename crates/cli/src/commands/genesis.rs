@@ -107,8 +107,25 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 accounts: accts,
             };
             genesis.validate().map_err(anyhow::Error::msg)?;
-            std::fs::write(&out, serde_json::to_string_pretty(&genesis)?)?;
-            println!("wrote {} (genesis hash {})", out.display(), genesis.hash());
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .and_then(|mut f| {
+                    std::io::Write::write_all(
+                        &mut f,
+                        serde_json::to_string_pretty(&genesis)?.as_bytes(),
+                    )
+                })
+                .with_context(|| format!("writing {}", out.display()))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "file": out, "genesis_hash": genesis.hash(), "chain_id": genesis.chain_id, "validators": genesis.validators.len() })
+                );
+            } else {
+                println!("wrote {} (genesis hash {})", out.display(), genesis.hash());
+            }
         }
         GenesisCommand::Hash { file } => {
             let genesis: Genesis = serde_json::from_str(

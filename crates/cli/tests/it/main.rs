@@ -4,6 +4,7 @@
 mod bad_input;
 mod crash;
 mod dev_chain;
+mod genesis;
 mod harness;
 mod network;
 mod python_client;

@@ -1,0 +1,136 @@
+//! The genesis ceremony of docs/deploy.md: organizations make keys, one writes the genesis from
+//! their public keys, everyone checks its hash.
+
+use std::process::Command;
+
+fn citychain(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(args)
+        .current_dir(dir)
+        .env("CITYCHAIN_PASSPHRASE", "correct horse battery staple")
+        .output()
+        .expect("run citychain");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn genesis_from_key_files_and_public_keys_has_one_checkable_hash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut public_keys = Vec::new();
+    for org in ["gov", "bank", "court", "univ"] {
+        let (ok, _, err) = citychain(&["keys", "new", "--out", &format!("{org}.key")], d);
+        assert!(ok, "{err}");
+        let (ok, out, err) = citychain(&["--json", "keys", "show", &format!("{org}.key")], d);
+        assert!(ok, "{err}");
+        public_keys.push(json(&out)["public_key"].as_str().expect("key").to_string());
+    }
+    // Two organizations hand over key files' public parts, two their public keys as text.
+    let (ok, out, err) = citychain(
+        &[
+            "--json",
+            "genesis",
+            "new",
+            "--chain-id",
+            "city-main",
+            "--validator",
+            "gov=gov.key",
+            "--validator",
+            "bank=bank.key",
+            "--validator",
+            &format!("court={}", public_keys[2]),
+            "--validator",
+            &format!("univ={}", public_keys[3]),
+            "--account",
+            "0x8fa13e12c08cf23322105415c1471f2cc1280079=1000000",
+            "--out",
+            "genesis.json",
+        ],
+        d,
+    );
+    assert!(ok, "{err}");
+    let written = json(&out);
+    assert_eq!(written["validators"], 4);
+    let genesis: serde_json::Value =
+        json(&std::fs::read_to_string(d.join("genesis.json")).expect("genesis"));
+    for (i, v) in genesis["validators"]
+        .as_array()
+        .expect("validators")
+        .iter()
+        .enumerate()
+    {
+        let key = public_keys[i].trim_start_matches("ed25519:");
+        assert_eq!(v["consensus_key"].as_str(), Some(key), "validator {i}");
+    }
+
+    let (ok, out, err) = citychain(&["--json", "genesis", "hash", "genesis.json"], d);
+    assert!(ok, "{err}");
+    assert_eq!(json(&out)["genesis_hash"], written["genesis_hash"]);
+
+    // Someone edits a balance: the hash every organization compares changes.
+    let text = std::fs::read_to_string(d.join("genesis.json")).expect("genesis");
+    assert!(text.contains("\"1000000\""));
+    std::fs::write(
+        d.join("tampered.json"),
+        text.replacen("\"1000000\"", "\"9000000\"", 1),
+    )
+    .expect("write");
+    let (ok, out, err) = citychain(&["--json", "genesis", "hash", "tampered.json"], d);
+    assert!(ok, "{err}");
+    assert_ne!(json(&out)["genesis_hash"], written["genesis_hash"]);
+
+    // Refusals, with reasons.
+    let (ok, _, err) = citychain(
+        &[
+            "genesis",
+            "new",
+            "--chain-id",
+            "x",
+            "--validator",
+            "a=gov.key",
+            "--out",
+            "genesis.json",
+        ],
+        d,
+    );
+    assert!(!ok && err.contains("exists"), "{err}");
+    let (ok, _, err) = citychain(
+        &[
+            "genesis",
+            "new",
+            "--chain-id",
+            "x",
+            "--validator",
+            "a=nope",
+            "--out",
+            "g2.json",
+        ],
+        d,
+    );
+    assert!(!ok && err.contains("neither a key file nor"), "{err}");
+    let (ok, _, err) = citychain(
+        &[
+            "genesis",
+            "new",
+            "--chain-id",
+            "x",
+            "--validator",
+            "a=gov.key",
+            "--validator",
+            "b=gov.key",
+            "--out",
+            "g3.json",
+        ],
+        d,
+    );
+    assert!(!ok && err.contains("twice"), "{err}");
+    assert!(!d.join("g2.json").exists() && !d.join("g3.json").exists());
+}
