@@ -164,6 +164,8 @@ struct World {
     votes: VoteBook,
     /// Twin routing: which validators each half of a twin talks to.
     twin_groups: (BTreeSet<usize>, BTreeSet<usize>),
+    /// Messages from the liar that reached the full node corrupted.
+    corrupted: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 fn derive_secret(seed: u64, what: &str) -> [u8; 32] {
@@ -346,6 +348,7 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
             ..Default::default()
         },
         twin_groups,
+        corrupted: Arc::default(),
     }
 }
 
@@ -520,6 +523,7 @@ async fn register(
 struct Tampered<R> {
     inner: R,
     liar: Option<ConsensusKey>,
+    corrupted: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl<R: Receiver<PublicKey = ConsensusKey>> Receiver for Tampered<R> {
@@ -535,6 +539,8 @@ impl<R: Receiver<PublicKey = ConsensusKey>> Receiver for Tampered<R> {
         if let Some(last) = bytes.last_mut() {
             *last ^= 0x01;
         }
+        self.corrupted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok((from, bytes.into()))
     }
 
@@ -567,7 +573,14 @@ async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
         ])
         .map(|((sender, inner), c)| {
             let liar = liar.clone().filter(|_| c == channel::BACKFILL);
-            (sender, Tampered { inner, liar })
+            (
+                sender,
+                Tampered {
+                    inner,
+                    liar,
+                    corrupted: world.corrupted.clone(),
+                },
+            )
         });
     let mut next = || it.next().expect("six channels");
     let channels = Channels {
@@ -979,10 +992,13 @@ fn observe(
             (format!("v{v}"), kind, view)
         })
         .collect();
+    // Only a liar whose corrupt answers actually reached the full node must be blocked.
+    let corrupted = world.corrupted.load(std::sync::atomic::Ordering::Relaxed);
+    tracing::info!(corrupted, "liar messages corrupted on the way to the full node");
     let must_block = world
         .scenario
         .liar
-        .filter(|_| world.scenario.full_node_joins.is_some())
+        .filter(|_| world.scenario.full_node_joins.is_some() && corrupted > 0)
         .map(|v| ("full".to_string(), format!("v{v}")));
     Observations {
         nodes,
