@@ -58,6 +58,73 @@ fn transfer_vector(suite: Suite, secret: &str) -> (Value, citychain_types::Signe
     (v, signed)
 }
 
+/// A deployment and a call, signed by the Ed25519 vector key, and the contract layout.
+fn contract_vectors(secret: &str) -> Value {
+    let sk = key(Suite::Ed25519, secret);
+    let chain_id = ChainId::new("citychain-test").expect("id");
+    // The smallest valid contract: `(module (memory (export "memory") 1))`.
+    let code = b"\0asm\x01\0\0\0\x05\x03\x01\0\x01\x07\x0a\x01\x06memory\x02\0".to_vec();
+    let deploy = Transaction {
+        chain_id: chain_id.clone(),
+        sender: sk.public_key(),
+        nonce: Nonce(7),
+        gas_limit: Gas(1_000_000),
+        payload: Payload::Deploy {
+            code: code.clone(),
+            init_args: vec![0x01, 0x02],
+        },
+    }
+    .sign(&sk);
+    let deployer = sk.public_key().address();
+    let contract = layout::contract_address(Suite::Ed25519, &deployer, Nonce(7));
+    let call = Transaction {
+        chain_id,
+        sender: sk.public_key(),
+        nonce: Nonce(8),
+        gas_limit: Gas(200_000),
+        payload: Payload::Call {
+            contract,
+            method: "transfer".into(),
+            args: vec![0xaa; 4],
+            value: Amount(5),
+        },
+    }
+    .sign(&sk);
+    let info = citychain_types::ContractInfo {
+        code_hash: Suite::Ed25519.hash(&code),
+        admin: deployer,
+        deployer,
+        deployed_at: Height(3),
+        status: citychain_types::ContractStatus::Active,
+    };
+    let receipt = citychain_types::Receipt::success(
+        call.hash(),
+        Gas(12_345),
+        vec![citychain_types::Event {
+            emitter: contract,
+            topic: "transfer".into(),
+            data: vec![1, 2, 3],
+        }],
+        vec![0x00, 0x2a],
+    );
+    json!({
+        "code": hex(&code),
+        "deploy_signed_tx_bytes": hex(deploy.encode()),
+        "deploy_tx_hash": deploy.hash().to_string(),
+        "deployer": deployer.to_string(),
+        "deploy_nonce": 7,
+        "contract_address": contract.to_string(),
+        "call_signed_tx_bytes": hex(call.encode()),
+        "call_tx_hash": call.hash().to_string(),
+        "contract_info_key": hex(layout::contract_key(&contract)),
+        "contract_info_bytes": hex(info.encode()),
+        "code_key": hex(layout::code_key(&info.code_hash)),
+        "storage_key_of_balance": hex(layout::contract_storage_key(&contract, b"balance")),
+        "receipt_bytes": hex(receipt.encode()),
+        "default_chain_params_bytes": hex(citychain_types::ChainParams::default().encode()),
+    })
+}
+
 fn vectors() -> Value {
     let (ed, ed_tx) = transfer_vector(
         Suite::Ed25519,
@@ -72,6 +139,7 @@ fn vectors() -> Value {
     let receipts = vec![citychain_types::Receipt::success(
         ed_tx.hash(),
         Gas(3_670),
+        vec![],
         vec![],
     )];
     let header = BlockHeader {
@@ -188,6 +256,9 @@ fn vectors() -> Value {
             "signature": signature.to_string(),
         },
         "tx_namespace": hex(TX_NAMESPACE),
+        "contracts": contract_vectors(
+            "0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        ),
     })
 }
 

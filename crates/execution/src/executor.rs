@@ -9,14 +9,15 @@
 //! 4. The unused part of the fee is refunded. Fees are burned.
 
 use crate::{
-    BlockError, InvalidTx, Overlay, Result,
+    BlockError, InvalidTx, Overlay, Result, contracts,
     gas::{GasMeter, intrinsic_gas},
     native::{PayloadOutcome, bank},
 };
 use citychain_crypto::Suite;
 use citychain_state::{StateView, WriteSet};
 use citychain_types::{
-    Amount, ChainId, ChainParams, Gas, Nonce, Payload, Receipt, SignedTransaction, Status,
+    Amount, ChainId, ChainParams, Gas, Height, Nonce, Payload, Receipt, SignedTransaction, Status,
+    TimestampMs,
 };
 
 /// What a block's execution needs to know besides the state.
@@ -24,6 +25,13 @@ use citychain_types::{
 pub struct BlockContext {
     pub chain_id: ChainId,
     pub suite: Suite,
+}
+
+/// The block being executed, as contracts see it.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockInfo {
+    pub height: Height,
+    pub timestamp: TimestampMs,
 }
 
 /// The result of executing a block.
@@ -77,21 +85,23 @@ pub fn check_stateless(
 }
 
 /// Executes transactions one at a time on top of a state view.
-pub struct Executor<'a> {
+pub struct Executor {
     ctx: BlockContext,
+    block: BlockInfo,
     params: ChainParams,
-    overlay: Overlay<'a>,
+    overlay: Overlay,
     receipts: Vec<Receipt>,
     gas_used: Gas,
     gas_reserved: u128,
 }
 
-impl<'a> Executor<'a> {
-    pub fn new(view: &'a StateView, ctx: BlockContext) -> Result<Self> {
+impl Executor {
+    pub fn new(view: &StateView, ctx: BlockContext, block: BlockInfo) -> Result<Self> {
         let overlay = Overlay::new(view);
         let params = overlay.params()?;
         Ok(Executor {
             ctx,
+            block,
             params,
             overlay,
             receipts: Vec::new(),
@@ -161,6 +171,12 @@ impl<'a> Executor<'a> {
 
         let intrinsic = intrinsic_gas(&self.params, tx);
         let mut meter = GasMeter::new(Gas(t.gas_limit.0 - intrinsic.0));
+        let env = contracts::Env {
+            suite: self.ctx.suite,
+            height: self.block.height.0,
+            timestamp_ms: self.block.timestamp.0,
+            origin: sender,
+        };
         let outcome = match &t.payload {
             Payload::Transfer { to, amount } => bank::transfer(
                 &mut self.overlay,
@@ -170,11 +186,40 @@ impl<'a> Executor<'a> {
                 to,
                 *amount,
             )?,
+            Payload::Deploy { code, init_args } => contracts::deploy(
+                &mut self.overlay,
+                &self.params,
+                env,
+                &mut meter,
+                t.nonce,
+                code,
+                init_args,
+            )?,
+            Payload::Call {
+                contract,
+                method,
+                args,
+                value,
+            } => contracts::call(
+                &mut self.overlay,
+                &self.params,
+                env,
+                &mut meter,
+                contract,
+                method,
+                args,
+                *value,
+            )?,
         };
         let receipt = match outcome {
-            PayloadOutcome::Success(events) => {
+            PayloadOutcome::Success { events, output } => {
                 self.overlay.commit_tx();
-                Receipt::success(tx.hash(), Gas(intrinsic.0 + meter.used().0), events)
+                Receipt::success(
+                    tx.hash(),
+                    Gas(intrinsic.0 + meter.used().0),
+                    events,
+                    output,
+                )
             }
             PayloadOutcome::Failure { status, reason } => {
                 self.overlay.revert_tx();
@@ -224,9 +269,10 @@ impl<'a> Executor<'a> {
 pub fn execute_block(
     view: &StateView,
     ctx: BlockContext,
+    block: BlockInfo,
     txs: &[SignedTransaction],
 ) -> Result<BlockOutcome> {
-    let mut exec = Executor::new(view, ctx)?;
+    let mut exec = Executor::new(view, ctx, block)?;
     let max = exec.params().max_block_txs;
     if txs.len() > max as usize {
         return Err(BlockError::TooManyTxs {

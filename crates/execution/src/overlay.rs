@@ -1,4 +1,4 @@
-//! Buffered reads and writes over a state view, with per-transaction rollback.
+//! Buffered reads and writes over a state view, with per-transaction and per-call rollback.
 
 use crate::{BlockError, Result};
 use citychain_crypto::Address;
@@ -7,51 +7,128 @@ use citychain_types::{Account, ChainParams, Decode, Encode, layout};
 
 /// The block's view of the state: the parent state plus this block's writes so far.
 ///
-/// Writes go to the current transaction's layer first; [`Overlay::commit_tx`] folds them into the
-/// block's layer and [`Overlay::revert_tx`] drops them, so a failed transaction leaves no trace
-/// beyond what the rules charge.
-pub struct Overlay<'a> {
-    base: &'a StateView,
+/// Writes go to the innermost open layer. A transaction is one layer; a contract call opens
+/// another with [`Overlay::checkpoint`] and ends it with [`Overlay::commit_checkpoint`] or
+/// [`Overlay::revert_checkpoint`], so a failed nested call leaves no trace. [`Overlay::commit_tx`]
+/// folds the transaction into the block and [`Overlay::revert_tx`] drops it.
+pub struct Overlay {
+    base: StateView,
     block: WriteSet,
-    tx: WriteSet,
+    /// Open layers of the current transaction, innermost last; never empty.
+    tx: Vec<WriteSet>,
 }
 
-impl<'a> Overlay<'a> {
-    pub fn new(base: &'a StateView) -> Self {
+impl Overlay {
+    pub fn new(base: &StateView) -> Self {
         Overlay {
-            base,
+            base: base.clone(),
             block: WriteSet::new(),
-            tx: WriteSet::new(),
+            tx: vec![WriteSet::new()],
         }
     }
 
+    /// Moves the overlay out, leaving an empty one over the same base (a contract call owns the
+    /// overlay while it runs).
+    pub fn take(&mut self) -> Overlay {
+        let fresh = Overlay::new(&self.base);
+        std::mem::replace(self, fresh)
+    }
+
+    fn layers(&self) -> impl Iterator<Item = &WriteSet> {
+        self.tx.iter().rev().chain(std::iter::once(&self.block))
+    }
+
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        if let Some(v) = self.tx.get(key) {
-            return Ok(v.clone());
-        }
-        if let Some(v) = self.block.get(key) {
-            return Ok(v.clone());
+        for layer in self.layers() {
+            if let Some(v) = layer.get(key) {
+                return Ok(v.clone());
+            }
         }
         Ok(self.base.get(key)?)
     }
 
+    /// The first key with `prefix` after `after` that has a value, with the value.
+    pub fn next_key(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        use std::ops::Bound;
+        let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+        loop {
+            let start = match cursor.as_deref() {
+                Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+                _ => Bound::Included(prefix.to_vec()),
+            };
+            // The smallest candidate among the layers; the innermost layer holding it decides.
+            let mut best: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
+            for layer in self.layers() {
+                if let Some((k, v)) = layer
+                    .range((start.clone(), Bound::Unbounded))
+                    .next()
+                    .filter(|(k, _)| k.starts_with(prefix))
+                    && best.as_ref().is_none_or(|(b, _)| k < b)
+                {
+                    best = Some((k.clone(), v.clone()));
+                }
+            }
+            if let Some((k, v)) = self.base.next_key(prefix, cursor.as_deref())?
+                && best.as_ref().is_none_or(|(b, _)| &k < b)
+            {
+                best = Some((k, Some(v)));
+            }
+            match best {
+                None => return Ok(None),
+                Some((k, Some(v))) => return Ok(Some((k, v))),
+                Some((k, None)) => cursor = Some(k),
+            }
+        }
+    }
+
     pub fn set(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.tx.insert(key, Some(value));
+        self.top().insert(key, Some(value));
     }
 
     pub fn remove(&mut self, key: Vec<u8>) {
-        self.tx.insert(key, None);
+        self.top().insert(key, None);
+    }
+
+    fn top(&mut self) -> &mut WriteSet {
+        self.tx.last_mut().expect("the transaction layer is never popped")
+    }
+
+    /// Opens a layer for a nested call.
+    pub fn checkpoint(&mut self) {
+        self.tx.push(WriteSet::new());
+    }
+
+    /// Keeps the innermost layer's writes, folding them into the layer below.
+    pub fn commit_checkpoint(&mut self) {
+        if self.tx.len() > 1 {
+            let top = self.tx.pop().expect("checked");
+            self.top().extend(top);
+        }
+    }
+
+    /// Drops the innermost layer's writes.
+    pub fn revert_checkpoint(&mut self) {
+        if self.tx.len() > 1 {
+            self.tx.pop();
+        } else {
+            self.top().clear();
+        }
     }
 
     /// Keeps the current transaction's writes.
     pub fn commit_tx(&mut self) {
-        let tx = std::mem::take(&mut self.tx);
-        self.block.extend(tx);
+        for layer in std::mem::replace(&mut self.tx, vec![WriteSet::new()]) {
+            self.block.extend(layer);
+        }
     }
 
     /// Drops the current transaction's writes.
     pub fn revert_tx(&mut self) {
-        self.tx.clear();
+        self.tx = vec![WriteSet::new()];
     }
 
     /// The block's writes (the current transaction must be committed or reverted).
@@ -82,5 +159,43 @@ impl<'a> Overlay<'a> {
             what: "chain params",
             detail: e.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citychain_state::StateStore;
+
+    fn empty_view() -> (tempfile::TempDir, StateView) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = fjall::Database::builder(dir.path()).open().expect("open");
+        let store = StateStore::open(&db, citychain_crypto::Suite::Ed25519).expect("store");
+        (dir, StateView::committed(store, None))
+    }
+
+    #[test]
+    fn nested_layers_commit_and_revert_independently() {
+        let (_dir, view) = empty_view();
+        let mut o = Overlay::new(&view);
+        o.set(b"k1".to_vec(), b"tx".to_vec());
+        o.checkpoint();
+        o.set(b"k2".to_vec(), b"inner".to_vec());
+        o.checkpoint();
+        o.set(b"k1".to_vec(), b"innermost".to_vec());
+        o.remove(b"k2".to_vec());
+        assert_eq!(o.get(b"k1").expect("get"), Some(b"innermost".to_vec()));
+        assert_eq!(o.next_key(b"k", None).expect("next").map(|kv| kv.0), Some(b"k1".to_vec()));
+        assert_eq!(o.next_key(b"k", Some(b"k1")).expect("next"), None);
+        o.revert_checkpoint();
+        assert_eq!(o.get(b"k1").expect("get"), Some(b"tx".to_vec()));
+        assert_eq!(o.get(b"k2").expect("get"), Some(b"inner".to_vec()));
+        o.commit_checkpoint();
+        o.commit_tx();
+        o.set(b"k3".to_vec(), b"dropped".to_vec());
+        o.revert_tx();
+        let writes = o.into_writes();
+        assert_eq!(writes.len(), 2);
+        assert_eq!(writes.get(&b"k2".to_vec()), Some(&Some(b"inner".to_vec())));
     }
 }

@@ -2,12 +2,17 @@
 
 use citychain_crypto::{Address, SecretKey, Suite};
 use citychain_execution::{
-    BlockContext, BlockError, Executor, InvalidTx, execute_block, genesis_writes,
+    BlockContext, BlockError, BlockInfo, Executor, InvalidTx, execute_block, genesis_writes,
 };
 use citychain_state::{StateStore, StateView};
 use citychain_types::{
     Account, Amount, ChainId, ChainParams, Decode, Gas, Genesis, GenesisAccount, Nonce, Payload,
     SignedTransaction, Status, TimestampMs, Transaction, Validator, ValidatorKey, layout,
+};
+
+const BLOCK: BlockInfo = BlockInfo {
+    height: citychain_types::Height(1),
+    timestamp: TimestampMs(1_700_000_000_000),
 };
 
 struct Chain {
@@ -90,7 +95,7 @@ impl Chain {
 fn transfers_move_balance_and_bump_the_nonce() {
     let c = chain(ChainParams::default(), 1_000);
     let txs = vec![c.transfer(0, 300, 100_000), c.transfer(1, 200, 100_000)];
-    let out = execute_block(&c.view, c.ctx.clone(), &txs).expect("valid block");
+    let out = execute_block(&c.view, c.ctx.clone(), BLOCK, &txs).expect("valid block");
     assert!(out.receipts.iter().all(|r| r.is_success()));
     assert_eq!(out.receipts[0].events[0].topic, "transfer");
     let alice = c.account_after(&out.writes, &c.alice.public_key().address());
@@ -112,7 +117,7 @@ fn a_failed_transfer_costs_gas_keeps_the_nonce_and_the_block_goes_on() {
     let c = chain(params, 100_000);
     // Too much, then a good one.
     let txs = vec![c.transfer(0, 1_000_000, 10_000), c.transfer(1, 10, 10_000)];
-    let out = execute_block(&c.view, c.ctx.clone(), &txs).expect("valid block");
+    let out = execute_block(&c.view, c.ctx.clone(), BLOCK, &txs).expect("valid block");
     let failed = &out.receipts[0];
     assert_eq!(failed.status, Status::InsufficientBalance);
     assert_eq!(failed.code, 1);
@@ -144,7 +149,7 @@ fn out_of_gas_uses_the_whole_limit() {
     let intrinsic = citychain_execution::gas::intrinsic_gas(&params, &probe).0;
     let tx = c.transfer(0, 5, intrinsic + params.transfer_gas.0 - 1);
     let out =
-        execute_block(&c.view, c.ctx.clone(), std::slice::from_ref(&tx)).expect("valid block");
+        execute_block(&c.view, c.ctx.clone(), BLOCK, std::slice::from_ref(&tx)).expect("valid block");
     assert_eq!(out.receipts[0].status, Status::OutOfGas);
     assert_eq!(out.receipts[0].gas_used, tx.transaction().gas_limit);
     let alice = c.account_after(&out.writes, &c.alice.public_key().address());
@@ -168,14 +173,14 @@ fn invalid_transactions_make_the_block_invalid() {
         (vec![c.transfer(0, 1, 60_000_000)], "gas_limit_too_high"),
     ];
     for (txs, code) in cases {
-        match execute_block(&c.view, c.ctx.clone(), &txs) {
+        match execute_block(&c.view, c.ctx.clone(), BLOCK, &txs) {
             Err(BlockError::InvalidTx { error, .. }) => assert_eq!(error.code(), code),
             other => panic!("expected {code}, got {other:?}"),
         }
     }
     let mut other_chain = c.ctx.clone();
     other_chain.chain_id = ChainId::new("elsewhere").expect("id");
-    match execute_block(&c.view, other_chain, &[c.transfer(0, 1, 100_000)]) {
+    match execute_block(&c.view, other_chain, BLOCK, &[c.transfer(0, 1, 100_000)]) {
         Err(BlockError::InvalidTx {
             error: InvalidTx::WrongChain { .. },
             ..
@@ -191,7 +196,7 @@ fn fee_must_be_payable_up_front() {
         ..ChainParams::default()
     };
     let c = chain(params, 5);
-    let mut exec = Executor::new(&c.view, c.ctx.clone()).expect("executor");
+    let mut exec = Executor::new(&c.view, c.ctx.clone(), BLOCK).expect("executor");
     let err = exec
         .apply(&c.transfer(0, 1, 10_000))
         .expect("state ok")
@@ -213,7 +218,7 @@ fn block_limits_are_enforced() {
     let c = chain(params, 1_000);
     let txs = vec![c.transfer(0, 1, 100_000), c.transfer(1, 1, 100_000)];
     assert!(matches!(
-        execute_block(&c.view, c.ctx.clone(), &txs),
+        execute_block(&c.view, c.ctx.clone(), BLOCK, &txs),
         Err(BlockError::TooManyTxs { .. })
     ));
     let params = ChainParams {
@@ -224,7 +229,7 @@ fn block_limits_are_enforced() {
     let c = chain(params, 1_000);
     let txs = vec![c.transfer(0, 1, 100_000), c.transfer(1, 1, 100_000)];
     assert!(matches!(
-        execute_block(&c.view, c.ctx.clone(), &txs),
+        execute_block(&c.view, c.ctx.clone(), BLOCK, &txs),
         Err(BlockError::GasLimitExceeded { .. })
     ));
 }
@@ -237,7 +242,7 @@ fn balances_never_overflow() {
         c.transfer(0, u128::MAX - 1, 100_000),
         c.transfer(1, 1, 100_000),
     ];
-    let out = execute_block(&c.view, c.ctx.clone(), &txs).expect("valid");
+    let out = execute_block(&c.view, c.ctx.clone(), BLOCK, &txs).expect("valid");
     assert!(out.receipts[0].is_success());
     assert!(out.receipts[1].is_success(), "MAX-1 + 1 fits");
     let c2 = chain(ChainParams::default(), u128::MAX);
@@ -252,7 +257,7 @@ fn balances_never_overflow() {
         },
     }
     .sign(&c2.alice);
-    let out = execute_block(&c2.view, c2.ctx.clone(), &[to_self]).expect("valid");
+    let out = execute_block(&c2.view, c2.ctx.clone(), BLOCK, &[to_self]).expect("valid");
     assert!(
         out.receipts[0].is_success(),
         "a self-transfer never overflows"

@@ -100,6 +100,43 @@ impl StateView {
         self.store.get(key)
     }
 
+    /// The first key that starts with `prefix` and sorts after `after` (or is the first with the
+    /// prefix, if `after` is `None`), with its value. Deleted keys are skipped.
+    pub fn next_key(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut layers = Vec::new();
+        let mut level = self.tip.clone();
+        while let Some(p) = level {
+            level = p.parent();
+            layers.push(p);
+        }
+        let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+        loop {
+            // The smallest candidate key in any layer; the topmost layer that has it decides.
+            let mut best: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
+            for layer in &layers {
+                if let Some((k, v)) = first_after(&layer.writes, prefix, cursor.as_deref())
+                    && best.as_ref().is_none_or(|(b, _)| k < b)
+                {
+                    best = Some((k.clone(), v.clone()));
+                }
+            }
+            if let Some((k, v)) = self.store.next_key(prefix, cursor.as_deref())?
+                && best.as_ref().is_none_or(|(b, _)| &k < b)
+            {
+                best = Some((k, Some(v)));
+            }
+            match best {
+                None => return Ok(None),
+                Some((k, Some(v))) => return Ok(Some((k, v))),
+                Some((k, None)) => cursor = Some(k),
+            }
+        }
+    }
+
     /// The state root of this view.
     pub fn root(&self) -> Result<Hash> {
         if let Some(tip) = &self.tip {
@@ -182,4 +219,21 @@ impl TreeReader for StateView {
     fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
         self.store.get_rightmost_leaf()
     }
+}
+
+/// The first entry of `writes` with `prefix` after `after`.
+pub(crate) fn first_after<'w>(
+    writes: &'w WriteSet,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+) -> Option<(&'w Vec<u8>, &'w Option<Vec<u8>>)> {
+    use std::ops::Bound;
+    let start = match after {
+        Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+        _ => Bound::Included(prefix.to_vec()),
+    };
+    writes
+        .range((start, Bound::Unbounded))
+        .next()
+        .filter(|(k, _)| k.starts_with(prefix))
 }

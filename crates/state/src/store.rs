@@ -41,6 +41,27 @@ impl StateStore {
         Ok(self.flat.get(key)?.map(|v| v.to_vec()))
     }
 
+    /// The first committed key with `prefix` after `after`, with its value.
+    pub fn next_key(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        use std::ops::Bound;
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+            _ => Bound::Included(prefix.to_vec()),
+        };
+        let Some(guard) = self.flat.range::<Vec<u8>, _>((start, Bound::Unbounded)).next() else {
+            return Ok(None);
+        };
+        let (k, v) = guard.into_inner()?;
+        if !k.starts_with(prefix) {
+            return Ok(None);
+        }
+        Ok(Some((k.to_vec(), v.to_vec())))
+    }
+
     /// Adds a pending state's changes to `batch`; the caller commits the batch atomically with
     /// the block that produced them.
     pub fn write_pending(&self, batch: &mut OwnedWriteBatch, pending: &PendingState) {

@@ -211,3 +211,49 @@ fn empty_blocks_keep_the_root() {
     assert_eq!(roots[1], roots[2]);
     assert_ne!(roots[2], roots[3]);
 }
+
+/// Prefix iteration through committed values and pending layers gives what a plain map would:
+/// the newest value of each key, deletions skipped, keys outside the prefix never.
+#[test]
+fn prefix_iteration_sees_the_newest_layer() {
+    let f = fixture(Suite::Ed25519);
+    let set = |items: &[(&[u8], Option<&[u8]>)]| -> WriteSet {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec)))
+            .collect()
+    };
+    f.commit_all(&[set(&[
+        (b"a1", Some(b"old")),
+        (b"a2", Some(b"x")),
+        (b"a4", Some(b"y")),
+        (b"b1", Some(b"other prefix")),
+    ])]);
+    let committed = StateView::committed(f.store.clone(), Some(0));
+    let p1 = committed
+        .apply(set(&[(b"a2", None), (b"a3", Some(b"new")), (b"a1", Some(b"v1"))]))
+        .expect("apply");
+    let v1 = StateView::pending(f.store.clone(), p1);
+    let p2 = v1
+        .apply(set(&[(b"a4", None), (b"a5", Some(b"z"))]))
+        .expect("apply");
+    let view = StateView::pending(f.store.clone(), p2);
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<Vec<u8>> = None;
+    while let Some((k, v)) = view.next_key(b"a", cursor.as_deref()).expect("next") {
+        seen.push((k.clone(), v));
+        cursor = Some(k);
+    }
+    let expected: Vec<(Vec<u8>, Vec<u8>)> = vec![
+        (b"a1".to_vec(), b"v1".to_vec()),
+        (b"a3".to_vec(), b"new".to_vec()),
+        (b"a5".to_vec(), b"z".to_vec()),
+    ];
+    assert_eq!(seen, expected);
+    assert_eq!(view.next_key(b"c", None).expect("next"), None);
+    assert_eq!(
+        view.next_key(b"b", None).expect("next"),
+        Some((b"b1".to_vec(), b"other prefix".to_vec()))
+    );
+}

@@ -24,7 +24,7 @@ fn block(parent: Hash, height: u64, state_root: Hash) -> (Block, Vec<Receipt>) {
         },
     }
     .sign(&key);
-    let receipts = vec![Receipt::success(tx.hash(), Gas(5), vec![])];
+    let receipts = vec![Receipt::success(tx.hash(), Gas(5), vec![], vec![])];
     let txs = vec![tx];
     let header = BlockHeader {
         chain_id: ChainId::new("store-test").expect("id"),

@@ -4,6 +4,7 @@ use crate::{
     Amount, ChainId, Gas, TimestampMs,
     block::ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
+    wasm_params::WasmParams,
     layout::{MAX_VALIDATOR_NAME_LEN, MAX_VALIDATORS, Validator, ValidatorSet},
 };
 use citychain_crypto::{Address, Hash, Suite, framed};
@@ -35,6 +36,8 @@ pub struct ChainParams {
     pub transfer_gas: Gas,
     /// With no transactions waiting, a leader proposes an empty block only after this long.
     pub empty_block_interval_ms: u64,
+    /// Contract limits and gas costs.
+    pub wasm: WasmParams,
 }
 
 impl Default for ChainParams {
@@ -43,19 +46,20 @@ impl Default for ChainParams {
             block_gas_limit: Gas(1_000_000_000),
             max_tx_gas: Gas(50_000_000),
             max_block_txs: 20_000,
-            max_tx_bytes: 64 * 1024,
+            max_tx_bytes: 512 * 1024,
             fee_price: Amount(0),
             tx_base_gas: Gas(1_000),
             tx_byte_gas: Gas(10),
             transfer_gas: Gas(1_000),
             empty_block_interval_ms: 1_000,
+            wasm: WasmParams::default(),
         }
     }
 }
 
 impl ChainParams {
     /// Encoding version, written first so fields can be added later.
-    pub const VERSION: u8 = 1;
+    pub const VERSION: u8 = 2;
 
     /// Checks that the parameters can run a chain.
     pub fn validate(&self) -> Result<(), String> {
@@ -80,6 +84,7 @@ impl ChainParams {
         if self.empty_block_interval_ms < 10 {
             return Err("empty_block_interval_ms must be at least 10".into());
         }
+        self.wasm.validate()?;
         Ok(())
     }
 }
@@ -95,7 +100,8 @@ impl Encode for ChainParams {
             .put(&self.tx_base_gas)
             .put(&self.tx_byte_gas)
             .put(&self.transfer_gas)
-            .u64(self.empty_block_interval_ms);
+            .u64(self.empty_block_interval_ms)
+            .put(&self.wasm);
     }
 }
 
@@ -115,6 +121,7 @@ impl Decode for ChainParams {
             tx_byte_gas: Gas::decode_from(r)?,
             transfer_gas: Gas::decode_from(r)?,
             empty_block_interval_ms: r.u64("empty block interval")?,
+            wasm: WasmParams::decode_from(r)?,
         })
     }
 }

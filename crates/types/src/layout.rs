@@ -4,11 +4,11 @@
 //! (see `docs/protocol.md`), so keys may be any length.
 
 use crate::{
-    Amount, Nonce,
+    Amount, Height, Nonce,
     block::ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
 };
-use citychain_crypto::Address;
+use citychain_crypto::{Address, Hash, Suite, framed};
 use serde::{Deserialize, Serialize};
 
 /// Key namespaces. Values not listed are reserved for later modules.
@@ -19,6 +19,109 @@ pub mod prefix {
     pub const ACCOUNT: u8 = 0x01;
     /// Consensus (`0x02 || name`).
     pub const CONSENSUS: u8 = 0x02;
+    /// Contract metadata (`0x03 || contract address`).
+    pub const CONTRACT: u8 = 0x03;
+    /// Contract code by hash (`0x04 || code hash`), shared by every contract deployed with it.
+    pub const CODE: u8 = 0x04;
+    /// Contract storage (`0x05 || contract address || the contract's own key`).
+    pub const CONTRACT_STORAGE: u8 = 0x05;
+}
+
+/// Domain of contract address derivation.
+pub const CONTRACT_ADDRESS_DOMAIN: &[u8] = b"citychain/contract-address/v1";
+
+/// The address of the contract deployed by `deployer` with the transaction nonce `nonce`:
+/// the first 20 bytes of `H(framed(CONTRACT_ADDRESS_DOMAIN, deployer || nonce))`.
+pub fn contract_address(suite: Suite, deployer: &Address, nonce: Nonce) -> Address {
+    let mut msg = Vec::with_capacity(28);
+    msg.extend_from_slice(&deployer.0);
+    msg.extend_from_slice(&nonce.0.to_be_bytes());
+    let hash = suite.hash(&framed(CONTRACT_ADDRESS_DOMAIN, &msg));
+    let mut a = [0u8; 20];
+    a.copy_from_slice(&hash.0[..20]);
+    Address(a)
+}
+
+/// The key of a contract's metadata.
+pub fn contract_key(contract: &Address) -> Vec<u8> {
+    [&[prefix::CONTRACT][..], &contract.0].concat()
+}
+
+/// The key of contract code.
+pub fn code_key(code_hash: &Hash) -> Vec<u8> {
+    [&[prefix::CODE][..], &code_hash.0].concat()
+}
+
+/// The state key under which `contract` stores its key `key`.
+pub fn contract_storage_key(contract: &Address, key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(21 + key.len());
+    k.push(prefix::CONTRACT_STORAGE);
+    k.extend_from_slice(&contract.0);
+    k.extend_from_slice(key);
+    k
+}
+
+/// Whether a contract may run. Governance (a later module) moves contracts between these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    Active,
+    /// Calls are refused until unfrozen; storage is kept.
+    Frozen,
+    /// Calls are refused for good.
+    Revoked,
+}
+
+impl ContractStatus {
+    pub const fn code(self) -> u8 {
+        match self {
+            ContractStatus::Active => 0,
+            ContractStatus::Frozen => 1,
+            ContractStatus::Revoked => 2,
+        }
+    }
+}
+
+/// A deployed contract, stored under [`contract_key`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractInfo {
+    /// Hash (in the chain's suite) of the WASM code, stored under [`code_key`].
+    pub code_hash: Hash,
+    /// The account allowed to propose upgrades and lifecycle changes (the deployer at first).
+    pub admin: Address,
+    pub deployer: Address,
+    pub deployed_at: Height,
+    pub status: ContractStatus,
+}
+
+/// Encoding: `code_hash || admin || deployer || deployed_at (u64) || status (u8)`.
+impl Encode for ContractInfo {
+    fn encode_to(&self, w: &mut Writer) {
+        w.put(&self.code_hash)
+            .put(&self.admin)
+            .put(&self.deployer)
+            .put(&self.deployed_at)
+            .u8(self.status.code());
+    }
+}
+
+impl Decode for ContractInfo {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(ContractInfo {
+            code_hash: Hash::decode_from(r)?,
+            admin: Address::decode_from(r)?,
+            deployer: Address::decode_from(r)?,
+            deployed_at: Height::decode_from(r)?,
+            status: match r.u8("contract status")? {
+                0 => ContractStatus::Active,
+                1 => ContractStatus::Frozen,
+                2 => ContractStatus::Revoked,
+                other => {
+                    return Err(r.error("contract status", format!("unknown status {other}")));
+                }
+            },
+        })
+    }
 }
 
 /// The key of an account.

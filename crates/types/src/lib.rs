@@ -12,13 +12,15 @@ mod primitives;
 pub mod proof;
 pub mod receipt;
 pub mod transaction;
+pub mod wasm_params;
 
 pub use block::{Block, BlockHeader, ValidatorKey};
 pub use codec::{Decode, DecodeError, Encode};
 pub use genesis::{ChainParams, Genesis, GenesisAccount};
-pub use layout::{Account, Validator, ValidatorSet};
+pub use layout::{Account, ContractInfo, ContractStatus, Validator, ValidatorSet};
 pub use primitives::{Amount, ChainId, Gas, Height, MAX_CHAIN_ID_LEN, Nonce, TimestampMs};
 pub use receipt::{Event, Receipt, Status};
 pub use transaction::{Payload, SignedTransaction, Transaction};
+pub use wasm_params::WasmParams;
 
 pub use citychain_crypto::{Address, Hash, PublicKey, SecretKey, Signature, Suite};

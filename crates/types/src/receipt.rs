@@ -15,6 +15,8 @@ pub const MAX_TOPIC_LEN: usize = 64;
 pub const MAX_EVENT_DATA_LEN: usize = 4096;
 /// Most events one transaction may emit.
 pub const MAX_EVENTS: usize = 256;
+/// Largest output (a contract's return data or a deployed contract's address), in bytes.
+pub const MAX_OUTPUT_LEN: usize = 16 * 1024;
 
 /// How a transaction ended. The numeric codes are part of the protocol and never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +30,19 @@ pub enum Status {
     OutOfGas,
     /// A balance would have exceeded the largest representable amount.
     BalanceOverflow,
+    /// The contract reverted; the reason is the contract's message.
+    Reverted,
+    /// The contract's code failed: a trap (unreachable, bad memory access), a limit (memory,
+    /// stack, call depth, event or output size) or a host-call misuse.
+    Trapped,
+    /// The deployed code is not a valid contract module; the reason says which rule it breaks.
+    InvalidCode,
+    /// No contract lives at the called address.
+    ContractNotFound,
+    /// The contract has no such entry point.
+    MethodNotFound,
+    /// The contract is frozen or revoked.
+    ContractUnavailable,
 }
 
 impl Status {
@@ -37,6 +52,12 @@ impl Status {
             Status::InsufficientBalance => 1,
             Status::OutOfGas => 2,
             Status::BalanceOverflow => 3,
+            Status::Reverted => 4,
+            Status::Trapped => 5,
+            Status::InvalidCode => 6,
+            Status::ContractNotFound => 7,
+            Status::MethodNotFound => 8,
+            Status::ContractUnavailable => 9,
         }
     }
 
@@ -46,6 +67,12 @@ impl Status {
             1 => Status::InsufficientBalance,
             2 => Status::OutOfGas,
             3 => Status::BalanceOverflow,
+            4 => Status::Reverted,
+            5 => Status::Trapped,
+            6 => Status::InvalidCode,
+            7 => Status::ContractNotFound,
+            8 => Status::MethodNotFound,
+            9 => Status::ContractUnavailable,
             _ => return None,
         })
     }
@@ -88,10 +115,14 @@ pub struct Receipt {
     pub reason: String,
     pub gas_used: Gas,
     pub events: Vec<Event>,
+    /// What the transaction returned: a contract call's return data, a deployment's contract
+    /// address; empty otherwise.
+    #[serde(with = "citychain_crypto::hex::serde_bytes")]
+    pub output: Vec<u8>,
 }
 
 impl Receipt {
-    pub fn success(tx_hash: Hash, gas_used: Gas, events: Vec<Event>) -> Self {
+    pub fn success(tx_hash: Hash, gas_used: Gas, events: Vec<Event>, output: Vec<u8>) -> Self {
         Receipt {
             tx_hash,
             status: Status::Success,
@@ -99,6 +130,7 @@ impl Receipt {
             reason: String::new(),
             gas_used,
             events,
+            output,
         }
     }
 
@@ -123,6 +155,7 @@ impl Receipt {
             reason,
             gas_used,
             events: Vec::new(),
+            output: Vec::new(),
         }
     }
 
@@ -139,7 +172,8 @@ impl Encode for Receipt {
             .put(&self.gas_used)
             .list(&self.events, |w, e| {
                 w.put(e);
-            });
+            })
+            .bytes(&self.output);
     }
 }
 
@@ -156,6 +190,7 @@ impl Decode for Receipt {
             reason: r.string("receipt reason", MAX_REASON_LEN)?,
             gas_used: Gas::decode_from(r)?,
             events: r.list("receipt events", MAX_EVENTS, Event::decode_from)?,
+            output: r.bytes("receipt output", MAX_OUTPUT_LEN)?.to_vec(),
         })
     }
 }
@@ -174,6 +209,7 @@ mod tests {
                 topic: "transfer".into(),
                 data: vec![1, 2, 3],
             }],
+            vec![9, 9],
         );
         let failed = Receipt::failure(
             Hash([2; 32]),
@@ -193,11 +229,17 @@ mod tests {
             (Status::InsufficientBalance, 1),
             (Status::OutOfGas, 2),
             (Status::BalanceOverflow, 3),
+            (Status::Reverted, 4),
+            (Status::Trapped, 5),
+            (Status::InvalidCode, 6),
+            (Status::ContractNotFound, 7),
+            (Status::MethodNotFound, 8),
+            (Status::ContractUnavailable, 9),
         ] {
             assert_eq!(status.code(), code);
             assert_eq!(Status::from_code(code), Some(status));
         }
-        let mut bytes = Receipt::success(Hash::ZERO, Gas(0), vec![]).encode();
+        let mut bytes = Receipt::success(Hash::ZERO, Gas(0), vec![], vec![]).encode();
         bytes[33] = 99;
         assert!(Receipt::decode(&bytes).is_err());
     }

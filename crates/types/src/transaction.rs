@@ -20,15 +20,39 @@ pub const MAX_TX_BYTES_HARD: usize = 1 << 20;
 pub enum Payload {
     /// Move `amount` of the native currency from the sender to `to`. Tag `0x01`.
     Transfer { to: Address, amount: Amount },
+    /// Deploy a WASM contract and run its `init` entry point with `init_args`. Tag `0x02`.
+    /// The contract's address is [`crate::layout::contract_address`] of the sender and nonce.
+    Deploy {
+        #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        code: Vec<u8>,
+        #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        init_args: Vec<u8>,
+    },
+    /// Call `method` of `contract` with `args`, attaching `value` of the native currency.
+    /// Tag `0x03`.
+    Call {
+        contract: Address,
+        method: String,
+        #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        args: Vec<u8>,
+        value: Amount,
+    },
 }
+
+/// Longest contract method name, in bytes.
+pub const MAX_METHOD_LEN: usize = 64;
 
 impl Payload {
     pub const TAG_TRANSFER: u8 = 0x01;
+    pub const TAG_DEPLOY: u8 = 0x02;
+    pub const TAG_CALL: u8 = 0x03;
 
     /// A short name for logs, metrics and errors.
     pub fn kind(&self) -> &'static str {
         match self {
             Payload::Transfer { .. } => "transfer",
+            Payload::Deploy { .. } => "deploy",
+            Payload::Call { .. } => "call",
         }
     }
 }
@@ -38,6 +62,21 @@ impl Encode for Payload {
         match self {
             Payload::Transfer { to, amount } => {
                 w.u8(Self::TAG_TRANSFER).put(to).put(amount);
+            }
+            Payload::Deploy { code, init_args } => {
+                w.u8(Self::TAG_DEPLOY).bytes(code).bytes(init_args);
+            }
+            Payload::Call {
+                contract,
+                method,
+                args,
+                value,
+            } => {
+                w.u8(Self::TAG_CALL)
+                    .put(contract)
+                    .string(method)
+                    .bytes(args)
+                    .put(value);
             }
         }
     }
@@ -49,6 +88,16 @@ impl Decode for Payload {
             Self::TAG_TRANSFER => Ok(Payload::Transfer {
                 to: Address::decode_from(r)?,
                 amount: Amount::decode_from(r)?,
+            }),
+            Self::TAG_DEPLOY => Ok(Payload::Deploy {
+                code: r.bytes("contract code", MAX_TX_BYTES_HARD)?.to_vec(),
+                init_args: r.bytes("init arguments", MAX_TX_BYTES_HARD)?.to_vec(),
+            }),
+            Self::TAG_CALL => Ok(Payload::Call {
+                contract: Address::decode_from(r)?,
+                method: r.string("method", MAX_METHOD_LEN)?,
+                args: r.bytes("call arguments", MAX_TX_BYTES_HARD)?.to_vec(),
+                value: Amount::decode_from(r)?,
             }),
             other => Err(DecodeError {
                 offset: r.position() - 1,

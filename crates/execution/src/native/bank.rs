@@ -10,7 +10,7 @@ pub const TRANSFER_TOPIC: &str = "transfer";
 
 /// Moves `amount` from `from` to `to`, charging the transfer's gas first.
 pub fn transfer(
-    overlay: &mut Overlay<'_>,
+    overlay: &mut Overlay,
     meter: &mut GasMeter,
     params: &ChainParams,
     from: &Address,
@@ -54,9 +54,12 @@ pub fn transfer(
     }
     let mut data = Writer::with_capacity(56);
     data.raw(&from.0).raw(&to.0).u128(amount.0);
-    Ok(PayloadOutcome::Success(vec![Event {
-        emitter: Address::ZERO,
-        topic: TRANSFER_TOPIC.into(),
-        data: data.into_bytes(),
-    }]))
+    Ok(PayloadOutcome::Success {
+        events: vec![Event {
+            emitter: Address::ZERO,
+            topic: TRANSFER_TOPIC.into(),
+            data: data.into_bytes(),
+        }],
+        output: Vec::new(),
+    })
 }

@@ -6,6 +6,6 @@ use citychain_types::{Event, Status};
 
 /// How a payload ended. Failures are recorded in the receipt; the transaction still costs gas.
 pub enum PayloadOutcome {
-    Success(Vec<Event>),
+    Success { events: Vec<Event>, output: Vec<u8> },
     Failure { status: Status, reason: String },
 }

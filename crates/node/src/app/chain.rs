@@ -7,7 +7,7 @@
 
 use citychain_crypto::Hash;
 use citychain_execution::{
-    BlockContext, Executor, InvalidTx, execute_block, first_bad_signature, genesis_writes,
+    BlockContext, BlockInfo, Executor, InvalidTx, execute_block, first_bad_signature, genesis_writes,
 };
 use citychain_mempool::{AccountSource, Mempool};
 use citychain_state::{PendingState, StateView};
@@ -169,7 +169,9 @@ impl<S: Strategy> Chain<S> {
         let view_state = self.state_after(&parent_hash).ok_or_else(|| {
             VerifyError::Unavailable(format!("parent {parent_hash} is not executed"))
         })?;
-        let mut exec = Executor::new(&view_state, self.ctx.clone())
+        let height = parent.header.height.next();
+        let timestamp = TimestampMs(now_ms.max(parent.header.timestamp.0 + 1));
+        let mut exec = Executor::new(&view_state, self.ctx.clone(), BlockInfo { height, timestamp })
             .map_err(|e| VerifyError::Internal(e.to_string()))?;
         let max_txs = exec.params().max_block_txs as usize;
         let mut included: Vec<SignedTransaction> = Vec::new();
@@ -221,9 +223,9 @@ impl<S: Strategy> Chain<S> {
         let suite = self.genesis.suite;
         let header = BlockHeader {
             chain_id: self.genesis.chain_id.clone(),
-            height: parent.header.height.next(),
+            height,
             parent: parent_hash,
-            timestamp: TimestampMs(now_ms.max(parent.header.timestamp.0 + 1)),
+            timestamp,
             epoch,
             view,
             parent_view,
@@ -307,8 +309,12 @@ impl<S: Strategy> Chain<S> {
         block: Arc<Block>,
         state: &StateView,
     ) -> Result<Arc<Executed>, VerifyError> {
+        let info = BlockInfo {
+            height: block.header.height,
+            timestamp: block.header.timestamp,
+        };
         let outcome =
-            execute_block(state, self.ctx.clone(), &block.transactions).map_err(|e| match e {
+            execute_block(state, self.ctx.clone(), info, &block.transactions).map_err(|e| match e {
                 citychain_execution::BlockError::State(_)
                 | citychain_execution::BlockError::CorruptState { .. } => {
                     VerifyError::Internal(e.to_string())

@@ -1,0 +1,236 @@
+//! One contract call: find the contract, move the attached value, run the entry point, and keep
+//! or drop everything it did. Nested calls from the `call` host function come through here too.
+
+use super::{
+    engine::INIT_METHOD,
+    host::{Abort, Frame, HostState},
+};
+use crate::{BlockError, Overlay, Result};
+use citychain_crypto::Address;
+use citychain_types::{Amount, ContractInfo, ContractStatus, Decode, Status, layout};
+use wasmi::{AsContextMut, Error, TrapCode};
+
+pub(crate) struct CallRequest {
+    pub contract: Address,
+    pub caller: Address,
+    pub method: String,
+    pub input: Vec<u8>,
+    pub value: Amount,
+    /// Whether this is the deployment's `init` call (the only way to run `init`).
+    pub deploying: bool,
+}
+
+pub(crate) enum CallResult {
+    Done {
+        status: Status,
+        output: Vec<u8>,
+        reason: String,
+    },
+    /// The node's state failed; the error is in [`HostState::fatal`].
+    Fatal,
+}
+
+impl CallResult {
+    fn failed(status: Status, reason: impl Into<String>) -> Self {
+        CallResult::Done {
+            status,
+            output: Vec::new(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Reads a contract's metadata.
+pub fn contract_info(overlay: &Overlay, contract: &Address) -> Result<Option<ContractInfo>> {
+    match overlay.get(&layout::contract_key(contract))? {
+        None => Ok(None),
+        Some(raw) => ContractInfo::decode(&raw)
+            .map(Some)
+            .map_err(|e| BlockError::CorruptState {
+                what: "contract",
+                detail: format!("{contract}: {e}"),
+            }),
+    }
+}
+
+/// Moves `amount` between accounts; `Ok(Err(status))` if the balances do not allow it.
+pub(crate) fn move_value(
+    overlay: &mut Overlay,
+    from: &Address,
+    to: &Address,
+    amount: Amount,
+) -> Result<std::result::Result<(), Status>> {
+    if amount.0 == 0 || from == to {
+        let balance = overlay.account(from)?.balance;
+        return Ok(if balance < amount {
+            Err(Status::InsufficientBalance)
+        } else {
+            Ok(())
+        });
+    }
+    let mut sender = overlay.account(from)?;
+    let mut recipient = overlay.account(to)?;
+    let Some(new_sender) = sender.balance.checked_sub(amount) else {
+        return Ok(Err(Status::InsufficientBalance));
+    };
+    let Some(new_recipient) = recipient.balance.checked_add(amount) else {
+        return Ok(Err(Status::BalanceOverflow));
+    };
+    sender.balance = new_sender;
+    recipient.balance = new_recipient;
+    overlay.set_account(from, &sender);
+    overlay.set_account(to, &recipient);
+    Ok(Ok(()))
+}
+
+/// Runs one call in its own state layer, with the store's current fuel as its gas.
+pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequest) -> CallResult {
+    let mut store = ctx.as_context_mut();
+    let state = store.data_mut();
+    let depth = state.frames.len() as u32;
+    if depth >= state.params.max_call_depth {
+        return CallResult::failed(
+            Status::Trapped,
+            format!(
+                "call depth limit of {} reached",
+                state.params.max_call_depth
+            ),
+        );
+    }
+    let Some(overlay) = state.overlay.as_mut() else {
+        return CallResult::failed(Status::Trapped, "no state");
+    };
+    let info = match contract_info(overlay, &req.contract) {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            return CallResult::failed(
+                Status::ContractNotFound,
+                format!("no contract at {}", req.contract),
+            );
+        }
+        Err(e) => {
+            state.fatal = Some(e);
+            return CallResult::Fatal;
+        }
+    };
+    if info.status != ContractStatus::Active {
+        return CallResult::failed(
+            Status::ContractUnavailable,
+            format!("contract {} is {:?}", req.contract, info.status).to_lowercase(),
+        );
+    }
+    if req.method == INIT_METHOD && !req.deploying {
+        return CallResult::failed(
+            Status::MethodNotFound,
+            "init runs only at deployment",
+        );
+    }
+    let Some(vm) = state.vm.clone() else {
+        return CallResult::failed(Status::Trapped, "no engine");
+    };
+    let module = vm.module(&info.code_hash, || {
+        overlay
+            .get(&layout::code_key(&info.code_hash))?
+            .ok_or_else(|| BlockError::CorruptState {
+                what: "contract code",
+                detail: format!("code {} of {} is missing", info.code_hash, req.contract),
+            })
+    });
+    let module = match module {
+        Ok(Ok(m)) => m,
+        Ok(Err(reason)) => return CallResult::failed(Status::InvalidCode, reason),
+        Err(e) => {
+            state.fatal = Some(e);
+            return CallResult::Fatal;
+        }
+    };
+    let Some(wasmi::ExternType::Func(_)) = module.get_export(&req.method) else {
+        return CallResult::failed(
+            Status::MethodNotFound,
+            format!("contract {} has no entry point {:?}", req.contract, req.method),
+        );
+    };
+
+    // From here on, everything the call does is undone if it fails.
+    overlay.checkpoint();
+    let events_before = state.events.len();
+    match move_value(overlay, &req.caller, &req.contract, req.value) {
+        Ok(Ok(())) => {}
+        Ok(Err(status)) => {
+            overlay.revert_checkpoint();
+            return CallResult::failed(
+                status,
+                format!("cannot attach {} to the call", req.value),
+            );
+        }
+        Err(e) => {
+            state.fatal = Some(e);
+            return CallResult::Fatal;
+        }
+    }
+    state.frames.push(Frame {
+        contract: req.contract,
+        caller: req.caller,
+        value: req.value,
+        input: req.input,
+        output: Vec::new(),
+    });
+    let instantiate_gas = state.params.instantiate_gas.0;
+    let outcome = charge_store(&mut store, instantiate_gas).and_then(|()| {
+        let instance = vm.linker.instantiate_and_start(&mut store, &module)?;
+        let func = instance
+            .get_func(&store, &req.method)
+            .ok_or_else(|| Error::new("entry point vanished"))?;
+        func.call(&mut store, &[], &mut [])
+    });
+    let state = store.data_mut();
+    let frame = state.frames.pop().expect("pushed above");
+    let Some(overlay) = state.overlay.as_mut() else {
+        return CallResult::failed(Status::Trapped, "no state");
+    };
+    match outcome {
+        Ok(()) => {
+            overlay.commit_checkpoint();
+            CallResult::Done {
+                status: Status::Success,
+                output: frame.output,
+                reason: String::new(),
+            }
+        }
+        Err(error) => {
+            overlay.revert_checkpoint();
+            state.events.truncate(events_before);
+            if state.fatal.is_some() {
+                return CallResult::Fatal;
+            }
+            let (status, reason) = classify(&error);
+            CallResult::failed(status, reason)
+        }
+    }
+}
+
+fn charge_store(store: &mut wasmi::StoreContextMut<'_, HostState>, gas: u64) -> std::result::Result<(), Error> {
+    let fuel = store.get_fuel()?;
+    if gas > fuel {
+        store.set_fuel(0)?;
+        return Err(Error::host(Abort::OutOfGas));
+    }
+    store.set_fuel(fuel - gas)
+}
+
+/// The receipt status and reason of a failed call.
+fn classify(error: &Error) -> (Status, String) {
+    if let Some(abort) = error.downcast_ref::<Abort>() {
+        return match abort {
+            Abort::Revert(reason) => (Status::Reverted, reason.clone()),
+            Abort::OutOfGas => (Status::OutOfGas, "out of gas".into()),
+            Abort::Trap(msg) => (Status::Trapped, msg.clone()),
+            Abort::Fatal => (Status::Trapped, "state unavailable".into()),
+        };
+    }
+    match error.as_trap_code() {
+        Some(TrapCode::OutOfFuel) => (Status::OutOfGas, "out of gas".into()),
+        Some(code) => (Status::Trapped, format!("trap: {code}")),
+        None => (Status::Trapped, error.to_string()),
+    }
+}

@@ -1,0 +1,287 @@
+//! WASM smart contracts: deployment, calls and read-only queries.
+//!
+//! A contract is a WASM module (see [`Vm::validate`] for the rules) that imports the host API
+//! ([`host`]) and exports entry points. Its metadata, code and storage live in the authenticated
+//! state (`docs/contracts.md`), so they can be proven like balances.
+
+mod engine;
+mod host;
+mod invoke;
+
+pub use engine::{HOST_MODULE, INIT_METHOD, Vm, entry_points};
+pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
+pub use invoke::contract_info;
+
+use crate::{
+    Overlay, Result,
+    gas::GasMeter,
+    native::PayloadOutcome,
+};
+use citychain_crypto::Address;
+use citychain_state::StateView;
+use citychain_types::{
+    Amount, ChainParams, ContractInfo, ContractStatus, Event, Gas, Height, Nonce, Status, layout,
+    codec::Writer,
+};
+use host::HostState;
+use invoke::{CallRequest, CallResult};
+use std::sync::Arc;
+use wasmi::Store;
+
+/// Topic of the event a deployment emits (data: contract address, code hash).
+pub const DEPLOY_TOPIC: &str = "contract_deployed";
+
+/// Runs `f` in a WASM store that owns the overlay for the duration, metering with `meter`.
+fn with_store(
+    overlay: &mut Overlay,
+    vm: &Arc<Vm>,
+    env: Env,
+    meter: &mut GasMeter,
+    f: impl FnOnce(&mut Store<HostState>) -> CallResult,
+) -> Result<(CallResult, Vec<Event>)> {
+    let mut store = Store::new(&vm.engine, HostState::new(overlay.take(), env, vm.clone()));
+    store.limiter(|s| &mut s.limits);
+    let budget = meter.remaining();
+    let result = match store.set_fuel(budget) {
+        Ok(()) => f(&mut store),
+        Err(e) => CallResult::Done {
+            status: Status::Trapped,
+            output: Vec::new(),
+            reason: e.to_string(),
+        },
+    };
+    let left = store.get_fuel().unwrap_or(0).min(budget);
+    meter
+        .charge(Gas(budget - left))
+        .expect("a call cannot use more fuel than it was given");
+    let mut state = store.into_data();
+    *overlay = state.overlay.take().expect("the store gives the overlay back");
+    if let Some(e) = state.fatal.take() {
+        return Err(e);
+    }
+    Ok((result, state.events))
+}
+
+fn outcome(result: CallResult, events: Vec<Event>) -> PayloadOutcome {
+    match result {
+        CallResult::Done {
+            status: Status::Success,
+            output,
+            ..
+        } => PayloadOutcome::Success { events, output },
+        CallResult::Done { status, reason, .. } => PayloadOutcome::Failure { status, reason },
+        CallResult::Fatal => PayloadOutcome::Failure {
+            status: Status::Trapped,
+            reason: "state unavailable".into(),
+        },
+    }
+}
+
+/// Deploys `code` as a new contract of `deployer` and runs its `init` entry point, if any.
+pub fn deploy(
+    overlay: &mut Overlay,
+    params: &ChainParams,
+    env: Env,
+    meter: &mut GasMeter,
+    nonce: Nonce,
+    code: &[u8],
+    init_args: &[u8],
+) -> Result<PayloadOutcome> {
+    let wasm = &params.wasm;
+    let store_gas = Gas(wasm.deploy_byte_gas.0.saturating_mul(code.len() as u64));
+    if let Err(e) = meter.charge(store_gas) {
+        return Ok(PayloadOutcome::Failure {
+            status: Status::OutOfGas,
+            reason: format!(
+                "storing {} bytes of code needs {} gas; {} remained",
+                code.len(),
+                e.needed,
+                e.available
+            ),
+        });
+    }
+    let vm = Vm::for_params(wasm);
+    let module = match vm.validate(code) {
+        Ok(m) => m,
+        Err(reason) => {
+            return Ok(PayloadOutcome::Failure {
+                status: Status::InvalidCode,
+                reason,
+            });
+        }
+    };
+    let deployer = env.origin;
+    let address = layout::contract_address(env.suite, &deployer, nonce);
+    if contract_info(overlay, &address)?.is_some() {
+        return Ok(PayloadOutcome::Failure {
+            status: Status::InvalidCode,
+            reason: format!("a contract already lives at {address}"),
+        });
+    }
+    let code_hash = env.suite.hash(code);
+    vm.remember(code_hash, module.clone());
+    let code_key = layout::code_key(&code_hash);
+    if overlay.get(&code_key)?.is_none() {
+        overlay.set(code_key, code.to_vec());
+    }
+    let info = ContractInfo {
+        code_hash,
+        admin: deployer,
+        deployer,
+        deployed_at: Height(env.height),
+        status: ContractStatus::Active,
+    };
+    overlay.set(
+        layout::contract_key(&address),
+        citychain_types::Encode::encode(&info),
+    );
+    let mut data = Writer::with_capacity(52);
+    data.raw(&address.0).raw(&code_hash.0);
+    let deployed = Event {
+        emitter: Address::ZERO,
+        topic: DEPLOY_TOPIC.into(),
+        data: data.into_bytes(),
+    };
+    if module.get_export(INIT_METHOD).is_none() {
+        return Ok(PayloadOutcome::Success {
+            events: vec![deployed],
+            output: address.0.to_vec(),
+        });
+    }
+    let (result, events) = with_store(overlay, &vm, env, meter, |store| {
+        invoke::invoke(
+            store,
+            CallRequest {
+                contract: address,
+                caller: deployer,
+                method: INIT_METHOD.into(),
+                input: init_args.to_vec(),
+                value: Amount(0),
+                deploying: true,
+            },
+        )
+    })?;
+    Ok(match outcome(result, events) {
+        PayloadOutcome::Success { mut events, .. } => {
+            events.insert(0, deployed);
+            PayloadOutcome::Success {
+                events,
+                output: address.0.to_vec(),
+            }
+        }
+        PayloadOutcome::Failure { status, reason } => PayloadOutcome::Failure {
+            status,
+            reason: format!("init failed: {reason}"),
+        },
+    })
+}
+
+/// Calls `method` of `contract` for the transaction's sender, attaching `value`.
+pub fn call(
+    overlay: &mut Overlay,
+    params: &ChainParams,
+    env: Env,
+    meter: &mut GasMeter,
+    contract: &Address,
+    method: &str,
+    args: &[u8],
+    value: Amount,
+) -> Result<PayloadOutcome> {
+    let vm = Vm::for_params(&params.wasm);
+    let caller = env.origin;
+    let (result, events) = with_store(overlay, &vm, env, meter, |store| {
+        invoke::invoke(
+            store,
+            CallRequest {
+                contract: *contract,
+                caller,
+                method: method.into(),
+                input: args.to_vec(),
+                value,
+                deploying: false,
+            },
+        )
+    })?;
+    Ok(outcome(result, events))
+}
+
+/// What a read-only query returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryOutcome {
+    pub status: Status,
+    pub reason: String,
+    pub output: Vec<u8>,
+    pub events: Vec<Event>,
+    pub gas_used: Gas,
+}
+
+/// Runs `method` of `contract` on `view` as `env.origin` would, keeping nothing it writes.
+pub fn query(
+    view: &StateView,
+    env: Env,
+    contract: &Address,
+    method: &str,
+    args: &[u8],
+    gas: Gas,
+) -> Result<QueryOutcome> {
+    let mut overlay = Overlay::new(view);
+    let params = overlay.params()?;
+    let mut meter = GasMeter::new(Gas(gas.0.min(params.max_tx_gas.0)));
+    let out = call(
+        &mut overlay,
+        &params,
+        env,
+        &mut meter,
+        contract,
+        method,
+        args,
+        Amount(0),
+    )?;
+    let gas_used = meter.used();
+    Ok(match out {
+        PayloadOutcome::Success { events, output } => QueryOutcome {
+            status: Status::Success,
+            reason: String::new(),
+            output,
+            events,
+            gas_used,
+        },
+        PayloadOutcome::Failure { status, reason } => QueryOutcome {
+            status,
+            reason,
+            output: Vec::new(),
+            events: Vec::new(),
+            gas_used,
+        },
+    })
+}
+
+/// A deployed contract's metadata and entry points, for `contract info`.
+#[derive(Clone, Debug)]
+pub struct ContractDetails {
+    pub info: ContractInfo,
+    pub code_size: usize,
+    pub entry_points: Vec<String>,
+}
+
+/// Looks up a contract on `view`.
+pub fn details(view: &StateView, contract: &Address) -> Result<Option<ContractDetails>> {
+    let overlay = Overlay::new(view);
+    let Some(info) = contract_info(&overlay, contract)? else {
+        return Ok(None);
+    };
+    let code = overlay
+        .get(&layout::code_key(&info.code_hash))?
+        .unwrap_or_default();
+    let params = overlay.params()?;
+    let vm = Vm::for_params(&params.wasm);
+    let entry_points = vm
+        .module(&info.code_hash, || Ok::<_, crate::BlockError>(code.clone()))?
+        .map(|m| entry_points(&m))
+        .unwrap_or_default();
+    Ok(Some(ContractDetails {
+        info,
+        code_size: code.len(),
+        entry_points,
+    }))
+}

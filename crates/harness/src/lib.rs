@@ -1,0 +1,258 @@
+//! A contract test harness: a real chain state (fjall in a temporary directory), the real
+//! executor, and funded accounts, without consensus or networking. Each transaction is executed
+//! as its own block and committed, exactly as a node would.
+//!
+//! ```no_run
+//! use citychain_harness::TestChain;
+//! let mut chain = TestChain::new();
+//! let code = std::fs::read("token.wasm").unwrap();
+//! let token = chain.deploy(0, &code, &[]).expect("deploys");
+//! let receipt = chain.call(0, &token, "mint", &[], 0);
+//! assert!(receipt.is_success(), "{}", receipt.reason);
+//! ```
+
+use citychain_crypto::{Address, Hash, SecretKey, Suite};
+use citychain_execution::{
+    BlockContext, BlockInfo, contracts, execute_block, genesis_writes,
+};
+use citychain_state::{StateStore, StateView};
+use citychain_types::{
+    Account, Amount, ChainId, ChainParams, Decode, Gas, Genesis, GenesisAccount, Height, Nonce,
+    Payload, Receipt, SignedTransaction, TimestampMs, Transaction, Validator, ValidatorKey, layout,
+};
+
+pub use citychain_execution::contracts::QueryOutcome;
+
+/// The gas limit of the harness's transactions and queries unless told otherwise.
+pub const DEFAULT_GAS: Gas = Gas(20_000_000);
+/// What each harness account holds at genesis.
+pub const INITIAL_BALANCE: u128 = 1_000_000_000_000;
+/// Labels of the harness accounts, in index order.
+pub const ACCOUNT_LABELS: [&str; 4] = ["alice", "bob", "carol", "dave"];
+
+/// A single-node chain for tests.
+pub struct TestChain {
+    _dir: tempfile::TempDir,
+    db: fjall::Database,
+    store: StateStore,
+    view: StateView,
+    ctx: BlockContext,
+    keys: Vec<SecretKey>,
+    height: u64,
+    time_ms: u64,
+    /// Gas limit of the next transactions.
+    pub gas_limit: Gas,
+}
+
+impl Default for TestChain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestChain {
+    /// A chain with the default parameters and four funded Ed25519 accounts.
+    pub fn new() -> Self {
+        Self::with(Suite::Ed25519, ChainParams::default())
+    }
+
+    /// A chain of `suite` with `params`.
+    pub fn with(suite: Suite, params: ChainParams) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = fjall::Database::builder(dir.path())
+            .open()
+            .expect("open the state database");
+        let store = StateStore::open(&db, suite).expect("open the state store");
+        let keys: Vec<SecretKey> = ACCOUNT_LABELS
+            .iter()
+            .map(|l| SecretKey::insecure_from_label(suite, l))
+            .collect();
+        let genesis = Genesis {
+            chain_id: ChainId::new("harness").expect("valid chain id"),
+            suite,
+            genesis_time_ms: TimestampMs(1_764_000_000_000),
+            params,
+            validators: vec![Validator {
+                name: "harness".into(),
+                consensus_key: ValidatorKey([1; 32]),
+            }],
+            accounts: keys
+                .iter()
+                .map(|k| GenesisAccount {
+                    address: k.public_key().address(),
+                    balance: Amount(INITIAL_BALANCE),
+                })
+                .collect(),
+        };
+        let ctx = BlockContext {
+            chain_id: genesis.chain_id.clone(),
+            suite,
+        };
+        let mut chain = TestChain {
+            _dir: dir,
+            db,
+            view: StateView::committed(store.clone(), None),
+            store,
+            ctx,
+            keys,
+            height: 0,
+            time_ms: genesis.genesis_time_ms.0,
+            gas_limit: DEFAULT_GAS,
+        };
+        chain.commit(genesis_writes(&genesis));
+        chain
+    }
+
+    fn commit(&mut self, writes: citychain_state::WriteSet) {
+        let pending = self.view.apply(writes).expect("apply a block's writes");
+        let mut batch = self.db.batch();
+        self.store.write_pending(&mut batch, &pending);
+        batch.commit().expect("commit a block");
+        pending.detach_parent();
+        self.view = StateView::committed(self.store.clone(), Some(pending.version()));
+    }
+
+    pub fn suite(&self) -> Suite {
+        self.ctx.suite
+    }
+
+    /// The key of harness account `index` (0 = alice, 1 = bob, 2 = carol, 3 = dave).
+    pub fn key(&self, index: usize) -> &SecretKey {
+        &self.keys[index]
+    }
+
+    pub fn address(&self, index: usize) -> Address {
+        self.keys[index].public_key().address()
+    }
+
+    pub fn account(&self, address: &Address) -> Account {
+        self.view
+            .get(&layout::account_key(address))
+            .expect("read an account")
+            .map(|raw| Account::decode(&raw).expect("a valid account"))
+            .unwrap_or_default()
+    }
+
+    pub fn balance(&self, address: &Address) -> Amount {
+        self.account(address).balance
+    }
+
+    /// A raw value of `contract`'s storage.
+    pub fn storage(&self, contract: &Address, key: &[u8]) -> Option<Vec<u8>> {
+        self.view
+            .get(&layout::contract_storage_key(contract, key))
+            .expect("read contract storage")
+    }
+
+    pub fn state_root(&self) -> Hash {
+        self.view.root().expect("the state root")
+    }
+
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+
+    /// Moves the clock forward (each block also advances it by one second).
+    pub fn advance_time(&mut self, ms: u64) {
+        self.time_ms += ms;
+    }
+
+    pub fn time_ms(&self) -> u64 {
+        self.time_ms
+    }
+
+    /// Signs `payload` from account `from` with its next nonce.
+    pub fn sign(&self, from: usize, payload: Payload) -> SignedTransaction {
+        let key = &self.keys[from];
+        Transaction {
+            chain_id: self.ctx.chain_id.clone(),
+            sender: key.public_key(),
+            nonce: self.account(&key.public_key().address()).nonce,
+            gas_limit: self.gas_limit,
+            payload,
+        }
+        .sign(key)
+    }
+
+    /// Executes `txs` as the next block and commits it; panics if the block is invalid.
+    pub fn execute(&mut self, txs: &[SignedTransaction]) -> Vec<Receipt> {
+        self.height += 1;
+        self.time_ms += 1_000;
+        let info = BlockInfo {
+            height: Height(self.height),
+            timestamp: TimestampMs(self.time_ms),
+        };
+        let out = execute_block(&self.view, self.ctx.clone(), info, txs)
+            .unwrap_or_else(|e| panic!("the block is invalid: {e}"));
+        self.commit(out.writes);
+        out.receipts
+    }
+
+    /// Runs one transaction from `from` in its own block.
+    pub fn submit(&mut self, from: usize, payload: Payload) -> Receipt {
+        let tx = self.sign(from, payload);
+        self.execute(&[tx]).remove(0)
+    }
+
+    /// Deploys `code`; the contract's address, or the failed receipt.
+    pub fn deploy(&mut self, from: usize, code: &[u8], init_args: &[u8]) -> Result<Address, Receipt> {
+        let receipt = self.submit(
+            from,
+            Payload::Deploy {
+                code: code.to_vec(),
+                init_args: init_args.to_vec(),
+            },
+        );
+        if !receipt.is_success() {
+            return Err(receipt);
+        }
+        let mut a = [0u8; 20];
+        a.copy_from_slice(&receipt.output);
+        Ok(Address(a))
+    }
+
+    /// The address the next deployment from `from` gets.
+    pub fn next_contract_address(&self, from: usize) -> Address {
+        let deployer = self.address(from);
+        let nonce: Nonce = self.account(&deployer).nonce;
+        layout::contract_address(self.suite(), &deployer, nonce)
+    }
+
+    /// Calls `method` of `contract` from account `from` in a transaction.
+    pub fn call(
+        &mut self,
+        from: usize,
+        contract: &Address,
+        method: &str,
+        args: &[u8],
+        value: u128,
+    ) -> Receipt {
+        self.submit(
+            from,
+            Payload::Call {
+                contract: *contract,
+                method: method.into(),
+                args: args.to_vec(),
+                value: Amount(value),
+            },
+        )
+    }
+
+    /// A read-only call as `caller` would see it now; nothing is kept.
+    pub fn query(
+        &self,
+        caller: &Address,
+        contract: &Address,
+        method: &str,
+        args: &[u8],
+    ) -> QueryOutcome {
+        let env = contracts::Env {
+            suite: self.suite(),
+            height: self.height,
+            timestamp_ms: self.time_ms,
+            origin: *caller,
+        };
+        contracts::query(&self.view, env, contract, method, args, self.gas_limit)
+            .expect("the state is readable")
+    }
+}
