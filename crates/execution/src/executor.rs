@@ -214,12 +214,7 @@ impl Executor {
         let receipt = match outcome {
             PayloadOutcome::Success { events, output } => {
                 self.overlay.commit_tx();
-                Receipt::success(
-                    tx.hash(),
-                    Gas(intrinsic.0 + meter.used().0),
-                    events,
-                    output,
-                )
+                Receipt::success(tx.hash(), Gas(intrinsic.0 + meter.used().0), events, output)
             }
             PayloadOutcome::Failure { status, reason } => {
                 self.overlay.revert_tx();

@@ -94,7 +94,9 @@ impl Overlay {
     }
 
     fn top(&mut self) -> &mut WriteSet {
-        self.tx.last_mut().expect("the transaction layer is never popped")
+        self.tx
+            .last_mut()
+            .expect("the transaction layer is never popped")
     }
 
     /// Opens a layer for a nested call.
@@ -185,7 +187,10 @@ mod tests {
         o.set(b"k1".to_vec(), b"innermost".to_vec());
         o.remove(b"k2".to_vec());
         assert_eq!(o.get(b"k1").expect("get"), Some(b"innermost".to_vec()));
-        assert_eq!(o.next_key(b"k", None).expect("next").map(|kv| kv.0), Some(b"k1".to_vec()));
+        assert_eq!(
+            o.next_key(b"k", None).expect("next").map(|kv| kv.0),
+            Some(b"k1".to_vec())
+        );
         assert_eq!(o.next_key(b"k", Some(b"k1")).expect("next"), None);
         o.revert_checkpoint();
         assert_eq!(o.get(b"k1").expect("get"), Some(b"tx".to_vec()));

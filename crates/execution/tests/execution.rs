@@ -148,8 +148,8 @@ fn out_of_gas_uses_the_whole_limit() {
     let probe = c.transfer(0, 5, 1);
     let intrinsic = citychain_execution::gas::intrinsic_gas(&params, &probe).0;
     let tx = c.transfer(0, 5, intrinsic + params.transfer_gas.0 - 1);
-    let out =
-        execute_block(&c.view, c.ctx.clone(), BLOCK, std::slice::from_ref(&tx)).expect("valid block");
+    let out = execute_block(&c.view, c.ctx.clone(), BLOCK, std::slice::from_ref(&tx))
+        .expect("valid block");
     assert_eq!(out.receipts[0].status, Status::OutOfGas);
     assert_eq!(out.receipts[0].gas_used, tx.transaction().gas_limit);
     let alice = c.account_after(&out.writes, &c.alice.public_key().address());

@@ -12,9 +12,7 @@
 //! ```
 
 use citychain_crypto::{Address, Hash, SecretKey, Suite};
-use citychain_execution::{
-    BlockContext, BlockInfo, contracts, execute_block, genesis_writes,
-};
+use citychain_execution::{BlockContext, BlockInfo, contracts, execute_block, genesis_writes};
 use citychain_state::{StateStore, StateView};
 use citychain_types::{
     Account, Amount, ChainId, ChainParams, Decode, Gas, Genesis, GenesisAccount, Height, Nonce,
@@ -144,6 +142,12 @@ impl TestChain {
             .expect("read contract storage")
     }
 
+    /// The current value of state key `key` with its Merkle proof against [`Self::state_root`].
+    pub fn prove(&self, key: &[u8]) -> (Option<Vec<u8>>, citychain_types::proof::StateProof) {
+        let version = self.view.version().expect("genesis is committed");
+        self.store.prove(key, version).expect("prove a key")
+    }
+
     pub fn state_root(&self) -> Hash {
         self.view.root().expect("the state root")
     }
@@ -195,7 +199,12 @@ impl TestChain {
     }
 
     /// Deploys `code`; the contract's address, or the failed receipt.
-    pub fn deploy(&mut self, from: usize, code: &[u8], init_args: &[u8]) -> Result<Address, Receipt> {
+    pub fn deploy(
+        &mut self,
+        from: usize,
+        code: &[u8],
+        init_args: &[u8],
+    ) -> Result<Address, Receipt> {
         let receipt = self.submit(
             from,
             Payload::Deploy {
@@ -255,4 +264,50 @@ impl TestChain {
         contracts::query(&self.view, env, contract, method, args, self.gas_limit)
             .expect("the state is readable")
     }
+}
+
+/// The repository's `contracts/` workspace.
+pub fn contracts_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")
+}
+
+/// Builds the contracts in `contracts/` for wasm32 (once per process) and returns the code of
+/// `name` (`token`, `notary`, `approval`).
+///
+/// Needs the `wasm32-unknown-unknown` target (`rustup target add wasm32-unknown-unknown`).
+pub fn contract_code(name: &str) -> Vec<u8> {
+    static BUILT: std::sync::OnceLock<Result<std::path::PathBuf, String>> =
+        std::sync::OnceLock::new();
+    let out = BUILT
+        .get_or_init(|| {
+            let dir = contracts_dir();
+            let status = std::process::Command::new(env!("CARGO"))
+                .args([
+                    "build",
+                    "--release",
+                    "--locked",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--manifest-path",
+                ])
+                .arg(dir.join("Cargo.toml"))
+                // The contracts have their own workspace, target directory and flags.
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .env_remove("CARGO_BUILD_TARGET")
+                .status()
+                .map_err(|e| format!("cannot run cargo: {e}"))?;
+            if !status.success() {
+                return Err(format!(
+                    "building the contracts failed ({status}); is the wasm32-unknown-unknown \
+                     target installed?"
+                ));
+            }
+            Ok(dir.join("target/wasm32-unknown-unknown/release"))
+        })
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = out.join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

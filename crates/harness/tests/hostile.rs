@@ -56,7 +56,10 @@ fn counter_value(chain: &TestChain, contract: &Address) -> u64 {
 fn assert_fails_cleanly(code: &[u8], method: &str, status: Status, reason_part: &str) -> u64 {
     let mut chain = TestChain::new();
     let contract = chain.deploy(0, code, &[]).expect("the module deploys");
-    let before = (chain.balance(&chain.address(0)), chain.storage(&contract, b"n"));
+    let before = (
+        chain.balance(&chain.address(0)),
+        chain.storage(&contract, b"n"),
+    );
     let receipt = chain.call(0, &contract, method, &[], 0);
     assert_eq!(receipt.status, status, "reason: {}", receipt.reason);
     assert!(
@@ -65,7 +68,10 @@ fn assert_fails_cleanly(code: &[u8], method: &str, status: Status, reason_part: 
         receipt.reason
     );
     assert!(receipt.events.is_empty());
-    let after = (chain.balance(&chain.address(0)), chain.storage(&contract, b"n"));
+    let after = (
+        chain.balance(&chain.address(0)),
+        chain.storage(&contract, b"n"),
+    );
     assert_eq!(before, after, "a failed call changed the state");
     receipt.gas_used.0
 }
@@ -114,7 +120,11 @@ fn the_same_call_costs_the_same_gas_and_gives_the_same_root_everywhere() {
 fn an_infinite_loop_runs_out_of_gas_and_pays_for_all_of_it() {
     let code = module(r#"(func (export "spin") (loop $l (br $l)))"#);
     let gas = assert_fails_cleanly(&code, "spin", Status::OutOfGas, "out of gas");
-    assert_eq!(gas, citychain_harness::DEFAULT_GAS.0, "out of gas uses the whole limit");
+    assert_eq!(
+        gas,
+        citychain_harness::DEFAULT_GAS.0,
+        "out of gas uses the whole limit"
+    );
 }
 
 #[test]
@@ -140,9 +150,7 @@ fn deep_recursion_traps() {
 
 #[test]
 fn a_host_call_flood_runs_out_of_gas() {
-    let code = module(
-        r#"(func (export "flood") (loop $l (drop (call $height)) (br $l)))"#,
-    );
+    let code = module(r#"(func (export "flood") (loop $l (drop (call $height)) (br $l)))"#);
     assert_fails_cleanly(&code, "flood", Status::OutOfGas, "out of gas");
 }
 
@@ -224,7 +232,12 @@ fn bad_modules_are_rejected_at_deployment_with_a_reason() {
         let root_before = chain.state_root();
         let next = chain.next_contract_address(0);
         let receipt = chain.deploy(0, &code, &[]).expect_err(name);
-        assert_eq!(receipt.status, Status::InvalidCode, "{name}: {}", receipt.reason);
+        assert_eq!(
+            receipt.status,
+            Status::InvalidCode,
+            "{name}: {}",
+            receipt.reason
+        );
         assert!(
             receipt.reason.to_lowercase().contains(reason),
             "{name}: reason {:?} does not mention {reason:?}",
@@ -232,7 +245,11 @@ fn bad_modules_are_rejected_at_deployment_with_a_reason() {
         );
         assert_ne!(chain.state_root(), root_before, "the nonce moved");
         let q = chain.query(&chain.address(0), &next, "f", &[]);
-        assert_eq!(q.status, Status::ContractNotFound, "{name} left a contract behind");
+        assert_eq!(
+            q.status,
+            Status::ContractNotFound,
+            "{name} left a contract behind"
+        );
     }
 }
 
@@ -290,7 +307,11 @@ fn a_revert_after_nested_writes_undoes_them_all() {
     assert_eq!(r.status, Status::Reverted);
     assert_eq!(r.reason, "outer gives up");
     assert_eq!(chain.storage(&outer, b"a"), None);
-    assert_eq!(chain.storage(&callee, b"b"), None, "the nested write survived");
+    assert_eq!(
+        chain.storage(&callee, b"b"),
+        None,
+        "the nested write survived"
+    );
     assert_ne!(chain.state_root(), root, "only the nonce moved");
 
     input[20] = 0;
@@ -308,10 +329,16 @@ fn a_failed_nested_call_is_undone_and_reported_to_its_caller() {
     let callee = chain.deploy(0, &callee_code, &[]).expect("callee deploys");
     let r = chain.call(1, &outer, "catch", &callee.0, 0);
     assert!(r.is_success(), "{}", r.reason);
-    let stored = chain.storage(&outer, b"a").expect("the outer call kept its write");
+    let stored = chain
+        .storage(&outer, b"a")
+        .expect("the outer call kept its write");
     assert_eq!(u16::from(stored[0]), Status::Reverted.code());
     assert_eq!(&stored[1..], b"inner says no");
-    assert_eq!(chain.storage(&callee, b"b"), None, "the failed call's write survived");
+    assert_eq!(
+        chain.storage(&callee, b"b"),
+        None,
+        "the failed call's write survived"
+    );
 }
 
 #[test]

@@ -52,7 +52,11 @@ impl StateStore {
             Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
             _ => Bound::Included(prefix.to_vec()),
         };
-        let Some(guard) = self.flat.range::<Vec<u8>, _>((start, Bound::Unbounded)).next() else {
+        let Some(guard) = self
+            .flat
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .next()
+        else {
             return Ok(None);
         };
         let (k, v) = guard.into_inner()?;

@@ -231,7 +231,11 @@ fn prefix_iteration_sees_the_newest_layer() {
     ])]);
     let committed = StateView::committed(f.store.clone(), Some(0));
     let p1 = committed
-        .apply(set(&[(b"a2", None), (b"a3", Some(b"new")), (b"a1", Some(b"v1"))]))
+        .apply(set(&[
+            (b"a2", None),
+            (b"a3", Some(b"new")),
+            (b"a1", Some(b"v1")),
+        ]))
         .expect("apply");
     let v1 = StateView::pending(f.store.clone(), p1);
     let p2 = v1

@@ -994,7 +994,10 @@ fn observe(
         .collect();
     // Only a liar whose corrupt answers actually reached the full node must be blocked.
     let corrupted = world.corrupted.load(std::sync::atomic::Ordering::Relaxed);
-    tracing::info!(corrupted, "liar messages corrupted on the way to the full node");
+    tracing::info!(
+        corrupted,
+        "liar messages corrupted on the way to the full node"
+    );
     let must_block = world
         .scenario
         .liar

@@ -4,8 +4,8 @@ use crate::{
     Amount, ChainId, Gas, TimestampMs,
     block::ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
-    wasm_params::WasmParams,
     layout::{MAX_VALIDATOR_NAME_LEN, MAX_VALIDATORS, Validator, ValidatorSet},
+    wasm_params::WasmParams,
 };
 use citychain_crypto::{Address, Hash, Suite, framed};
 use serde::{Deserialize, Serialize};

@@ -126,7 +126,9 @@ impl WasmParams {
             ));
         }
         if self.max_key_bytes == 0 || self.max_value_bytes as usize > MAX_TX_BYTES_HARD {
-            return Err("wasm.max_key_bytes must be positive and max_value_bytes at most 1 MiB".into());
+            return Err(
+                "wasm.max_key_bytes must be positive and max_value_bytes at most 1 MiB".into(),
+            );
         }
         if self.instruction_gas == 0 || self.bytes_per_gas == 0 {
             return Err("wasm.instruction_gas and wasm.bytes_per_gas must be positive".into());
@@ -216,7 +218,11 @@ mod tests {
     fn unusable_limits_are_refused() {
         let mut p = WasmParams::default();
         p.max_memory_pages = MAX_MEMORY_PAGES_HARD + 1;
-        assert!(p.validate().expect_err("too much memory").contains("max_memory_pages"));
+        assert!(
+            p.validate()
+                .expect_err("too much memory")
+                .contains("max_memory_pages")
+        );
         let mut p = WasmParams::default();
         p.max_call_depth = 0;
         assert!(p.validate().is_err());

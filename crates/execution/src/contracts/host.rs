@@ -225,7 +225,11 @@ fn read(caller: &Caller<'_, HostState>, ptr: i32, len: i32) -> Result<Vec<u8>, E
         .checked_add(len)
         .and_then(|end| data.get(start..end))
         .map(<[u8]>::to_vec)
-        .ok_or_else(|| trap(format!("host call reads {len} bytes at {start}, outside memory")))
+        .ok_or_else(|| {
+            trap(format!(
+                "host call reads {len} bytes at {start}, outside memory"
+            ))
+        })
 }
 
 fn read_bounded(
@@ -236,7 +240,9 @@ fn read_bounded(
     what: &str,
 ) -> Result<Vec<u8>, Error> {
     if len < 0 || len as usize > max {
-        return Err(trap(format!("{what} of {len} bytes exceeds the limit of {max}")));
+        return Err(trap(format!(
+            "{what} of {len} bytes exceeds the limit of {max}"
+        )));
     }
     read(caller, ptr, len)
 }
@@ -251,7 +257,12 @@ fn read_array<const N: usize>(caller: &Caller<'_, HostState>, ptr: i32) -> Resul
 fn write(caller: &mut Caller<'_, HostState>, ptr: i32, bytes: &[u8]) -> Result<(), Error> {
     let mem = memory(caller)?;
     mem.write(&mut *caller, ptr as u32 as usize, bytes)
-        .map_err(|_| trap(format!("host call writes {} bytes at {ptr}, outside memory", bytes.len())))
+        .map_err(|_| {
+            trap(format!(
+                "host call writes {} bytes at {ptr}, outside memory",
+                bytes.len()
+            ))
+        })
 }
 
 /// Sets the register and returns its length.
@@ -273,6 +284,7 @@ const I64: ValType = ValType::I64;
 const HOST_FUNCTIONS: &[(&str, Signature)] = &[
     ("input", (&[], &[I32])),
     ("read_register", (&[I32], &[])),
+    ("register_len", (&[], &[I32])),
     ("set_output", (&[I32, I32], &[])),
     ("revert", (&[I32, I32], &[])),
     ("storage_read", (&[I32, I32], &[I32])),
@@ -315,54 +327,78 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
         Ok(to_register(&mut c, input))
     })
     .expect(ok);
-    l.func_wrap(m, "read_register", |mut c: C<'_>, ptr: i32| -> Result<(), Error> {
-        let bytes = std::mem::take(&mut c.data_mut().register);
-        enter(&mut c, bytes.len() as u64 / 32)?;
-        let result = write(&mut c, ptr, &bytes);
-        c.data_mut().register = bytes;
-        result
-    })
+    l.func_wrap(
+        m,
+        "read_register",
+        |mut c: C<'_>, ptr: i32| -> Result<(), Error> {
+            let bytes = std::mem::take(&mut c.data_mut().register);
+            enter(&mut c, bytes.len() as u64 / 32)?;
+            let result = write(&mut c, ptr, &bytes);
+            c.data_mut().register = bytes;
+            result
+        },
+    )
     .expect(ok);
-    l.func_wrap(m, "set_output", |mut c: C<'_>, ptr: i32, len: i32| -> Result<(), Error> {
-        enter(&mut c, len.max(0) as u64 / 32)?;
-        let max = c.data().params.max_output_bytes as usize;
-        let out = read_bounded(&c, ptr, len, max, "output")?;
-        if let Some(f) = c.data_mut().frames.last_mut() {
-            f.output = out;
-        }
-        Ok(())
-    })
-    .expect(ok);
-    l.func_wrap(m, "revert", |mut c: C<'_>, ptr: i32, len: i32| -> Result<(), Error> {
+    l.func_wrap(m, "register_len", |mut c: C<'_>| -> Result<i32, Error> {
         enter(&mut c, 0)?;
-        let max = c.data().params.max_output_bytes as usize;
-        let reason = read_bounded(&c, ptr, len, max, "revert reason")?;
-        Err(Error::host(Abort::Revert(
-            String::from_utf8_lossy(&reason).into_owned(),
-        )))
+        Ok(c.data().register.len() as i32)
     })
     .expect(ok);
-    l.func_wrap(m, "storage_read", |mut c: C<'_>, kp: i32, kl: i32| -> Result<i32, Error> {
-        let p = c.data().params.clone();
-        let key = read_bounded(&c, kp, kl, p.max_key_bytes as usize, "storage key")?;
-        let contract = c.data().frame()?.contract;
-        let value = {
-            let s = c.data_mut();
-            match s.overlay()?.get(&layout::contract_storage_key(&contract, &key)) {
-                Ok(v) => v,
-                Err(e) => return Err(s.fail(e)),
+    l.func_wrap(
+        m,
+        "set_output",
+        |mut c: C<'_>, ptr: i32, len: i32| -> Result<(), Error> {
+            enter(&mut c, len.max(0) as u64 / 32)?;
+            let max = c.data().params.max_output_bytes as usize;
+            let out = read_bounded(&c, ptr, len, max, "output")?;
+            if let Some(f) = c.data_mut().frames.last_mut() {
+                f.output = out;
             }
-        };
-        let len = value.as_ref().map_or(0, Vec::len);
-        enter(
-            &mut c,
-            byte_cost(p.storage_read_gas, p.storage_read_byte_gas, key.len() + len),
-        )?;
-        Ok(match value {
-            None => -1,
-            Some(v) => to_register(&mut c, v),
-        })
-    })
+            Ok(())
+        },
+    )
+    .expect(ok);
+    l.func_wrap(
+        m,
+        "revert",
+        |mut c: C<'_>, ptr: i32, len: i32| -> Result<(), Error> {
+            enter(&mut c, 0)?;
+            let max = c.data().params.max_output_bytes as usize;
+            let reason = read_bounded(&c, ptr, len, max, "revert reason")?;
+            Err(Error::host(Abort::Revert(
+                String::from_utf8_lossy(&reason).into_owned(),
+            )))
+        },
+    )
+    .expect(ok);
+    l.func_wrap(
+        m,
+        "storage_read",
+        |mut c: C<'_>, kp: i32, kl: i32| -> Result<i32, Error> {
+            let p = c.data().params.clone();
+            let key = read_bounded(&c, kp, kl, p.max_key_bytes as usize, "storage key")?;
+            let contract = c.data().frame()?.contract;
+            let value = {
+                let s = c.data_mut();
+                match s
+                    .overlay()?
+                    .get(&layout::contract_storage_key(&contract, &key))
+                {
+                    Ok(v) => v,
+                    Err(e) => return Err(s.fail(e)),
+                }
+            };
+            let len = value.as_ref().map_or(0, Vec::len);
+            enter(
+                &mut c,
+                byte_cost(p.storage_read_gas, p.storage_read_byte_gas, key.len() + len),
+            )?;
+            Ok(match value {
+                None => -1,
+                Some(v) => to_register(&mut c, v),
+            })
+        },
+    )
     .expect(ok);
     l.func_wrap(
         m,
@@ -387,19 +423,23 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
         },
     )
     .expect(ok);
-    l.func_wrap(m, "storage_remove", |mut c: C<'_>, kp: i32, kl: i32| -> Result<(), Error> {
-        let p = c.data().params.clone();
-        let key = read_bounded(&c, kp, kl, p.max_key_bytes as usize, "storage key")?;
-        enter(
-            &mut c,
-            byte_cost(p.storage_write_gas, p.storage_write_byte_gas, key.len()),
-        )?;
-        let contract = c.data().frame()?.contract;
-        c.data_mut()
-            .overlay()?
-            .remove(layout::contract_storage_key(&contract, &key));
-        Ok(())
-    })
+    l.func_wrap(
+        m,
+        "storage_remove",
+        |mut c: C<'_>, kp: i32, kl: i32| -> Result<(), Error> {
+            let p = c.data().params.clone();
+            let key = read_bounded(&c, kp, kl, p.max_key_bytes as usize, "storage key")?;
+            enter(
+                &mut c,
+                byte_cost(p.storage_write_gas, p.storage_write_byte_gas, key.len()),
+            )?;
+            let contract = c.data().frame()?.contract;
+            c.data_mut()
+                .overlay()?
+                .remove(layout::contract_storage_key(&contract, &key));
+            Ok(())
+        },
+    )
     .expect(ok);
     l.func_wrap(
         m,
@@ -410,7 +450,13 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
             let after = if al < 0 {
                 None
             } else {
-                Some(read_bounded(&c, ap, al, p.max_key_bytes as usize, "storage key")?)
+                Some(read_bounded(
+                    &c,
+                    ap,
+                    al,
+                    p.max_key_bytes as usize,
+                    "storage key",
+                )?)
             };
             enter(&mut c, p.storage_read_gas.0)?;
             let contract = c.data().frame()?.contract;
@@ -429,7 +475,9 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
             let key = &key[21..];
             enter(
                 &mut c,
-                p.storage_read_byte_gas.0.saturating_mul((key.len() + value.len()) as u64),
+                p.storage_read_byte_gas
+                    .0
+                    .saturating_mul((key.len() + value.len()) as u64),
             )?;
             let mut out = Vec::with_capacity(4 + key.len() + value.len());
             out.extend_from_slice(&(key.len() as u32).to_be_bytes());
@@ -451,11 +499,15 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
         write(&mut c, ptr, &a.0)
     })
     .expect(ok);
-    l.func_wrap(m, "self_address", |mut c: C<'_>, ptr: i32| -> Result<(), Error> {
-        enter(&mut c, 0)?;
-        let a = c.data().frame()?.contract;
-        write(&mut c, ptr, &a.0)
-    })
+    l.func_wrap(
+        m,
+        "self_address",
+        |mut c: C<'_>, ptr: i32| -> Result<(), Error> {
+            enter(&mut c, 0)?;
+            let a = c.data().frame()?.contract;
+            write(&mut c, ptr, &a.0)
+        },
+    )
     .expect(ok);
     l.func_wrap(m, "value", |mut c: C<'_>, ptr: i32| -> Result<(), Error> {
         enter(&mut c, 0)?;
@@ -463,34 +515,42 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
         write(&mut c, ptr, &v.0.to_be_bytes())
     })
     .expect(ok);
-    l.func_wrap(m, "balance", |mut c: C<'_>, ap: i32, out: i32| -> Result<(), Error> {
-        let read_gas = c.data().params.storage_read_gas.0;
-        enter(&mut c, read_gas)?;
-        let who = Address(read_array::<20>(&c, ap)?);
-        let balance = {
-            let s = c.data_mut();
-            match s.overlay()?.account(&who) {
-                Ok(a) => a.balance,
-                Err(e) => return Err(s.fail(e)),
-            }
-        };
-        write(&mut c, out, &balance.0.to_be_bytes())
-    })
+    l.func_wrap(
+        m,
+        "balance",
+        |mut c: C<'_>, ap: i32, out: i32| -> Result<(), Error> {
+            let read_gas = c.data().params.storage_read_gas.0;
+            enter(&mut c, read_gas)?;
+            let who = Address(read_array::<20>(&c, ap)?);
+            let balance = {
+                let s = c.data_mut();
+                match s.overlay()?.account(&who) {
+                    Ok(a) => a.balance,
+                    Err(e) => return Err(s.fail(e)),
+                }
+            };
+            write(&mut c, out, &balance.0.to_be_bytes())
+        },
+    )
     .expect(ok);
-    l.func_wrap(m, "transfer", |mut c: C<'_>, tp: i32, ap: i32| -> Result<i32, Error> {
-        let p = c.data().params.clone();
-        enter(&mut c, p.storage_write_gas.0.saturating_mul(2))?;
-        let to = Address(read_array::<20>(&c, tp)?);
-        let amount = Amount(u128::from_be_bytes(read_array::<16>(&c, ap)?));
-        let from = c.data().frame()?.contract;
-        let s = c.data_mut();
-        match invoke::move_value(s.overlay()?, &from, &to, amount) {
-            Ok(Ok(())) => Ok(0),
-            Ok(Err(Status::InsufficientBalance)) => Ok(1),
-            Ok(Err(_)) => Ok(2),
-            Err(e) => Err(s.fail(e)),
-        }
-    })
+    l.func_wrap(
+        m,
+        "transfer",
+        |mut c: C<'_>, tp: i32, ap: i32| -> Result<i32, Error> {
+            let p = c.data().params.clone();
+            enter(&mut c, p.storage_write_gas.0.saturating_mul(2))?;
+            let to = Address(read_array::<20>(&c, tp)?);
+            let amount = Amount(u128::from_be_bytes(read_array::<16>(&c, ap)?));
+            let from = c.data().frame()?.contract;
+            let s = c.data_mut();
+            match invoke::move_value(s.overlay()?, &from, &to, amount) {
+                Ok(Ok(())) => Ok(0),
+                Ok(Err(Status::InsufficientBalance)) => Ok(1),
+                Ok(Err(_)) => Ok(2),
+                Err(e) => Err(s.fail(e)),
+            }
+        },
+    )
     .expect(ok);
     l.func_wrap(m, "block_height", |mut c: C<'_>| -> Result<i64, Error> {
         enter(&mut c, 0)?;
@@ -522,7 +582,9 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
             let emitter = c.data().frame()?.contract;
             let s = c.data_mut();
             if s.events.len() >= MAX_EVENTS {
-                return Err(trap(format!("more than {MAX_EVENTS} events in one transaction")));
+                return Err(trap(format!(
+                    "more than {MAX_EVENTS} events in one transaction"
+                )));
             }
             s.events.push(Event {
                 emitter,
@@ -554,8 +616,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
                 citychain_types::transaction::MAX_METHOD_LEN,
                 "method name",
             )?;
-            let method =
-                String::from_utf8(method).map_err(|_| trap("method name is not UTF-8"))?;
+            let method = String::from_utf8(method).map_err(|_| trap("method name is not UTF-8"))?;
             let args = read_bounded(&c, argp, argl, p.max_value_bytes as usize, "call arguments")?;
             let value = Amount(u128::from_be_bytes(read_array::<16>(&c, vp)?));
             enter(&mut c, p.call_gas.0)?;
@@ -582,7 +643,11 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
             c.set_fuel(available - forwarded + left)?;
             let (status, data) = match result {
                 CallResult::Fatal => return Err(Error::host(Abort::Fatal)),
-                CallResult::Done { status, output, reason } => {
+                CallResult::Done {
+                    status,
+                    output,
+                    reason,
+                } => {
                     if status == Status::Success {
                         (status, output)
                     } else {
@@ -595,13 +660,17 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
         },
     )
     .expect(ok);
-    l.func_wrap(m, "hash", |mut c: C<'_>, ptr: i32, len: i32, out: i32| -> Result<(), Error> {
-        let p = c.data().params.clone();
-        let data = read_bounded(&c, ptr, len, p.max_value_bytes as usize, "hash input")?;
-        enter(&mut c, byte_cost(p.hash_gas, p.hash_byte_gas, data.len()))?;
-        let h = c.data().env()?.suite.hash(&data);
-        write(&mut c, out, &h.0)
-    })
+    l.func_wrap(
+        m,
+        "hash",
+        |mut c: C<'_>, ptr: i32, len: i32, out: i32| -> Result<(), Error> {
+            let p = c.data().params.clone();
+            let data = read_bounded(&c, ptr, len, p.max_value_bytes as usize, "hash input")?;
+            enter(&mut c, byte_cost(p.hash_gas, p.hash_byte_gas, data.len()))?;
+            let h = c.data().env()?.suite.hash(&data);
+            write(&mut c, out, &h.0)
+        },
+    )
     .expect(ok);
     l.func_wrap(
         m,
@@ -611,14 +680,15 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
             let key = read_bounded(&c, kp, kl, 64, "public key")?;
             let msg = read_bounded(&c, mp, ml, p.max_value_bytes as usize, "signed message")?;
             let sig = read_array::<SIGNATURE_LEN>(&c, sp)?;
-            enter(
-                &mut c,
-                byte_cost(p.verify_gas, p.hash_byte_gas, msg.len()),
-            )?;
+            enter(&mut c, byte_cost(p.verify_gas, p.hash_byte_gas, msg.len()))?;
             let Ok(key) = PublicKey::decode(&key) else {
                 return Ok(0);
             };
-            Ok(i32::from(key.verify(CONTRACT_MESSAGE_NAMESPACE, &msg, &Sig(sig))))
+            Ok(i32::from(key.verify(
+                CONTRACT_MESSAGE_NAMESPACE,
+                &msg,
+                &Sig(sig),
+            )))
         },
     )
     .expect(ok);

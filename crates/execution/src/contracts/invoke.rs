@@ -120,10 +120,7 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         );
     }
     if req.method == INIT_METHOD && !req.deploying {
-        return CallResult::failed(
-            Status::MethodNotFound,
-            "init runs only at deployment",
-        );
+        return CallResult::failed(Status::MethodNotFound, "init runs only at deployment");
     }
     let Some(vm) = state.vm.clone() else {
         return CallResult::failed(Status::Trapped, "no engine");
@@ -147,7 +144,10 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let Some(wasmi::ExternType::Func(_)) = module.get_export(&req.method) else {
         return CallResult::failed(
             Status::MethodNotFound,
-            format!("contract {} has no entry point {:?}", req.contract, req.method),
+            format!(
+                "contract {} has no entry point {:?}",
+                req.contract, req.method
+            ),
         );
     };
 
@@ -158,10 +158,7 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         Ok(Ok(())) => {}
         Ok(Err(status)) => {
             overlay.revert_checkpoint();
-            return CallResult::failed(
-                status,
-                format!("cannot attach {} to the call", req.value),
-            );
+            return CallResult::failed(status, format!("cannot attach {} to the call", req.value));
         }
         Err(e) => {
             state.fatal = Some(e);
@@ -209,7 +206,10 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     }
 }
 
-fn charge_store(store: &mut wasmi::StoreContextMut<'_, HostState>, gas: u64) -> std::result::Result<(), Error> {
+fn charge_store(
+    store: &mut wasmi::StoreContextMut<'_, HostState>,
+    gas: u64,
+) -> std::result::Result<(), Error> {
     let fuel = store.get_fuel()?;
     if gas > fuel {
         store.set_fuel(0)?;

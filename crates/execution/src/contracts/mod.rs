@@ -12,16 +12,12 @@ pub use engine::{HOST_MODULE, INIT_METHOD, Vm, entry_points};
 pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
 pub use invoke::contract_info;
 
-use crate::{
-    Overlay, Result,
-    gas::GasMeter,
-    native::PayloadOutcome,
-};
+use crate::{Overlay, Result, gas::GasMeter, native::PayloadOutcome};
 use citychain_crypto::Address;
 use citychain_state::StateView;
 use citychain_types::{
-    Amount, ChainParams, ContractInfo, ContractStatus, Event, Gas, Height, Nonce, Status, layout,
-    codec::Writer,
+    Amount, ChainParams, ContractInfo, ContractStatus, Event, Gas, Height, Nonce, Status,
+    codec::Writer, layout,
 };
 use host::HostState;
 use invoke::{CallRequest, CallResult};
@@ -55,7 +51,10 @@ fn with_store(
         .charge(Gas(budget - left))
         .expect("a call cannot use more fuel than it was given");
     let mut state = store.into_data();
-    *overlay = state.overlay.take().expect("the store gives the overlay back");
+    *overlay = state
+        .overlay
+        .take()
+        .expect("the store gives the overlay back");
     if let Some(e) = state.fatal.take() {
         return Err(e);
     }

@@ -7,7 +7,8 @@
 
 use citychain_crypto::Hash;
 use citychain_execution::{
-    BlockContext, BlockInfo, Executor, InvalidTx, execute_block, first_bad_signature, genesis_writes,
+    BlockContext, BlockInfo, Executor, InvalidTx, execute_block, first_bad_signature,
+    genesis_writes,
 };
 use citychain_mempool::{AccountSource, Mempool};
 use citychain_state::{PendingState, StateView};
@@ -171,8 +172,12 @@ impl<S: Strategy> Chain<S> {
         })?;
         let height = parent.header.height.next();
         let timestamp = TimestampMs(now_ms.max(parent.header.timestamp.0 + 1));
-        let mut exec = Executor::new(&view_state, self.ctx.clone(), BlockInfo { height, timestamp })
-            .map_err(|e| VerifyError::Internal(e.to_string()))?;
+        let mut exec = Executor::new(
+            &view_state,
+            self.ctx.clone(),
+            BlockInfo { height, timestamp },
+        )
+        .map_err(|e| VerifyError::Internal(e.to_string()))?;
         let max_txs = exec.params().max_block_txs as usize;
         let mut included: Vec<SignedTransaction> = Vec::new();
         let mut gapped: HashSet<citychain_crypto::Address> = HashSet::new();
@@ -313,14 +318,15 @@ impl<S: Strategy> Chain<S> {
             height: block.header.height,
             timestamp: block.header.timestamp,
         };
-        let outcome =
-            execute_block(state, self.ctx.clone(), info, &block.transactions).map_err(|e| match e {
+        let outcome = execute_block(state, self.ctx.clone(), info, &block.transactions).map_err(
+            |e| match e {
                 citychain_execution::BlockError::State(_)
                 | citychain_execution::BlockError::CorruptState { .. } => {
                     VerifyError::Internal(e.to_string())
                 }
                 other => VerifyError::Invalid(other.to_string()),
-            })?;
+            },
+        )?;
         let h = &block.header;
         if outcome.gas_used != h.gas_used {
             return Err(VerifyError::Invalid(format!(
