@@ -40,6 +40,9 @@ enum Command {
     /// Sign and send transactions.
     #[command(subcommand)]
     Tx(commands::tx::TxCommand),
+    /// WASM contracts: scaffold, build, deploy, call, query, inspect.
+    #[command(subcommand)]
+    Contract(commands::contract::ContractCommand),
     /// Read the chain: status, blocks, transactions, receipts, accounts, verified proofs.
     #[command(subcommand)]
     Query(commands::query::QueryCommand),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Genesis(cmd) => commands::genesis::run(cmd, cli.json),
         Command::Keys(cmd) => commands::keys::run(cmd, cli.json),
         Command::Tx(cmd) => commands::block_on(commands::tx::run(cmd, cli.json)),
+        Command::Contract(cmd) => commands::block_on(commands::contract::run(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),
         Command::Bench(args) => commands::block_on(commands::bench::run(args, cli.json)),
     };

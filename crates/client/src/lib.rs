@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod abi;
 mod client;
 pub mod keys;
 pub mod verify;

@@ -186,7 +186,27 @@ pub fn verify_account(
             header: header.height.0,
         });
     }
-    let key = layout::account_key(address);
+    let value = verify_key(trust, header, &layout::account_key(address), proof)?;
+    match value {
+        None => Ok(Account::default()),
+        Some(v) => Account::decode(&v).map_err(|e| VerifyError::Malformed(e.to_string())),
+    }
+}
+
+/// Checks that `proof` proves the value (or absence) of state key `key` under `header`'s state
+/// root, and returns the value. Contract storage keys are `0x05 || contract || key`.
+pub fn verify_key(
+    trust: &TrustRoot,
+    header: &BlockHeader,
+    key: &[u8],
+    proof: &ProofInfo,
+) -> Result<Option<Vec<u8>>, VerifyError> {
+    if proof.height != header.height.0 {
+        return Err(VerifyError::HeightMismatch {
+            proof: proof.height,
+            header: header.height.0,
+        });
+    }
     let value = match &proof.value {
         None => None,
         Some(hex) => Some(
@@ -196,12 +216,9 @@ pub fn verify_account(
     };
     proof
         .proof
-        .verify(trust.suite, &header.state_root, &key, value.as_deref())
+        .verify(trust.suite, &header.state_root, key, value.as_deref())
         .map_err(VerifyError::Proof)?;
-    match value {
-        None => Ok(Account::default()),
-        Some(v) => Account::decode(&v).map_err(|e| VerifyError::Malformed(e.to_string())),
-    }
+    Ok(value)
 }
 
 #[cfg(test)]

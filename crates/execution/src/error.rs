@@ -57,6 +57,8 @@ pub enum BlockError {
     },
     #[error("block has {count} transactions; the limit is {max}")]
     TooManyTxs { count: usize, max: u32 },
+    #[error("the block's transactions take {bytes} bytes; the limit is {max}")]
+    TooLarge { bytes: usize, max: usize },
     #[error("the block's transactions reserve {reserved} gas; the block limit is {max}")]
     GasLimitExceeded { reserved: u128, max: Gas },
     #[error("the chain parameters are missing from the state")]

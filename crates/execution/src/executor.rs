@@ -17,7 +17,7 @@ use citychain_crypto::Suite;
 use citychain_state::{StateView, WriteSet};
 use citychain_types::{
     Amount, ChainId, ChainParams, Gas, Height, Nonce, Payload, Receipt, SignedTransaction, Status,
-    TimestampMs,
+    TimestampMs, block::MAX_BLOCK_TX_BYTES,
 };
 
 /// What a block's execution needs to know besides the state.
@@ -93,6 +93,7 @@ pub struct Executor {
     receipts: Vec<Receipt>,
     gas_used: Gas,
     gas_reserved: u128,
+    tx_bytes: usize,
 }
 
 impl Executor {
@@ -107,6 +108,7 @@ impl Executor {
             receipts: Vec::new(),
             gas_used: Gas(0),
             gas_reserved: 0,
+            tx_bytes: 0,
         })
     }
 
@@ -118,9 +120,10 @@ impl Executor {
         self.receipts.len()
     }
 
-    /// Whether the block has room for `tx` (transaction count and reserved gas).
+    /// Whether the block has room for `tx` (transaction count, bytes and reserved gas).
     pub fn has_room_for(&self, tx: &SignedTransaction) -> bool {
         self.receipts.len() < self.params.max_block_txs as usize
+            && self.tx_bytes + tx.encoded_len() <= MAX_BLOCK_TX_BYTES
             && self.gas_reserved + u128::from(tx.transaction().gas_limit.0)
                 <= u128::from(self.params.block_gas_limit.0)
     }
@@ -247,6 +250,7 @@ impl Executor {
 
         self.gas_used = Gas(self.gas_used.0.saturating_add(receipt.gas_used.0));
         self.gas_reserved += u128::from(t.gas_limit.0);
+        self.tx_bytes += tx.encoded_len();
         self.receipts.push(receipt);
         Ok(Ok(self.receipts.last().expect("just pushed")))
     }
@@ -283,6 +287,13 @@ pub fn execute_block(
         return Err(BlockError::GasLimitExceeded {
             reserved,
             max: exec.params().block_gas_limit,
+        });
+    }
+    let bytes: usize = txs.iter().map(SignedTransaction::encoded_len).sum();
+    if bytes > MAX_BLOCK_TX_BYTES {
+        return Err(BlockError::TooLarge {
+            bytes,
+            max: MAX_BLOCK_TX_BYTES,
         });
     }
     for (index, tx) in txs.iter().enumerate() {

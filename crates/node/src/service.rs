@@ -6,6 +6,7 @@ use crate::{
     relay::RelayHandle,
 };
 use citychain_crypto::{Address, Hash};
+use citychain_execution::contracts;
 use citychain_rpc::{
     CitychainApiServer, error,
     jsonrpsee::{
@@ -182,6 +183,27 @@ impl NodeService {
                 },
             })
             .collect()
+    }
+
+    /// The latest committed state, its height and header.
+    fn latest_view(
+        &self,
+    ) -> RpcResult<(
+        citychain_state::StateView,
+        u64,
+        citychain_types::BlockHeader,
+    )> {
+        let head = self
+            .chain
+            .store
+            .head()
+            .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
+        let header = self.block_at(head.height)?.block.header;
+        let view = citychain_state::StateView::committed(
+            self.chain.store.state().clone(),
+            Some(head.height.0),
+        );
+        Ok((view, head.height.0, header))
     }
 
     fn proof(&self, key: Vec<u8>, height: Option<u64>) -> RpcResult<ProofInfo> {
@@ -392,6 +414,78 @@ impl CitychainApiServer for NodeService {
             nonce: account.nonce.0,
             balance: account.balance,
             height: head.height.0,
+        })
+    }
+
+    async fn contract_query(
+        &self,
+        contract: Address,
+        method: String,
+        args: Option<String>,
+        caller: Option<Address>,
+        gas_limit: Option<u64>,
+    ) -> RpcResult<QueryResult> {
+        let args = match args {
+            Some(a) => decode_hex("args", &a)?,
+            None => Vec::new(),
+        };
+        if method.is_empty() || method.len() > citychain_types::transaction::MAX_METHOD_LEN {
+            return Err(error::invalid_params(format!(
+                "a method name is 1 to {} bytes",
+                citychain_types::transaction::MAX_METHOD_LEN
+            )));
+        }
+        let (view, height, header) = self.latest_view()?;
+        let env = contracts::Env {
+            suite: self.chain.genesis.suite,
+            height: height + 1,
+            timestamp_ms: header.timestamp.0,
+            origin: caller.unwrap_or(Address::ZERO),
+        };
+        let gas = citychain_types::Gas(gas_limit.unwrap_or(u64::MAX));
+        // Contract code is CPU-bound: keep it off the API's async workers.
+        let out = tokio::task::spawn_blocking(move || {
+            contracts::query(&view, env, &contract, &method, &args, gas)
+        })
+        .await
+        .map_err(|e| error::internal(format!("query task: {e}")))?
+        .map_err(|e| error::internal(format!("state: {e}")))?;
+        Ok(QueryResult {
+            status: out.status,
+            code: out.status.code(),
+            reason: out.reason,
+            output: citychain_crypto::hex::encode(&out.output),
+            gas_used: out.gas_used.0,
+            events: out.events,
+            height,
+        })
+    }
+
+    async fn contract_get_info(&self, contract: Address) -> RpcResult<ContractView> {
+        let (view, height, _) = self.latest_view()?;
+        let details = contracts::details(&view, &contract)
+            .map_err(|e| error::internal(format!("state: {e}")))?
+            .ok_or_else(|| error::not_found(format!("no contract at {contract}")))?;
+        let balance = match view.get(&layout::account_key(&contract)) {
+            Ok(Some(raw)) => {
+                Account::decode(&raw)
+                    .map_err(|e| error::internal(format!("stored account: {e}")))?
+                    .balance
+            }
+            Ok(None) => citychain_types::Amount(0),
+            Err(e) => return Err(error::internal(format!("state: {e}"))),
+        };
+        Ok(ContractView {
+            address: contract,
+            code_hash: details.info.code_hash,
+            code_size: details.code_size,
+            admin: details.info.admin,
+            deployer: details.info.deployer,
+            deployed_at: details.info.deployed_at.0,
+            status: details.info.status,
+            entry_points: details.entry_points,
+            balance,
+            height,
         })
     }
 

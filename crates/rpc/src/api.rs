@@ -57,6 +57,23 @@ pub trait CitychainApi {
     #[method(name = "state_getKeyProof")]
     async fn state_get_key_proof(&self, key: String, height: Option<u64>) -> RpcResult<ProofInfo>;
 
+    /// Runs a contract method read-only on the latest committed state (no transaction, nothing
+    /// kept). `args` is hex; `caller` defaults to the zero address; `gas_limit` defaults to and
+    /// is capped at the chain's per-transaction maximum.
+    #[method(name = "contract_query")]
+    async fn contract_query(
+        &self,
+        contract: Address,
+        method: String,
+        args: Option<String>,
+        caller: Option<Address>,
+        gas_limit: Option<u64>,
+    ) -> RpcResult<QueryResult>;
+
+    /// A deployed contract's metadata and entry points.
+    #[method(name = "contract_getInfo")]
+    async fn contract_get_info(&self, contract: Address) -> RpcResult<ContractView>;
+
     /// Every newly committed block's header.
     #[subscription(name = "chain_subscribeFinalized" => "chain_finalized", unsubscribe = "chain_unsubscribeFinalized", item = FinalizedHeader)]
     async fn chain_subscribe_finalized(&self) -> SubscriptionResult;

@@ -240,3 +240,36 @@ mod tests {
         assert!(serde_json::from_str::<BlockId>("\"bogus\"").is_err());
     }
 }
+
+/// `contract_query`: what a read-only call returned. Nothing it wrote was kept.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QueryResult {
+    pub status: citychain_types::Status,
+    pub code: u16,
+    /// Empty on success; the revert reason or failure otherwise.
+    pub reason: String,
+    /// The call's return value (hex).
+    pub output: String,
+    pub gas_used: u64,
+    pub events: Vec<citychain_types::Event>,
+    /// Height of the state the query ran on.
+    pub height: u64,
+}
+
+/// `contract_getInfo`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContractView {
+    pub address: Address,
+    pub code_hash: Hash,
+    pub code_size: usize,
+    pub admin: Address,
+    pub deployer: Address,
+    pub deployed_at: u64,
+    pub status: citychain_types::ContractStatus,
+    /// The exported entry points, sorted.
+    pub entry_points: Vec<String>,
+    /// The contract's native balance.
+    pub balance: citychain_types::Amount,
+    /// Height of the state read.
+    pub height: u64,
+}

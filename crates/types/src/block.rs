@@ -16,6 +16,10 @@ pub const HEADER_NAMESPACE: &[u8] = b"citychain/header/v1";
 /// The hard cap on transactions in one block, whatever the chain parameters say.
 pub const MAX_BLOCK_TXS_HARD: usize = 100_000;
 
+/// The most bytes of encoded transactions one block may carry (its header and framing fit in
+/// the rest of the 32 MiB a block may take on the wire).
+pub const MAX_BLOCK_TX_BYTES: usize = 30 << 20;
+
 /// A validator's consensus (Ed25519) public key, 32 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ValidatorKey(pub [u8; 32]);

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod contract;
 pub mod dev;
 pub mod genesis;
 pub mod keys;

@@ -85,6 +85,58 @@ pub enum QueryCommand {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
+    /// A contract's stored value under KEY (hex), proven against a finalized state root and
+    /// verified locally (e.g. a notary record: key = 0x64 ("d") followed by the document hash).
+    Storage {
+        contract: Address,
+        /// The contract's own storage key, hex.
+        key: String,
+        /// Height to prove at (default: latest).
+        #[arg(long)]
+        height: Option<u64>,
+        /// Your own copy of the genesis document to trust (default: ask the node, and say so).
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+}
+
+/// The genesis to trust: the user's file, or the node's (saying so).
+async fn trusted_genesis(
+    client: &Client,
+    genesis: Option<PathBuf>,
+) -> anyhow::Result<(Genesis, String)> {
+    Ok(match genesis {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            (
+                serde_json::from_str::<Genesis>(&text)
+                    .with_context(|| format!("parsing {}", path.display()))?,
+                format!("your file {}", path.display()),
+            )
+        }
+        None => (
+            client.rpc().chain_get_genesis().await?,
+            "the node (pass --genesis FILE to check against your own copy)".to_string(),
+        ),
+    })
+}
+
+#[derive(Serialize)]
+struct VerifiedStorage {
+    contract: Address,
+    key: String,
+    state_key: String,
+    value: Option<String>,
+    height: u64,
+    block_hash: Hash,
+    state_root: Hash,
+    genesis_hash: Hash,
+    genesis_source: String,
+    signers: usize,
+    validators: usize,
 }
 
 #[derive(Serialize)]
@@ -214,6 +266,80 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
             }
             super::tx::print_receipt(&r);
         }
+        QueryCommand::Storage {
+            contract,
+            key,
+            height,
+            genesis,
+            rpc,
+        } => {
+            let own_key = citychain_crypto::hex::decode(&key).context("KEY must be hex")?;
+            let state_key = citychain_types::layout::contract_storage_key(&contract, &own_key);
+            let client = Client::connect(&rpc)?;
+            let proof = client
+                .rpc()
+                .state_get_key_proof(citychain_crypto::hex::encode(&state_key), height)
+                .await?;
+            let (genesis, source) = trusted_genesis(&client, genesis).await?;
+            let trust = TrustRoot::from_genesis(&genesis);
+            let header_info = client
+                .rpc()
+                .chain_get_header(BlockId::Height(proof.height))
+                .await?;
+            let header = verify_header(&trust, &header_info)
+                .context("the header's finality does not verify")?;
+            let value = citychain_client::verify::verify_key(&trust, &header, &state_key, &proof)
+                .context("the storage proof does not verify")?;
+            let signers = header_info.finality.as_ref().map_or(0, |f| f.signers.len());
+            let result = VerifiedStorage {
+                contract,
+                key: citychain_crypto::hex::encode(&own_key),
+                state_key: citychain_crypto::hex::encode(&state_key),
+                value: value.as_ref().map(citychain_crypto::hex::encode),
+                height: header.height.0,
+                block_hash: header_info.hash,
+                state_root: header.state_root,
+                genesis_hash: trust.genesis_hash,
+                genesis_source: source,
+                signers,
+                validators: trust.validators.len(),
+            };
+            if json {
+                return output::json(&result);
+            }
+            println!("verified locally:");
+            output::rows(&[
+                ("contract", result.contract.to_string()),
+                ("key", result.key.clone()),
+                (
+                    "value",
+                    result
+                        .value
+                        .clone()
+                        .unwrap_or_else(|| "absent (proven)".into()),
+                ),
+                (
+                    "proven against",
+                    format!(
+                        "state root {} of block {} at height {}",
+                        result.state_root, result.block_hash, result.height
+                    ),
+                ),
+                (
+                    "finality",
+                    format!(
+                        "{} of {} validators signed (quorum {})",
+                        result.signers,
+                        result.validators,
+                        trust.quorum()
+                    ),
+                ),
+                (
+                    "trusted genesis",
+                    format!("{} from {}", result.genesis_hash, result.genesis_source),
+                ),
+            ]);
+        }
         QueryCommand::Proof {
             address,
             height,
@@ -226,21 +352,7 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
             if !verify {
                 return output::json(&proof);
             }
-            let (genesis, source) = match genesis {
-                Some(path) => {
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    (
-                        serde_json::from_str::<Genesis>(&text)
-                            .with_context(|| format!("parsing {}", path.display()))?,
-                        format!("your file {}", path.display()),
-                    )
-                }
-                None => (
-                    client.rpc().chain_get_genesis().await?,
-                    "the node (pass --genesis FILE to check against your own copy)".to_string(),
-                ),
-            };
+            let (genesis, source) = trusted_genesis(&client, genesis).await?;
             let trust = TrustRoot::from_genesis(&genesis);
             let header_info = client
                 .rpc()

@@ -1,0 +1,561 @@
+//! `citychain contract`: scaffold, build, deploy, call, query and inspect WASM contracts.
+
+use super::DEFAULT_RPC;
+use crate::output;
+use anyhow::{Context as _, bail};
+use citychain_client::{
+    CitychainApiClient, Client, abi,
+    keys::open_key_file,
+    types::{ContractView, QueryResult, ReceiptInfo},
+};
+use citychain_crypto::{Address, Suite, hex};
+use citychain_execution::contracts::{Vm, entry_points};
+use citychain_types::{Amount, Gas, Nonce, Payload, Transaction, WasmParams};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
+
+/// Where the SDK lives in this source tree (the default for `contract new`).
+const SDK_IN_TREE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/sdk");
+
+#[derive(Subcommand)]
+pub enum ContractCommand {
+    /// Create a contract project (a counter to start from) that builds as is.
+    New {
+        /// The project's name (a Rust package name).
+        name: String,
+        /// Directory to create the project in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Path of the citychain-sdk crate (default: the SDK of this source tree).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Build a contract for wasm32, check it against the chain's rules and report its size and
+    /// entry points. Given a .wasm file, only checks it.
+    Build {
+        /// A contract project directory or a .wasm file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The package to build, in a workspace of several contracts.
+        #[arg(long, short)]
+        package: Option<String>,
+    },
+    /// Deploy a contract; prints its address.
+    Deploy {
+        #[command(flatten)]
+        send: SendArgs,
+        /// The .wasm file.
+        code: PathBuf,
+        /// Arguments of `init`, as TYPE:VALUE (repeat; see `contract call --help`).
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        /// `init` arguments as raw hex instead.
+        #[arg(long, conflicts_with = "args")]
+        args_hex: Option<String>,
+    },
+    /// Call a contract method in a transaction; waits for the receipt.
+    ///
+    /// Arguments are TYPE:VALUE, concatenated in order in the canonical encoding: u8, u16, u32,
+    /// u64, u128, bool, address, hash (32 raw bytes), string, bytes (hex, length first), raw
+    /// (hex as is). Example: --arg address:0x…  --arg u128:100
+    Call {
+        #[command(flatten)]
+        send: SendArgs,
+        contract: Address,
+        method: String,
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        #[arg(long, conflicts_with = "args")]
+        args_hex: Option<String>,
+        /// Native currency to attach, in base units.
+        #[arg(long, default_value = "0")]
+        value: Amount,
+        /// Decode the return value as these comma-separated types (e.g. u128 or
+        /// string,string,u8,u128 or option<u64>).
+        #[arg(long)]
+        returns: Option<String>,
+    },
+    /// Run a method read-only on the latest state: no transaction, nothing kept.
+    Query {
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+        contract: Address,
+        method: String,
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        #[arg(long, conflicts_with = "args")]
+        args_hex: Option<String>,
+        /// The caller the contract sees (default: the zero address).
+        #[arg(long)]
+        caller: Option<Address>,
+        #[arg(long)]
+        gas_limit: Option<u64>,
+        /// Decode the return value as these comma-separated types.
+        #[arg(long)]
+        returns: Option<String>,
+    },
+    /// Show a deployed contract: code hash and size, admin, status, entry points, balance.
+    Info {
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+        contract: Address,
+    },
+}
+
+/// Options of commands that send a transaction.
+#[derive(Args)]
+pub struct SendArgs {
+    /// The node's API.
+    #[arg(long, default_value = DEFAULT_RPC)]
+    rpc: String,
+    /// The sender's key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// Most gas to pay for.
+    #[arg(long, default_value_t = 20_000_000)]
+    gas_limit: u64,
+    /// Seconds to wait for the receipt.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        ContractCommand::New { name, dir, sdk } => scaffold(&name, &dir, sdk, json),
+        ContractCommand::Build { path, package } => build(&path, package.as_deref(), json),
+        ContractCommand::Deploy {
+            send,
+            code,
+            args,
+            args_hex,
+        } => {
+            let bytes =
+                std::fs::read(&code).with_context(|| format!("reading {}", code.display()))?;
+            let params = WasmParams::default();
+            if let Err(reason) = Vm::for_params(&params).validate(&bytes) {
+                bail!("{} is not a valid contract: {reason}", code.display());
+            }
+            let init_args = encode(&args, args_hex.as_deref())?;
+            let (sent, receipt) = send_tx(
+                &send,
+                Payload::Deploy {
+                    code: bytes,
+                    init_args,
+                },
+            )
+            .await?;
+            let r = &receipt.receipt;
+            if !r.is_success() {
+                bail!(
+                    "deployment failed: {:?} (code {}): {}",
+                    r.status,
+                    r.code,
+                    r.reason
+                );
+            }
+            let address = Address(
+                r.output
+                    .as_slice()
+                    .try_into()
+                    .context("the receipt does not carry a 20-byte address")?,
+            );
+            if json {
+                return output::json(&serde_json::json!({
+                    "contract": address,
+                    "tx_hash": sent,
+                    "receipt": receipt,
+                }));
+            }
+            println!("deployed {address}");
+            super::tx::print_receipt(&receipt);
+            Ok(())
+        }
+        ContractCommand::Call {
+            send,
+            contract,
+            method,
+            args,
+            args_hex,
+            value,
+            returns,
+        } => {
+            let args = encode(&args, args_hex.as_deref())?;
+            let (_, receipt) = send_tx(
+                &send,
+                Payload::Call {
+                    contract,
+                    method,
+                    args,
+                    value,
+                },
+            )
+            .await?;
+            let decoded = decode(returns.as_deref(), &receipt.receipt.output)?;
+            if json {
+                return output::json(&serde_json::json!({
+                    "receipt": receipt,
+                    "returned": decoded,
+                }));
+            }
+            super::tx::print_receipt(&receipt);
+            print_output(&receipt.receipt.output, decoded.as_ref());
+            if !receipt.receipt.is_success() {
+                bail!("the call failed");
+            }
+            Ok(())
+        }
+        ContractCommand::Query {
+            rpc,
+            contract,
+            method,
+            args,
+            args_hex,
+            caller,
+            gas_limit,
+            returns,
+        } => {
+            let args = encode(&args, args_hex.as_deref())?;
+            let client = Client::connect(&rpc)?;
+            let result: QueryResult = client
+                .rpc()
+                .contract_query(
+                    contract,
+                    method,
+                    Some(hex::encode(&args)),
+                    caller,
+                    gas_limit,
+                )
+                .await?;
+            let output_bytes = hex::decode(&result.output).context("the node's output")?;
+            let decoded = decode(returns.as_deref(), &output_bytes)?;
+            if json {
+                return output::json(&serde_json::json!({
+                    "result": result,
+                    "returned": decoded,
+                }));
+            }
+            if result.code != 0 {
+                bail!(
+                    "the query failed: {:?} (code {}): {}",
+                    result.status,
+                    result.code,
+                    result.reason
+                );
+            }
+            output::rows(&[
+                ("height", result.height.to_string()),
+                ("gas used", result.gas_used.to_string()),
+            ]);
+            print_output(&output_bytes, decoded.as_ref());
+            Ok(())
+        }
+        ContractCommand::Info { rpc, contract } => {
+            let client = Client::connect(&rpc)?;
+            let info: ContractView = client.rpc().contract_get_info(contract).await?;
+            if json {
+                return output::json(&info);
+            }
+            output::rows(&[
+                ("address", info.address.to_string()),
+                ("code hash", info.code_hash.to_string()),
+                ("code size", format!("{} bytes", info.code_size)),
+                ("admin", info.admin.to_string()),
+                ("deployer", info.deployer.to_string()),
+                ("deployed at", format!("height {}", info.deployed_at)),
+                ("status", format!("{:?}", info.status).to_lowercase()),
+                ("balance", info.balance.to_string()),
+                ("entry points", info.entry_points.join(", ")),
+            ]);
+            Ok(())
+        }
+    }
+}
+
+fn encode(args: &[String], hex_args: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    match hex_args {
+        Some(h) => hex::decode(h).context("--args-hex"),
+        None => abi::encode_args(args).map_err(anyhow::Error::msg),
+    }
+}
+
+fn decode(types: Option<&str>, bytes: &[u8]) -> anyhow::Result<Option<Vec<serde_json::Value>>> {
+    match types {
+        None => Ok(None),
+        Some(t) => abi::decode_values(t, bytes)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("cannot decode the output as {t:?}: {e}")),
+    }
+}
+
+fn print_output(bytes: &[u8], decoded: Option<&Vec<serde_json::Value>>) {
+    match decoded {
+        Some(values) => {
+            let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            println!("returned: {}", shown.join(", "));
+        }
+        None if bytes.is_empty() => println!("returned nothing"),
+        None => println!(
+            "returned: {} (hex; --returns TYPES decodes it)",
+            hex::encode(bytes)
+        ),
+    }
+}
+
+/// Signs `payload` with the key in `send`, submits it and waits for its receipt.
+async fn send_tx(
+    send: &SendArgs,
+    payload: Payload,
+) -> anyhow::Result<(citychain_crypto::Hash, ReceiptInfo)> {
+    let key = open_key_file(&send.key, super::prompt_passphrase)
+        .with_context(|| format!("opening {}", send.key.display()))?;
+    let client = Client::connect(&send.rpc)?;
+    let info = client.chain_info().await?;
+    let from = key.public_key().address();
+    let nonce: Nonce = client.next_nonce(&from).await?;
+    let tx = Transaction {
+        chain_id: info.chain_id,
+        sender: key.public_key(),
+        nonce,
+        gas_limit: Gas(send.gas_limit),
+        payload,
+    }
+    .sign(&key);
+    let hash = client.submit(&tx).await?;
+    let receipt = client
+        .wait_for_receipt(hash, Duration::from_secs(send.timeout))
+        .await?;
+    Ok((hash, receipt))
+}
+
+#[derive(Serialize)]
+struct BuildReport {
+    wasm: PathBuf,
+    size: usize,
+    code_hash_ed25519: citychain_crypto::Hash,
+    code_hash_sm2: citychain_crypto::Hash,
+    entry_points: Vec<String>,
+}
+
+fn build(path: &Path, package: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let wasm = if path.is_file() {
+        path.to_path_buf()
+    } else {
+        compile(path, package)?
+    };
+    let code = std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let module = Vm::for_params(&WasmParams::default())
+        .validate(&code)
+        .map_err(|reason| {
+            anyhow::anyhow!("{} breaks the contract rules: {reason}", wasm.display())
+        })?;
+    let report = BuildReport {
+        size: code.len(),
+        code_hash_ed25519: Suite::Ed25519.hash(&code),
+        code_hash_sm2: Suite::Sm2.hash(&code),
+        entry_points: entry_points(&module),
+        wasm,
+    };
+    if json {
+        return output::json(&report);
+    }
+    output::rows(&[
+        ("wasm", report.wasm.display().to_string()),
+        (
+            "size",
+            format!(
+                "{} bytes (limit {})",
+                report.size,
+                WasmParams::default().max_code_bytes
+            ),
+        ),
+        (
+            "code hash (ed25519 chains)",
+            report.code_hash_ed25519.to_string(),
+        ),
+        ("code hash (sm2 chains)", report.code_hash_sm2.to_string()),
+        ("entry points", report.entry_points.join(", ")),
+    ]);
+    println!("valid: passes the chain's module checks");
+    Ok(())
+}
+
+/// Runs cargo for wasm32 and returns the built module.
+fn compile(dir: &Path, package: Option<&str>) -> anyhow::Result<PathBuf> {
+    let manifest = dir.join("Cargo.toml");
+    if !manifest.exists() {
+        bail!(
+            "{} has no Cargo.toml; give a contract project or a .wasm file",
+            dir.display()
+        );
+    }
+    let metadata = Command::new("cargo")
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .output()
+        .context("running cargo metadata (is cargo installed?)")?;
+    if !metadata.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&metadata.stderr)
+        );
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&metadata.stdout)?;
+    let target_dir = PathBuf::from(meta["target_directory"].as_str().unwrap_or("target"));
+    let packages: Vec<String> = meta["packages"]
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|p| p["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let name = match (package, packages.as_slice()) {
+        (Some(p), _) if packages.iter().any(|n| n == p) => p.to_string(),
+        (Some(p), _) => bail!("no package {p} here; there are: {}", packages.join(", ")),
+        (None, [only]) => only.clone(),
+        (None, _) => bail!(
+            "{} holds several packages ({}); choose one with --package",
+            dir.display(),
+            packages.join(", ")
+        ),
+    };
+    eprintln!("building {name} for wasm32-unknown-unknown (release)…");
+    let status = Command::new("cargo")
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+        ])
+        .arg(&name)
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!(
+            "cargo build failed ({status}); if the target is missing: rustup target add \
+             wasm32-unknown-unknown"
+        );
+    }
+    Ok(target_dir
+        .join("wasm32-unknown-unknown/release")
+        .join(format!("{}.wasm", name.replace('-', "_"))))
+}
+
+fn scaffold(name: &str, parent: &Path, sdk: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !valid {
+        bail!(
+            "{name:?} is not a valid package name (letters, digits, - and _, starting with a letter)"
+        );
+    }
+    let sdk = sdk.unwrap_or_else(|| PathBuf::from(SDK_IN_TREE));
+    let sdk = sdk.canonicalize().with_context(|| {
+        format!(
+            "the SDK is not at {}; pass --sdk PATH to the citychain-sdk crate",
+            sdk.display()
+        )
+    })?;
+    let dir = parent.join(name);
+    if dir.exists() {
+        bail!("{} already exists", dir.display());
+    }
+    std::fs::create_dir_all(dir.join("src"))?;
+    let sdk_path = sdk.display().to_string().replace('\\', "/");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            r#"[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+citychain-sdk = {{ path = "{sdk_path}" }}
+
+# A project of its own, even inside another workspace.
+[workspace]
+
+[profile.release]
+opt-level = "z"
+lto = true
+codegen-units = 1
+panic = "abort"
+strip = true
+"#
+        ),
+    )?;
+    std::fs::write(dir.join(".gitignore"), "/target\n")?;
+    std::fs::write(dir.join("src/lib.rs"), SCAFFOLD_LIB)?;
+    if json {
+        return output::json(&serde_json::json!({ "project": dir }));
+    }
+    println!("created {}", dir.display());
+    println!("next: citychain contract build {}", dir.display());
+    Ok(())
+}
+
+const SCAFFOLD_LIB: &str = r#"//! A counter: the starting point of a citychain contract.
+//!
+//! Build: `citychain contract build`. Deploy: `citychain contract deploy --key KEY
+//! target/wasm32-unknown-unknown/release/<name>.wasm --arg u64:0`.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+use citychain_sdk::{Address, Error, Item, contract, env, require};
+
+const COUNT: Item<u64> = Item::new(b"count");
+const OWNER: Item<Address> = Item::new(b"owner");
+
+contract! {
+    /// Runs once, at deployment.
+    fn init(start: u64) {
+        COUNT.set(&start);
+        OWNER.set(&env::caller());
+    }
+
+    /// Adds `by` and returns the new count.
+    fn increment(by: u64) -> Result<u64, Error> {
+        let n = COUNT.get().unwrap_or(0);
+        let Some(next) = n.checked_add(by) else {
+            return Err(Error::from("the counter would overflow"));
+        };
+        COUNT.set(&next);
+        env::emit("incremented", &(env::caller(), next));
+        Ok(next)
+    }
+
+    /// Only the deployer may reset.
+    fn reset() -> Result<(), Error> {
+        require!(env::caller() == OWNER.get().unwrap_or_default(), "only the owner may reset");
+        COUNT.set(&0);
+        Ok(())
+    }
+
+    fn get() -> u64 {
+        COUNT.get().unwrap_or(0)
+    }
+}
+"#;

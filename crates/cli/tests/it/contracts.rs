@@ -1,0 +1,264 @@
+//! Contracts on a running `citychain dev`, driven through the `citychain contract` commands as a
+//! user would: build, deploy, call, query, inspect, prove; and a scaffolded project that builds.
+
+use crate::harness::DevNode;
+use serde_json::Value;
+use std::{path::Path, process::Command};
+
+/// Runs `citychain --json ARGS`; returns the parsed stdout, or panics with stderr.
+fn citychain_json(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run citychain");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "citychain {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// Runs `citychain ARGS` expecting failure; returns stderr.
+fn citychain_fails(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(args)
+        .output()
+        .expect("run citychain");
+    assert!(
+        !out.status.success(),
+        "citychain {args:?} should have failed"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn a_token_and_a_notary_on_a_dev_chain_through_the_cli() {
+    // Builds contracts/ for wasm32 (the harness helper) and takes the token from there.
+    let token_wasm = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(token_wasm.path(), citychain_harness::contract_code("token")).expect("write");
+    let notary_wasm = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        notary_wasm.path(),
+        citychain_harness::contract_code("notary"),
+    )
+    .expect("write");
+
+    let built = citychain_json(&["contract", "build", path_str(token_wasm.path())]);
+    let entry_points: Vec<&str> = built["entry_points"]
+        .as_array()
+        .expect("entry points")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(entry_points.contains(&"transfer") && entry_points.contains(&"init"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let rpc = node.banner.rpc_url.clone();
+    let alice_key = node.account("alice").key_file.clone();
+    let bob = node.account("bob").address.to_string();
+    let alice = node.account("alice").address.to_string();
+    let send = |extra: &[&str]| -> Vec<String> {
+        let mut v = vec![
+            "--rpc".to_string(),
+            rpc.clone(),
+            "--key".into(),
+            path_str(&alice_key).into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+
+    // Deploy with typed init arguments.
+    let mut args = vec!["contract".to_string(), "deploy".into()];
+    args.extend(send(&[
+        path_str(token_wasm.path()),
+        "--arg",
+        "string:City Credit",
+        "--arg",
+        "string:CCR",
+        "--arg",
+        "u8:2",
+        "--arg",
+        "u128:1000000",
+    ]));
+    let deployed = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let token = deployed["contract"].as_str().expect("address").to_string();
+
+    // Call transfer; query both balances, decoded.
+    let mut args = vec!["contract".to_string(), "call".into()];
+    args.extend(send(&[
+        &token,
+        "transfer",
+        "--arg",
+        &format!("address:{bob}"),
+        "--arg",
+        "u128:2500",
+    ]));
+    let called = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(called["receipt"]["receipt"]["status"], "success");
+    let balance = |who: &str| {
+        citychain_json(&[
+            "contract",
+            "query",
+            "--rpc",
+            &rpc,
+            &token,
+            "balance_of",
+            "--arg",
+            &format!("address:{who}"),
+            "--returns",
+            "u128",
+        ])["returned"][0]
+            .as_str()
+            .expect("a u128 as a string")
+            .to_string()
+    };
+    assert_eq!(balance(&bob), "2500");
+    assert_eq!(balance(&alice), "997500");
+
+    // An overdraft fails with the contract's reason, and the CLI exits non-zero.
+    let mut args = vec!["contract".to_string(), "call".into()];
+    args.extend(send(&[
+        &token,
+        "transfer",
+        "--arg",
+        &format!("address:{bob}"),
+        "--arg",
+        "u128:999999999",
+    ]));
+    let err = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(&args)
+        .output()
+        .expect("run");
+    assert!(!err.status.success());
+    assert!(
+        String::from_utf8_lossy(&err.stdout).contains("balance 997500 is below 999999999"),
+        "{}",
+        String::from_utf8_lossy(&err.stdout)
+    );
+    assert_eq!(balance(&bob), "2500");
+
+    let info = citychain_json(&["contract", "info", "--rpc", &rpc, &token]);
+    assert_eq!(info["admin"], alice.as_str());
+    assert_eq!(info["status"], "active");
+    assert_eq!(info["code_size"], built["size"]);
+
+    // The notary: anchor a hash, then prove the record from a verified header.
+    let mut args = vec!["contract".to_string(), "deploy".into()];
+    args.extend(send(&[path_str(notary_wasm.path())]));
+    let notary = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>())["contract"]
+        .as_str()
+        .expect("address")
+        .to_string();
+    let doc_hash = format!("0x{}", "ab".repeat(32));
+    let mut args = vec!["contract".to_string(), "call".into()];
+    args.extend(send(&[
+        &notary,
+        "anchor",
+        "--arg",
+        &format!("hash:{doc_hash}"),
+        "--arg",
+        "string:minutes of the council, 2026-11-26",
+    ]));
+    citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let looked_up = citychain_json(&[
+        "contract",
+        "query",
+        "--rpc",
+        &rpc,
+        &notary,
+        "lookup",
+        "--arg",
+        &format!("hash:{doc_hash}"),
+        "--returns",
+        "option<address>,u64,u64,string",
+    ]);
+    assert_eq!(looked_up["returned"][0], alice.as_str());
+    assert_eq!(
+        looked_up["returned"][3],
+        "minutes of the council, 2026-11-26"
+    );
+
+    let key = format!("0x64{}", "ab".repeat(32));
+    let genesis_file = dir.path().join("genesis.json");
+    let proven = citychain_json(&[
+        "query",
+        "storage",
+        "--rpc",
+        &rpc,
+        "--genesis",
+        path_str(&genesis_file),
+        &notary,
+        &key,
+    ]);
+    let value = proven["value"].as_str().expect("the record is present");
+    assert!(value.starts_with(&alice.to_lowercase()), "{value}");
+    let absent = citychain_json(&[
+        "query",
+        "storage",
+        "--rpc",
+        &rpc,
+        &notary,
+        &format!("0x64{}", "cd".repeat(32)),
+    ]);
+    assert_eq!(absent["value"], Value::Null);
+
+    // Bad input is refused before anything is sent.
+    let bogus = tempfile::NamedTempFile::new().expect("temp");
+    std::fs::write(bogus.path(), b"not wasm").expect("write");
+    let mut args = vec!["contract".to_string(), "deploy".into()];
+    args.extend(send(&[path_str(bogus.path())]));
+    let err = citychain_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("is not a valid contract"), "{err}");
+    let err = citychain_fails(&[
+        "contract",
+        "query",
+        "--rpc",
+        &rpc,
+        &token,
+        "balance_of",
+        "--arg",
+        "u128",
+    ]);
+    assert!(err.contains("TYPE:VALUE"), "{err}");
+}
+
+#[test]
+fn a_scaffolded_contract_builds_and_validates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let created = citychain_json(&[
+        "contract",
+        "new",
+        "street_lights",
+        "--dir",
+        path_str(dir.path()),
+    ]);
+    let project = created["project"]
+        .as_str()
+        .expect("project dir")
+        .to_string();
+    let built = citychain_json(&["contract", "build", &project]);
+    let entry_points: Vec<&str> = built["entry_points"]
+        .as_array()
+        .expect("entry points")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(entry_points, ["get", "increment", "init", "reset"]);
+    let err = citychain_fails(&[
+        "contract",
+        "new",
+        "street_lights",
+        "--dir",
+        path_str(dir.path()),
+    ]);
+    assert!(err.contains("already exists"), "{err}");
+}
