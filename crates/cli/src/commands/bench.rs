@@ -11,7 +11,7 @@ use super::DEFAULT_RPC;
 use crate::output;
 use anyhow::{Context as _, bail};
 use citychain_client::{CitychainApiClient, Client, keys::open_key_file, types::BlockId};
-use citychain_crypto::{Hash, SecretKey};
+use citychain_crypto::{Address, Hash, SecretKey};
 use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
 use clap::Args;
 use futures::{StreamExt, stream};
@@ -50,11 +50,35 @@ pub struct BenchArgs {
     /// Give up waiting for commits after this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
+    /// What to send: native transfers, or transfers through the token contract (deployed
+    /// first, tokens handed out to the sending accounts).
+    #[arg(long, value_enum, default_value_t = Workload::Transfer)]
+    workload: Workload,
+    /// The token contract's code, for `--workload token` (built by
+    /// `cargo build --release --target wasm32-unknown-unknown --manifest-path contracts/Cargo.toml`).
+    #[arg(
+        long,
+        default_value = "contracts/target/wasm32-unknown-unknown/release/token.wasm"
+    )]
+    token_wasm: PathBuf,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    /// Native currency transfers.
+    Transfer,
+    /// `transfer` calls of the token contract in `contracts/token`.
+    Token,
+}
+
+/// Receipts checked after a run: committed is not the same as succeeded.
+const RECEIPT_SAMPLE: usize = 200;
 
 /// The numbers a run produces.
 #[derive(Serialize)]
 struct Report {
+    workload: Workload,
     txs: usize,
     accounts: usize,
     committed: usize,
@@ -68,6 +92,9 @@ struct Report {
     latency_max_ms: f64,
     blocks: usize,
     max_block_txs: usize,
+    /// Receipts of committed transactions checked at the end, and how many of them failed.
+    receipts_checked: usize,
+    receipts_failed: usize,
 }
 
 type Shared<T> = Arc<std::sync::Mutex<T>>;
@@ -77,6 +104,8 @@ fn sign_all(
     chain_id: &citychain_types::ChainId,
     per_account: usize,
     total: usize,
+    payload: &(dyn Fn(Address) -> Payload + Sync),
+    gas_limit: Gas,
 ) -> Vec<SignedTransaction> {
     // Order by (nonce, account) so early batches carry early nonces.
     let mut jobs = Vec::with_capacity(total);
@@ -102,11 +131,8 @@ fn sign_all(
                                 chain_id: chain_id.clone(),
                                 sender: keys[i].public_key(),
                                 nonce: Nonce(n),
-                                gas_limit: Gas(50_000),
-                                payload: Payload::Transfer {
-                                    to,
-                                    amount: Amount(1),
-                                },
+                                gas_limit,
+                                payload: payload(to),
                             }
                             .sign(&keys[i])
                         })
@@ -201,9 +227,43 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         }
     }
 
-    // 2. Pre-sign.
-    say(&format!("signing {} transfers", args.txs));
-    let txs = sign_all(&keys, &info.chain_id, per_account, args.txs);
+    // 2. For the token workload: deploy the token and hand tokens to the accounts.
+    let (payload, gas_limit): (Box<dyn Fn(Address) -> Payload + Sync>, Gas) = match args.workload {
+        Workload::Transfer => (
+            Box::new(|to| Payload::Transfer {
+                to,
+                amount: Amount(1),
+            }),
+            Gas(50_000),
+        ),
+        Workload::Token => {
+            let token = setup_token(&client, &info, &funder, &keys, &args, &say).await?;
+            (
+                Box::new(move |to: Address| {
+                    let mut a = to.0.to_vec();
+                    a.extend_from_slice(&1u128.to_be_bytes());
+                    Payload::Call {
+                        contract: token,
+                        method: "transfer".into(),
+                        args: a,
+                        value: Amount(0),
+                    }
+                }),
+                Gas(500_000),
+            )
+        }
+    };
+
+    // 3. Pre-sign.
+    say(&format!("signing {} transactions", args.txs));
+    let txs = sign_all(
+        &keys,
+        &info.chain_id,
+        per_account,
+        args.txs,
+        &*payload,
+        gas_limit,
+    );
     let bodies: Vec<(Vec<Hash>, Vec<String>)> = txs
         .chunks(args.batch)
         .map(|c| {
@@ -217,7 +277,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         .collect();
     drop(txs);
 
-    // 3. Watch finalized blocks.
+    // 4. Watch finalized blocks.
     let submitted: Shared<HashMap<Hash, Instant>> =
         Arc::new(std::sync::Mutex::new(HashMap::with_capacity(args.txs)));
     let latencies: Shared<Vec<f64>> = Arc::new(std::sync::Mutex::new(Vec::with_capacity(args.txs)));
@@ -287,7 +347,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         })
     };
 
-    // 4. Submit.
+    // 5. Submit.
     let start = Instant::now();
     let rejections: Shared<BTreeMap<String, usize>> =
         Arc::new(std::sync::Mutex::new(BTreeMap::new()));
@@ -355,11 +415,31 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     let end = Instant::now();
     progress.finish_and_clear();
 
+    // 6. Committed is not succeeded: check a sample of receipts.
+    let sample: Vec<Hash> = submitted
+        .lock()
+        .expect("lock")
+        .keys()
+        .take(RECEIPT_SAMPLE)
+        .copied()
+        .collect();
+    let mut receipts_checked = 0;
+    let mut receipts_failed = 0;
+    for h in sample {
+        if let Ok(Some(r)) = client.rpc().tx_get_receipt(h).await {
+            receipts_checked += 1;
+            if !r.receipt.is_success() {
+                receipts_failed += 1;
+            }
+        }
+    }
+
     let mut lat = latencies.lock().expect("lock").clone();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let elapsed = end.duration_since(start).as_secs_f64();
     let (block_count, max_block_txs) = *blocks.lock().expect("lock");
     let report = Report {
+        workload: args.workload,
         txs: args.txs,
         accounts: args.accounts,
         committed: lat.len(),
@@ -373,6 +453,8 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         latency_max_ms: lat.last().copied().unwrap_or(0.0),
         blocks: block_count,
         max_block_txs,
+        receipts_checked,
+        receipts_failed,
     };
     if json {
         return output::json(&report);
@@ -407,9 +489,117 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
             "blocks",
             format!("{} (largest {} txs)", report.blocks, report.max_block_txs),
         ),
+        (
+            "receipts",
+            format!(
+                "{} of {} sampled failed",
+                report.receipts_failed, report.receipts_checked
+            ),
+        ),
     ]);
     for (code, n) in &report.rejections {
         println!("  rejected {n} × {code}");
     }
     Ok(())
+}
+
+/// Deploys the token with the funder as holder and gives each account tokens to send.
+async fn setup_token(
+    client: &Client,
+    info: &citychain_client::ChainInfo,
+    funder: &SecretKey,
+    keys: &[SecretKey],
+    args: &BenchArgs,
+    say: &impl Fn(&str),
+) -> anyhow::Result<Address> {
+    let code = std::fs::read(&args.token_wasm).with_context(|| {
+        format!(
+            "reading the token contract {} (build it with: cargo build --release --target \
+             wasm32-unknown-unknown --manifest-path contracts/Cargo.toml)",
+            args.token_wasm.display()
+        )
+    })?;
+    say(&format!(
+        "deploying the token and giving {} accounts tokens",
+        keys.len()
+    ));
+    let mut init = citychain_types::codec::Writer::new();
+    init.string("Bench Token")
+        .string("BENCH")
+        .u8(0)
+        .u128(u128::from(u64::MAX));
+    let from = funder.public_key().address();
+    let mut nonce = client.next_nonce(&from).await?;
+    let deploy = Transaction {
+        chain_id: info.chain_id.clone(),
+        sender: funder.public_key(),
+        nonce,
+        gas_limit: Gas(40_000_000),
+        payload: Payload::Deploy {
+            code,
+            init_args: init.into_bytes(),
+        },
+    }
+    .sign(funder);
+    let hash = client.submit(&deploy).await?;
+    let receipt = client
+        .wait_for_receipt(hash, Duration::from_secs(120))
+        .await?;
+    if !receipt.receipt.is_success() {
+        bail!("deploying the token failed: {}", receipt.receipt.reason);
+    }
+    let token = Address(
+        receipt
+            .receipt
+            .output
+            .as_slice()
+            .try_into()
+            .context("the deploy receipt carries no address")?,
+    );
+    nonce = Nonce(nonce.0 + 1);
+    let mut handouts = Vec::new();
+    for k in keys {
+        let mut a = k.public_key().address().0.to_vec();
+        a.extend_from_slice(&1_000_000u128.to_be_bytes());
+        handouts.push(
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: funder.public_key(),
+                nonce,
+                gas_limit: Gas(500_000),
+                payload: Payload::Call {
+                    contract: token,
+                    method: "transfer".into(),
+                    args: a,
+                    value: Amount(0),
+                },
+            }
+            .sign(funder),
+        );
+        nonce = Nonce(nonce.0 + 1);
+    }
+    for wave in handouts.chunks(2_000) {
+        for chunk in wave.chunks(args.batch) {
+            let entries = client
+                .rpc()
+                .tx_submit_batch(
+                    chunk
+                        .iter()
+                        .map(|t| citychain_crypto::hex::encode(t.encode()))
+                        .collect(),
+                )
+                .await?;
+            if let Some(e) = entries.iter().find_map(|e| e.error.clone()) {
+                bail!("token handout rejected ({}): {}", e.code, e.message);
+            }
+        }
+        let last = wave.last().expect("non-empty wave").hash();
+        let receipt = client
+            .wait_for_receipt(last, Duration::from_secs(120))
+            .await?;
+        if !receipt.receipt.is_success() {
+            bail!("token handout failed: {}", receipt.receipt.reason);
+        }
+    }
+    Ok(token)
 }
