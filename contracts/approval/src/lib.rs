@@ -62,6 +62,9 @@ impl Decode for Request {
     }
 }
 
+/// What `status` returns: `(creator, target, method, approvals, required, deadline_ms, state)`.
+type Status = (Address, Address, String, u32, u32, u64, String);
+
 const OPEN: u8 = 0;
 const EXECUTED: u8 = 1;
 const REJECTED: u8 = 2;
@@ -163,7 +166,7 @@ contract! {
 
     /// `(creator, target, method, approvals, required, deadline_ms, state)`; state is
     /// "open", "executed", "rejected" or "expired".
-    fn status(id: u64) -> Result<(Address, Address, String, u32, u32, u64, String), Error> {
+    fn status(id: u64) -> Result<Status, Error> {
         let req = load(id)?;
         let state = match req.state {
             EXECUTED => "executed",

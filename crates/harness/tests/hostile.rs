@@ -360,3 +360,43 @@ fn calls_to_missing_contracts_and_methods_fail_cleanly() {
     assert!(r.is_success(), "{}", r.reason);
     assert_eq!(chain.balance(&contract).0, 500);
 }
+
+/// `guarded(callee)` calls `callee.spin` (an infinite loop) forwarding 100,000 gas, then stores
+/// the status it got under "s"; `recurse(self)` calls itself through the host until the depth
+/// limit stops it.
+#[test]
+fn forwarded_gas_bounds_a_nested_call_and_depth_is_limited() {
+    let spinner = module(r#"(func (export "spin") (loop $l (br $l)))"#);
+    let outer = module(
+        r#"
+  (data (i32.const 0) "s")
+  (data (i32.const 8) "spin")
+  (data (i32.const 16) "recurse")
+  (func (export "guarded")
+    (drop (call $input)) (call $reg (i32.const 100))
+    (i32.store8 (i32.const 300)
+      (call $call (i32.const 100) (i32.const 8) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 200) (i64.const 100000)))
+    (call $write (i32.const 0) (i32.const 1) (i32.const 300) (i32.const 1)))
+  (func (export "recurse")
+    (drop (call $input)) (call $reg (i32.const 100))
+    (drop (call $call (i32.const 100) (i32.const 16) (i32.const 7) (i32.const 100) (i32.const 20) (i32.const 200) (i64.const 0))))
+"#,
+    );
+    let mut chain = TestChain::new();
+    let spin = chain.deploy(0, &spinner, &[]).expect("spinner deploys");
+    let guard = chain.deploy(0, &outer, &[]).expect("outer deploys");
+    let r = chain.call(1, &guard, "guarded", &spin.0, 0);
+    assert!(r.is_success(), "{}", r.reason);
+    assert_eq!(
+        chain.storage(&guard, b"s"),
+        Some(vec![Status::OutOfGas.code() as u8]),
+        "the caller saw the callee run out of its forwarded gas"
+    );
+    assert!(
+        r.gas_used.0 < 200_000,
+        "only the forwarded gas was lost: {}",
+        r.gas_used
+    );
+    let r = chain.call(1, &guard, "recurse", &guard.0, 0);
+    assert!(r.is_success(), "{}", r.reason);
+}
