@@ -291,6 +291,8 @@ pub fn contract_code(name: &str) -> Vec<u8> {
                     "--manifest-path",
                 ])
                 .arg(dir.join("Cargo.toml"))
+                // From inside, so cargo reads contracts/.cargo/config.toml (the stack size).
+                .current_dir(&dir)
                 // The contracts have their own workspace, target directory and flags.
                 .env_remove("CARGO_TARGET_DIR")
                 .env_remove("RUSTFLAGS")

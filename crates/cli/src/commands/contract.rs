@@ -442,6 +442,8 @@ fn compile(dir: &Path, package: Option<&str>) -> anyhow::Result<PathBuf> {
         .arg(&name)
         .arg("--manifest-path")
         .arg(&manifest)
+        // From the project, so cargo reads its .cargo/config.toml.
+        .current_dir(dir)
         .status()
         .context("running cargo build")?;
     if !status.success() {
@@ -497,7 +499,7 @@ citychain-sdk = {{ path = "{sdk_path}" }}
 [workspace]
 
 [profile.release]
-opt-level = "z"
+opt-level = 3
 lto = true
 codegen-units = 1
 panic = "abort"
@@ -506,6 +508,13 @@ strip = true
         ),
     )?;
     std::fs::write(dir.join(".gitignore"), "/target\n")?;
+    std::fs::create_dir_all(dir.join(".cargo"))?;
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        "# Each call zeroes the contract's initial memory: keep the stack small (32 KiB).\n\
+         [target.wasm32-unknown-unknown]\n\
+         rustflags = [\"-C\", \"link-arg=-zstack-size=32768\"]\n",
+    )?;
     std::fs::write(dir.join("src/lib.rs"), SCAFFOLD_LIB)?;
     if json {
         return output::json(&serde_json::json!({ "project": dir }));

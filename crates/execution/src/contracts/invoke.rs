@@ -60,7 +60,10 @@ pub(crate) fn move_value(
     to: &Address,
     amount: Amount,
 ) -> Result<std::result::Result<(), Status>> {
-    if amount.0 == 0 || from == to {
+    if amount.0 == 0 {
+        return Ok(Ok(()));
+    }
+    if from == to {
         let balance = overlay.account(from)?.balance;
         return Ok(if balance < amount {
             Err(Status::InsufficientBalance)
