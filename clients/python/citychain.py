@@ -78,6 +78,26 @@ def encode_transfer(chain_id, suite, sender_key, nonce, gas_limit, to, amount):
     return string(chain_id) + u8(SUITE_TAG[suite]) + sender_key + u64(nonce) + u64(gas_limit) + payload
 
 
+# --- Contracts (docs/contracts.md) -----------------------------------------------------
+
+def encode_deploy(chain_id, suite, sender_key, nonce, gas_limit, code, init_args):
+    payload = u8(0x02) + blob(code) + blob(init_args)
+    return string(chain_id) + u8(SUITE_TAG[suite]) + sender_key + u64(nonce) + u64(gas_limit) + payload
+
+
+def encode_call(chain_id, suite, sender_key, nonce, gas_limit, contract, method, args, value):
+    payload = u8(0x03) + contract + string(method) + blob(args) + u128(value)
+    return string(chain_id) + u8(SUITE_TAG[suite]) + sender_key + u64(nonce) + u64(gas_limit) + payload
+
+
+def contract_address(suite, deployer, nonce):
+    return H(suite, framed(b"citychain/contract-address/v1", deployer + u64(nonce)))[:20]
+
+
+def contract_storage_key(contract, key):
+    return b"\x05" + contract + key
+
+
 def sign_transfer(private_key, chain_id, nonce, gas_limit, to, amount):
     """Returns (tx_hash, signed transaction bytes) for the ed25519 suite."""
     tx = encode_transfer(chain_id, "ed25519", public_key_bytes(private_key), nonce, gas_limit, to, amount)
@@ -142,13 +162,29 @@ def decode_account(value):
 
 # --- Genesis and finality (sections 7 and 8) -------------------------------------------
 
-def encode_genesis(g):
-    p = g["params"]
-    params = (
-        u8(1) + u64(p["block_gas_limit"]) + u64(p["max_tx_gas"]) + u32(p["max_block_txs"]) + u32(p["max_tx_bytes"])
-        + u128(int(p["fee_price"])) + u64(p["tx_base_gas"]) + u64(p["tx_byte_gas"]) + u64(p["transfer_gas"])
-        + u64(p["empty_block_interval_ms"])
+WASM_U32 = ["max_code_bytes", "max_memory_pages", "max_call_depth", "max_recursion_depth",
+            "max_output_bytes", "max_key_bytes", "max_value_bytes"]
+WASM_U8 = ["instruction_gas", "memory_access_gas", "call_instruction_gas"]
+WASM_GAS = ["host_call_gas", "instantiate_gas", "deploy_byte_gas", "storage_read_gas",
+            "storage_read_byte_gas", "storage_write_gas", "storage_write_byte_gas", "event_gas",
+            "event_byte_gas", "call_gas", "hash_gas", "hash_byte_gas", "verify_gas"]
+
+
+def encode_params(p):
+    w = p["wasm"]
+    wasm = (
+        b"".join(u32(w[k]) for k in WASM_U32) + b"".join(u8(w[k]) for k in WASM_U8)
+        + u32(w["bytes_per_gas"]) + b"".join(u64(w[k]) for k in WASM_GAS)
     )
+    return (
+        u8(2) + u64(p["block_gas_limit"]) + u64(p["max_tx_gas"]) + u32(p["max_block_txs"]) + u32(p["max_tx_bytes"])
+        + u128(int(p["fee_price"])) + u64(p["tx_base_gas"]) + u64(p["tx_byte_gas"]) + u64(p["transfer_gas"])
+        + u64(p["empty_block_interval_ms"]) + wasm
+    )
+
+
+def encode_genesis(g):
+    params = encode_params(g["params"])
     validators = u32(len(g["validators"])) + b"".join(string(v["name"]) + unhex(v["consensus_key"]) for v in g["validators"])
     accounts = u32(len(g["accounts"])) + b"".join(unhex(a["address"]) + u128(int(a["balance"])) for a in g["accounts"])
     return string(g["chain_id"]) + u8(SUITE_TAG[g["suite"]]) + u64(g["genesis_time_ms"]) + params + validators + accounts

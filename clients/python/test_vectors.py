@@ -54,6 +54,24 @@ signed_bytes = cc.framed(namespace + b"_FINALIZE", message)
 check("finalize signed bytes", cc.hx(signed_bytes), f["signed_bytes"])
 Ed25519PublicKey.from_public_bytes(cc.unhex(f["validator_key"])).verify(cc.unhex(f["signature"]), signed_bytes)
 
+c = vectors["contracts"]
+ed = vectors["transfer_ed25519"]
+private = Ed25519PrivateKey.from_private_bytes(cc.unhex(ed["secret_key"]))
+key = cc.public_key_bytes(private)
+deployer = cc.address("ed25519", key)
+check("deployer", cc.hx(deployer), c["deployer"])
+contract = cc.contract_address("ed25519", deployer, c["deploy_nonce"])
+check("contract address", cc.hx(contract), c["contract_address"])
+deploy = cc.encode_deploy("citychain-test", "ed25519", key, 7, 1_000_000, cc.unhex(c["code"]), b"\x01\x02")
+signed = deploy + private.sign(cc.framed(cc.TX_NAMESPACE, deploy))
+check("deploy signed bytes", cc.hx(signed), c["deploy_signed_tx_bytes"])
+call = cc.encode_call("citychain-test", "ed25519", key, 8, 200_000, contract, "transfer", b"\xaa" * 4, 5)
+signed = call + private.sign(cc.framed(cc.TX_NAMESPACE, call))
+check("call signed bytes", cc.hx(signed), c["call_signed_tx_bytes"])
+check("call hash", cc.hx(cc.H("ed25519", cc.framed(cc.TX_NAMESPACE, call))), c["call_tx_hash"])
+check("storage key", cc.hx(cc.contract_storage_key(contract, b"balance")), c["storage_key_of_balance"])
+check("default params", cc.hx(cc.encode_params(c["default_chain_params"])), c["default_chain_params_bytes"])
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

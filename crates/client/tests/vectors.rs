@@ -121,6 +121,8 @@ fn contract_vectors(secret: &str) -> Value {
         "code_key": hex(layout::code_key(&info.code_hash)),
         "storage_key_of_balance": hex(layout::contract_storage_key(&contract, b"balance")),
         "receipt_bytes": hex(receipt.encode()),
+        "default_chain_params": serde_json::to_value(citychain_types::ChainParams::default())
+            .expect("json"),
         "default_chain_params_bytes": hex(citychain_types::ChainParams::default().encode()),
     })
 }

@@ -201,6 +201,6 @@ mod tests {
         o.revert_tx();
         let writes = o.into_writes();
         assert_eq!(writes.len(), 2);
-        assert_eq!(writes.get(&b"k2".to_vec()), Some(&Some(b"inner".to_vec())));
+        assert_eq!(writes.get(b"k2".as_slice()), Some(&Some(b"inner".to_vec())));
     }
 }

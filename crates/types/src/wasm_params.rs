@@ -216,15 +216,19 @@ mod tests {
 
     #[test]
     fn unusable_limits_are_refused() {
-        let mut p = WasmParams::default();
-        p.max_memory_pages = MAX_MEMORY_PAGES_HARD + 1;
+        let p = WasmParams {
+            max_memory_pages: MAX_MEMORY_PAGES_HARD + 1,
+            ..Default::default()
+        };
         assert!(
             p.validate()
                 .expect_err("too much memory")
                 .contains("max_memory_pages")
         );
-        let mut p = WasmParams::default();
-        p.max_call_depth = 0;
+        let p = WasmParams {
+            max_call_depth: 0,
+            ..Default::default()
+        };
         assert!(p.validate().is_err());
     }
 }
