@@ -81,7 +81,7 @@ fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
                 citychain_crypto::hex::encode(tx(1_000_000, &chain_id).encode()),
                 "nonce_too_high",
             ),
-            (format!("0x{}", "00".repeat(70_000)), "too_large"),
+            (format!("0x{}", "00".repeat(600_000)), "too_large"),
         ];
         for (hex, code) in cases {
             match client.rpc().tx_submit(hex).await.map_err(ClientError::from) {

@@ -211,6 +211,96 @@ fn a_token_and_a_notary_on_a_dev_chain_through_the_cli() {
     ]);
     assert_eq!(absent["value"], Value::Null);
 
+    // A multi-party approval: alice and bob must both approve anchoring a permit.
+    let approval_wasm = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        approval_wasm.path(),
+        citychain_harness::contract_code("approval"),
+    )
+    .expect("write");
+    let mut args = vec!["contract".to_string(), "deploy".into()];
+    args.extend(send(&[path_str(approval_wasm.path())]));
+    let approval = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>())["contract"]
+        .as_str()
+        .expect("address")
+        .to_string();
+    let permit = "cd".repeat(32);
+    let mut action = citychain_types::codec::Writer::new();
+    action.raw(&[0xcd; 32]).string("permit 2026-0042");
+    let action_hex = citychain_crypto::hex::encode(action.into_bytes());
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64
+        + 600_000;
+    let mut args = vec!["contract".to_string(), "call".into()];
+    args.extend(send(&[
+        &approval,
+        "create",
+        "--arg",
+        &format!("address:{notary}"),
+        "--arg",
+        "string:anchor",
+        "--arg",
+        &format!("bytes:{action_hex}"),
+        "--arg",
+        "u32:2",
+        "--arg",
+        &format!("address:{alice}"),
+        "--arg",
+        &format!("address:{bob}"),
+        "--arg",
+        "u32:2",
+        "--arg",
+        &format!("u64:{deadline}"),
+        "--returns",
+        "u64",
+    ]));
+    let created = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(created["returned"][0], 0, "the first request is id 0");
+    let approve = |key: &Path| {
+        citychain_json(&[
+            "contract",
+            "call",
+            "--rpc",
+            &rpc,
+            "--key",
+            path_str(key),
+            &approval,
+            "approve",
+            "--arg",
+            "u64:0",
+            "--returns",
+            "bool",
+        ])["returned"][0]
+            .clone()
+    };
+    assert_eq!(
+        approve(&alice_key),
+        Value::Bool(false),
+        "one of two: not yet"
+    );
+    let bob_key = node.account("bob").key_file.clone();
+    assert_eq!(approve(&bob_key), Value::Bool(true), "two of two: executed");
+    let anchored = citychain_json(&[
+        "contract",
+        "query",
+        "--rpc",
+        &rpc,
+        &notary,
+        "lookup",
+        "--arg",
+        &format!("hash:0x{permit}"),
+        "--returns",
+        "option<address>,u64,u64,string",
+    ]);
+    assert_eq!(
+        anchored["returned"][0],
+        approval.as_str(),
+        "anchored by the approval contract"
+    );
+    assert_eq!(anchored["returned"][3], "permit 2026-0042");
+
     // Bad input is refused before anything is sent.
     let bogus = tempfile::NamedTempFile::new().expect("temp");
     std::fs::write(bogus.path(), b"not wasm").expect("write");
