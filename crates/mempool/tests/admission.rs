@@ -87,7 +87,7 @@ fn each_check_rejects_with_its_code() {
     let raws = vec![
         good.encode(),
         vec![0xde, 0xad],
-        vec![0u8; 70_000],
+        vec![0u8; ChainParams::default().max_tx_bytes as usize + 1],
         forged.encode(),
         other_chain.encode(),
         wrong_suite.encode(),
