@@ -2,7 +2,7 @@
 
 use crate::{BlockError, Result};
 use citychain_crypto::Address;
-use citychain_state::{StateView, WriteSet};
+use citychain_state::{StateView, WriteSet, next_in_layers};
 use citychain_types::{Account, ChainParams, Decode, Encode, layout};
 
 /// The block's view of the state: the parent state plus this block's writes so far.
@@ -53,36 +53,10 @@ impl Overlay {
         prefix: &[u8],
         after: Option<&[u8]>,
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        use std::ops::Bound;
-        let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
-        loop {
-            let start = match cursor.as_deref() {
-                Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
-                _ => Bound::Included(prefix.to_vec()),
-            };
-            // The smallest candidate among the layers; the innermost layer holding it decides.
-            let mut best: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
-            for layer in self.layers() {
-                if let Some((k, v)) = layer
-                    .range((start.clone(), Bound::Unbounded))
-                    .next()
-                    .filter(|(k, _)| k.starts_with(prefix))
-                    && best.as_ref().is_none_or(|(b, _)| k < b)
-                {
-                    best = Some((k.clone(), v.clone()));
-                }
-            }
-            if let Some((k, v)) = self.base.next_key(prefix, cursor.as_deref())?
-                && best.as_ref().is_none_or(|(b, _)| &k < b)
-            {
-                best = Some((k, Some(v)));
-            }
-            match best {
-                None => return Ok(None),
-                Some((k, Some(v))) => return Ok(Some((k, v))),
-                Some((k, None)) => cursor = Some(k),
-            }
-        }
+        let layers: Vec<&WriteSet> = self.layers().collect();
+        Ok(next_in_layers(&layers, prefix, after, |cursor| {
+            self.base.next_key(prefix, cursor)
+        })?)
     }
 
     pub fn set(&mut self, key: Vec<u8>, value: Vec<u8>) {

@@ -107,34 +107,16 @@ impl StateView {
         prefix: &[u8],
         after: Option<&[u8]>,
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let mut layers = Vec::new();
+        let mut pending = Vec::new();
         let mut level = self.tip.clone();
         while let Some(p) = level {
             level = p.parent();
-            layers.push(p);
+            pending.push(p);
         }
-        let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
-        loop {
-            // The smallest candidate key in any layer; the topmost layer that has it decides.
-            let mut best: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
-            for layer in &layers {
-                if let Some((k, v)) = first_after(&layer.writes, prefix, cursor.as_deref())
-                    && best.as_ref().is_none_or(|(b, _)| k < b)
-                {
-                    best = Some((k.clone(), v.clone()));
-                }
-            }
-            if let Some((k, v)) = self.store.next_key(prefix, cursor.as_deref())?
-                && best.as_ref().is_none_or(|(b, _)| &k < b)
-            {
-                best = Some((k, Some(v)));
-            }
-            match best {
-                None => return Ok(None),
-                Some((k, Some(v))) => return Ok(Some((k, v))),
-                Some((k, None)) => cursor = Some(k),
-            }
-        }
+        let layers: Vec<&WriteSet> = pending.iter().map(|p| &p.writes).collect();
+        next_in_layers(&layers, prefix, after, |cursor| {
+            self.store.next_key(prefix, cursor)
+        })
     }
 
     /// The state root of this view.
@@ -221,19 +203,44 @@ impl TreeReader for StateView {
     }
 }
 
-/// The first entry of `writes` with `prefix` after `after`.
-pub(crate) fn first_after<'w>(
-    writes: &'w WriteSet,
+/// The first key with `prefix` after `after` that has a value, looking through write-set
+/// `layers` (newest first) and then `base` (the first key with the prefix after a cursor, in
+/// the state below the layers). A newer layer's write or deletion hides older values.
+pub fn next_in_layers<E>(
+    layers: &[&WriteSet],
     prefix: &[u8],
     after: Option<&[u8]>,
-) -> Option<(&'w Vec<u8>, &'w Option<Vec<u8>>)> {
+    mut base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E>,
+) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E> {
     use std::ops::Bound;
-    let start = match after {
-        Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
-        _ => Bound::Included(prefix.to_vec()),
-    };
-    writes
-        .range((start, Bound::Unbounded))
-        .next()
-        .filter(|(k, _)| k.starts_with(prefix))
+    let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+    loop {
+        let start = match cursor.as_deref() {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+            _ => Bound::Included(prefix.to_vec()),
+        };
+        // The smallest candidate in any layer; the newest layer holding it decides.
+        let mut best: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
+        for layer in layers {
+            if let Some((k, v)) = layer
+                .range((start.clone(), Bound::Unbounded))
+                .next()
+                .filter(|(k, _)| k.starts_with(prefix))
+                && best.as_ref().is_none_or(|(b, _)| k < b)
+            {
+                best = Some((k.clone(), v.clone()));
+            }
+        }
+        if let Some((k, v)) = base(cursor.as_deref())?
+            && best.as_ref().is_none_or(|(b, _)| &k < b)
+        {
+            best = Some((k, Some(v)));
+        }
+        match best {
+            None => return Ok(None),
+            Some((k, Some(v))) => return Ok(Some((k, v))),
+            // Deleted in a newer layer: look past it.
+            Some((k, None)) => cursor = Some(k),
+        }
+    }
 }

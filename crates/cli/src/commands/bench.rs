@@ -202,30 +202,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         );
         nonce = Nonce(nonce.0 + 1);
     }
-    // In waves, so the funder never runs further ahead than the mempool's per-sender window.
-    for wave in funding.chunks(2_000) {
-        for chunk in wave.chunks(args.batch) {
-            let entries = client
-                .rpc()
-                .tx_submit_batch(
-                    chunk
-                        .iter()
-                        .map(|t| citychain_crypto::hex::encode(t.encode()))
-                        .collect(),
-                )
-                .await?;
-            if let Some(e) = entries.iter().find_map(|e| e.error.clone()) {
-                bail!("funding transaction rejected ({}): {}", e.code, e.message);
-            }
-        }
-        let last = wave.last().expect("non-empty wave").hash();
-        let receipt = client
-            .wait_for_receipt(last, Duration::from_secs(120))
-            .await?;
-        if !receipt.receipt.is_success() {
-            bail!("funding failed: {}", receipt.receipt.reason);
-        }
-    }
+    submit_in_waves(&client, &funding, args.batch, "funding").await?;
 
     // 2. For the token workload: deploy the token and hand tokens to the accounts.
     let (payload, gas_limit): (Box<dyn Fn(Address) -> Payload + Sync>, Gas) = match args.workload {
@@ -578,8 +555,20 @@ async fn setup_token(
         );
         nonce = Nonce(nonce.0 + 1);
     }
-    for wave in handouts.chunks(2_000) {
-        for chunk in wave.chunks(args.batch) {
+    submit_in_waves(client, &handouts, args.batch, "token handout").await?;
+    Ok(token)
+}
+
+/// Submits one sender's consecutive transactions in waves of 2,000 (the mempool's per-sender
+/// window), waiting for each wave's last receipt; fails on any rejection or failed receipt.
+async fn submit_in_waves(
+    client: &Client,
+    txs: &[SignedTransaction],
+    batch: usize,
+    what: &str,
+) -> anyhow::Result<()> {
+    for wave in txs.chunks(2_000) {
+        for chunk in wave.chunks(batch) {
             let entries = client
                 .rpc()
                 .tx_submit_batch(
@@ -590,16 +579,16 @@ async fn setup_token(
                 )
                 .await?;
             if let Some(e) = entries.iter().find_map(|e| e.error.clone()) {
-                bail!("token handout rejected ({}): {}", e.code, e.message);
+                bail!("{what} transaction rejected ({}): {}", e.code, e.message);
             }
         }
-        let last = wave.last().expect("non-empty wave").hash();
+        let last = wave.last().expect("chunks are never empty").hash();
         let receipt = client
             .wait_for_receipt(last, Duration::from_secs(120))
             .await?;
         if !receipt.receipt.is_success() {
-            bail!("token handout failed: {}", receipt.receipt.reason);
+            bail!("{what} failed: {}", receipt.receipt.reason);
         }
     }
-    Ok(token)
+    Ok(())
 }

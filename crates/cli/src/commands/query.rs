@@ -124,12 +124,9 @@ async fn trusted_genesis(
     })
 }
 
+/// What a locally verified proof rests on: a finalized header and the trusted genesis.
 #[derive(Serialize)]
-struct VerifiedStorage {
-    contract: Address,
-    key: String,
-    state_key: String,
-    value: Option<String>,
+struct Anchor {
     height: u64,
     block_hash: Hash,
     state_root: Hash,
@@ -139,18 +136,48 @@ struct VerifiedStorage {
     validators: usize,
 }
 
+impl Anchor {
+    fn rows(&self, quorum: usize) -> [(&'static str, String); 3] {
+        [
+            (
+                "proven against",
+                format!(
+                    "state root {} of block {} at height {}",
+                    self.state_root, self.block_hash, self.height
+                ),
+            ),
+            (
+                "finality",
+                format!(
+                    "{} of {} validators signed (quorum {quorum})",
+                    self.signers, self.validators
+                ),
+            ),
+            (
+                "trusted genesis",
+                format!("{} from {}", self.genesis_hash, self.genesis_source),
+            ),
+        ]
+    }
+}
+
+#[derive(Serialize)]
+struct VerifiedStorage {
+    contract: Address,
+    key: String,
+    state_key: String,
+    value: Option<String>,
+    #[serde(flatten)]
+    anchor: Anchor,
+}
+
 #[derive(Serialize)]
 struct Verified {
     address: Address,
     nonce: u64,
     balance: citychain_types::Amount,
-    height: u64,
-    block_hash: Hash,
-    state_root: Hash,
-    genesis_hash: Hash,
-    genesis_source: String,
-    signers: usize,
-    validators: usize,
+    #[serde(flatten)]
+    anchor: Anchor,
     finalized_via_descendant_at: Option<u64>,
 }
 
@@ -296,19 +323,21 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 key: citychain_crypto::hex::encode(&own_key),
                 state_key: citychain_crypto::hex::encode(&state_key),
                 value: value.as_ref().map(citychain_crypto::hex::encode),
-                height: header.height.0,
-                block_hash: header_info.hash,
-                state_root: header.state_root,
-                genesis_hash: trust.genesis_hash,
-                genesis_source: source,
-                signers,
-                validators: trust.validators.len(),
+                anchor: Anchor {
+                    height: header.height.0,
+                    block_hash: header_info.hash,
+                    state_root: header.state_root,
+                    genesis_hash: trust.genesis_hash,
+                    genesis_source: source,
+                    signers,
+                    validators: trust.validators.len(),
+                },
             };
             if json {
                 return output::json(&result);
             }
             println!("verified locally:");
-            output::rows(&[
+            let mut rows = vec![
                 ("contract", result.contract.to_string()),
                 ("key", result.key.clone()),
                 (
@@ -318,27 +347,9 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                         .clone()
                         .unwrap_or_else(|| "absent (proven)".into()),
                 ),
-                (
-                    "proven against",
-                    format!(
-                        "state root {} of block {} at height {}",
-                        result.state_root, result.block_hash, result.height
-                    ),
-                ),
-                (
-                    "finality",
-                    format!(
-                        "{} of {} validators signed (quorum {})",
-                        result.signers,
-                        result.validators,
-                        trust.quorum()
-                    ),
-                ),
-                (
-                    "trusted genesis",
-                    format!("{} from {}", result.genesis_hash, result.genesis_source),
-                ),
-            ]);
+            ];
+            rows.extend(result.anchor.rows(trust.quorum()));
+            output::rows(&rows);
         }
         QueryCommand::Proof {
             address,
@@ -370,13 +381,15 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 address,
                 nonce: account.nonce.0,
                 balance: account.balance,
-                height: header.height.0,
-                block_hash: header_info.hash,
-                state_root: header.state_root,
-                genesis_hash: trust.genesis_hash,
-                genesis_source: source,
-                signers: finality.signers.len(),
-                validators: trust.validators.len(),
+                anchor: Anchor {
+                    height: header.height.0,
+                    block_hash: header_info.hash,
+                    state_root: header.state_root,
+                    genesis_hash: trust.genesis_hash,
+                    genesis_source: source,
+                    signers: finality.signers.len(),
+                    validators: trust.validators.len(),
+                },
                 finalized_via_descendant_at: (!finality.descendants.is_empty())
                     .then_some(finality.finalized_height),
             };
@@ -384,31 +397,13 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 return output::json(&result);
             }
             println!("verified locally:");
-            output::rows(&[
+            let mut rows = vec![
                 ("account", result.address.to_string()),
                 ("balance", result.balance.to_string()),
                 ("nonce", result.nonce.to_string()),
-                (
-                    "proven against",
-                    format!(
-                        "state root {} of block {} at height {}",
-                        result.state_root, result.block_hash, result.height
-                    ),
-                ),
-                (
-                    "finality",
-                    format!(
-                        "{} of {} validators signed (quorum {})",
-                        result.signers,
-                        result.validators,
-                        trust.quorum()
-                    ),
-                ),
-                (
-                    "trusted genesis",
-                    format!("{} from {}", result.genesis_hash, result.genesis_source),
-                ),
-            ]);
+            ];
+            rows.extend(result.anchor.rows(trust.quorum()));
+            output::rows(&rows);
             if let Some(h) = result.finalized_via_descendant_at {
                 println!("  (finalized through descendant block {h}, linked by parent hashes)");
             }
