@@ -17,7 +17,7 @@ use citychain_types::{
     receipt::{MAX_EVENT_DATA_LEN, MAX_EVENTS, MAX_TOPIC_LEN},
 };
 use std::{fmt, sync::Arc};
-use wasmi::{Caller, Engine, Error, Extern, Linker, ResourceLimiter, ValType};
+use wasmi::{AsContextMut, Caller, Engine, Error, Extern, Linker, ResourceLimiter, ValType};
 use wasmi_core::LimiterError;
 
 /// Namespace under which messages checked by the `verify` host function are signed.
@@ -196,13 +196,14 @@ fn trap(msg: impl Into<String>) -> Error {
 }
 
 /// Takes `gas` from the remaining fuel, or ends the call out of gas.
-pub(crate) fn charge(caller: &mut Caller<'_, HostState>, gas: u64) -> Result<(), Error> {
-    let fuel = caller.get_fuel()?;
+pub(crate) fn charge(mut ctx: impl AsContextMut<Data = HostState>, gas: u64) -> Result<(), Error> {
+    let mut store = ctx.as_context_mut();
+    let fuel = store.get_fuel()?;
     if gas > fuel {
-        caller.set_fuel(0)?;
+        store.set_fuel(0)?;
         return Err(Error::host(Abort::OutOfGas));
     }
-    caller.set_fuel(fuel - gas)
+    store.set_fuel(fuel - gas)
 }
 
 fn byte_cost(base: Gas, per_byte: Gas, bytes: usize) -> u64 {
@@ -274,7 +275,7 @@ fn to_register(caller: &mut Caller<'_, HostState>, bytes: Vec<u8>) -> i32 {
 
 fn enter(caller: &mut Caller<'_, HostState>, extra: u64) -> Result<(), Error> {
     let base = caller.data().params.host_call_gas.0;
-    charge(caller, base.saturating_add(extra))
+    charge(&mut *caller, base.saturating_add(extra))
 }
 
 const I32: ValType = ValType::I32;

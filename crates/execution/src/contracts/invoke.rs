@@ -3,7 +3,7 @@
 
 use super::{
     engine::INIT_METHOD,
-    host::{Abort, Frame, HostState},
+    host::{self, Abort, Frame, HostState},
 };
 use crate::{BlockError, Overlay, Result};
 use citychain_crypto::Address;
@@ -176,7 +176,7 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         output: Vec::new(),
     });
     let instantiate_gas = state.params.instantiate_gas.0;
-    let outcome = charge_store(&mut store, instantiate_gas).and_then(|()| {
+    let outcome = host::charge(&mut store, instantiate_gas).and_then(|()| {
         let instance = vm.linker.instantiate_and_start(&mut store, &module)?;
         let func = instance
             .get_func(&store, &req.method)
@@ -207,18 +207,6 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
             CallResult::failed(status, reason)
         }
     }
-}
-
-fn charge_store(
-    store: &mut wasmi::StoreContextMut<'_, HostState>,
-    gas: u64,
-) -> std::result::Result<(), Error> {
-    let fuel = store.get_fuel()?;
-    if gas > fuel {
-        store.set_fuel(0)?;
-        return Err(Error::host(Abort::OutOfGas));
-    }
-    store.set_fuel(fuel - gas)
 }
 
 /// The receipt status and reason of a failed call.
