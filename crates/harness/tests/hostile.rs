@@ -400,3 +400,20 @@ fn forwarded_gas_bounds_a_nested_call_and_depth_is_limited() {
     let r = chain.call(1, &guard, "recurse", &guard.0, 0);
     assert!(r.is_success(), "{}", r.reason);
 }
+
+#[test]
+fn tables_are_bounded_too() {
+    // A table bigger than an instance may have cannot even be deployed (instantiation fails).
+    let code = wat::parse_str(
+        r#"(module (memory (export "memory") 1) (table 100000 funcref) (func (export "f")))"#,
+    )
+    .expect("wat");
+    let mut chain = TestChain::new();
+    let receipt = chain.deploy(0, &code, &[]).expect_err("too big a table");
+    assert_eq!(receipt.status, Status::InvalidCode);
+    assert!(
+        receipt.reason.contains("instantiated"),
+        "{}",
+        receipt.reason
+    );
+}

@@ -144,14 +144,21 @@ fn limits(params: &WasmParams) -> Limits {
         // Instances live until the transaction ends, so sequential nested calls add up.
         total: per_instance * (params.max_call_depth as usize + 1),
         used: 0,
+        table_elements: 0,
     }
 }
 
-/// Memory limits of one transaction's contract instances.
+/// Table elements one instance may have (function pointers; compilers use a few hundred).
+const MAX_TABLE_ELEMENTS: usize = 4_096;
+/// Table elements all instances of one transaction may have together.
+const MAX_TABLE_ELEMENTS_PER_TX: usize = 65_536;
+
+/// Memory and table limits of one transaction's contract instances.
 pub(crate) struct Limits {
     per_instance: usize,
     total: usize,
     used: usize,
+    table_elements: usize,
 }
 
 impl ResourceLimiter for Limits {
@@ -171,11 +178,18 @@ impl ResourceLimiter for Limits {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> Result<bool, LimiterError> {
-        Ok(desired <= 65_536)
+        let added = desired.saturating_sub(current);
+        if desired > MAX_TABLE_ELEMENTS
+            || self.table_elements.saturating_add(added) > MAX_TABLE_ELEMENTS_PER_TX
+        {
+            return Ok(false);
+        }
+        self.table_elements += added;
+        Ok(true)
     }
 
     fn instances(&self) -> usize {
