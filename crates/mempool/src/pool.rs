@@ -29,6 +29,8 @@ pub struct MempoolConfig {
     pub max_per_sender: usize,
     /// How far ahead of the sender's next nonce a transaction may be.
     pub nonce_window: u64,
+    /// Most bytes of encoded transactions held (contract deployments can be large).
+    pub max_bytes: usize,
 }
 
 impl Default for MempoolConfig {
@@ -37,6 +39,7 @@ impl Default for MempoolConfig {
             max_txs: 500_000,
             max_per_sender: 4_096,
             nonce_window: 4_096,
+            max_bytes: 1 << 30,
         }
     }
 }
@@ -62,6 +65,8 @@ pub enum Rejection {
     SenderFull { max: usize },
     #[error("the mempool is full ({max} transactions); try again shortly")]
     PoolFull { max: usize },
+    #[error("the mempool is full ({max} bytes of transactions); try again shortly")]
+    PoolBytesFull { max: usize },
 }
 
 impl Rejection {
@@ -74,7 +79,7 @@ impl Rejection {
             Rejection::NonceTooFarAhead { .. } => "nonce_too_high",
             Rejection::NonceConflict { .. } => "nonce_conflict",
             Rejection::SenderFull { .. } => "sender_cap",
-            Rejection::PoolFull { .. } => "mempool_full",
+            Rejection::PoolFull { .. } | Rejection::PoolBytesFull { .. } => "mempool_full",
         }
     }
 }
@@ -100,6 +105,8 @@ struct Pool {
     /// Arrival order: sequence number → (sender, nonce).
     arrival: BTreeMap<u64, (Address, u64)>,
     next_seq: u64,
+    /// Encoded size of everything held.
+    bytes: usize,
 }
 
 impl Pool {
@@ -112,6 +119,7 @@ impl Pool {
             if let Some(e) = txs.remove(&nonce) {
                 self.by_hash.remove(&e.tx.hash());
                 self.arrival.remove(&e.seq);
+                self.bytes -= e.tx.encoded_len();
             }
             if txs.is_empty() {
                 self.by_sender.remove(sender);
@@ -296,6 +304,11 @@ impl<S: Strategy> Mempool<S> {
                 max: self.config.max_txs,
             });
         }
+        if pool.bytes + tx.encoded_len() > self.config.max_bytes {
+            return Err(Rejection::PoolBytesFull {
+                max: self.config.max_bytes,
+            });
+        }
         if params.fee_price.0 > 0 {
             let needed = params.fee_price.checked_mul_gas(t.gas_limit);
             if needed.is_none_or(|n| n > account.balance) {
@@ -314,6 +327,11 @@ impl<S: Strategy> Mempool<S> {
         if pool.len() >= self.config.max_txs {
             return Err(Rejection::PoolFull {
                 max: self.config.max_txs,
+            });
+        }
+        if pool.bytes + tx.encoded_len() > self.config.max_bytes {
+            return Err(Rejection::PoolBytesFull {
+                max: self.config.max_bytes,
             });
         }
         let sender = tx.sender();
@@ -339,6 +357,7 @@ impl<S: Strategy> Mempool<S> {
                 seq,
             },
         );
+        pool.bytes += txs[&nonce].tx.encoded_len();
         pool.by_hash.insert(hash, (sender, nonce));
         pool.arrival.insert(seq, (sender, nonce));
         self.arrivals.fetch_add(1, Ordering::Release);

@@ -133,6 +133,7 @@ fn per_sender_and_pool_caps_hold() {
             max_txs: 6,
             max_per_sender: 4,
             nonce_window: 100,
+            ..MempoolConfig::default()
         },
         accounts,
     );
@@ -151,6 +152,35 @@ fn per_sender_and_pool_caps_hold() {
         })
         .collect();
     assert_eq!(codes(&p, others), vec!["ok", "ok", "mempool_full"]);
+}
+
+#[test]
+fn the_pool_holds_a_bounded_number_of_bytes_and_frees_them() {
+    let accounts = Arc::new(Accounts::default());
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    let one = transfer(&alice, 0).encoded_len();
+    let p = pool(
+        MempoolConfig {
+            max_bytes: 3 * one,
+            ..MempoolConfig::default()
+        },
+        accounts.clone(),
+    );
+    let txs: Vec<_> = (0..4).map(|n| transfer(&alice, n)).collect();
+    assert_eq!(
+        codes(&p, txs.iter().map(|t| t.encode()).collect()),
+        vec!["ok", "ok", "ok", "mempool_full"]
+    );
+    // Committing frees the bytes for new transactions.
+    accounts.0.lock().insert(
+        alice.public_key().address(),
+        Account {
+            nonce: Nonce(2),
+            balance: Amount(0),
+        },
+    );
+    p.remove_committed(&txs[..2]);
+    assert_eq!(codes(&p, vec![txs[3].encode()]), vec!["ok"]);
 }
 
 #[test]
