@@ -183,11 +183,38 @@ def encode_params(p):
     )
 
 
+ROLE_BITS = {"admin": 1, "validator": 2, "client": 4, "regulator": 8, "observer": 16}
+
+
+def roles(names):
+    return u8(sum(ROLE_BITS[n] for n in names))
+
+
+def encode_consortium(g):
+    orgs = g.get("organizations", [])
+    out = u32(len(orgs))
+    for o in orgs:
+        out += string(o["id"]) + string(o["name"])
+        out += u32(len(o["admins"])) + b"".join(unhex(a) for a in o["admins"])
+        vs = o.get("validators", [])
+        out += u32(len(vs)) + b"".join(unhex(v) for v in vs)
+    members = g.get("members", [])
+    out += u32(len(members)) + b"".join(unhex(m["account"]) + string(m["org"]) + roles(m["roles"]) for m in members)
+    p = g.get("policy") or {"transfer": [], "deploy": [], "call": [], "contract_rules": [], "propose": ["admin"],
+                            "regulator_can_freeze": True}
+    out += roles(p["transfer"]) + roles(p["deploy"]) + roles(p["call"])
+    out += u32(len(p["contract_rules"])) + b"".join(unhex(r["contract"]) + roles(r["roles"]) for r in p["contract_rules"])
+    out += roles(p["propose"]) + u8(1 if p["regulator_can_freeze"] else 0)
+    t = g.get("thresholds") or {"default_percent": 50, "validators_percent": 66, "rules_percent": 50}
+    return out + u8(t["default_percent"]) + u8(t["validators_percent"]) + u8(t["rules_percent"])
+
+
 def encode_genesis(g):
     params = encode_params(g["params"])
     validators = u32(len(g["validators"])) + b"".join(string(v["name"]) + unhex(v["consensus_key"]) for v in g["validators"])
     accounts = u32(len(g["accounts"])) + b"".join(unhex(a["address"]) + u128(int(a["balance"])) for a in g["accounts"])
-    return string(g["chain_id"]) + u8(SUITE_TAG[g["suite"]]) + u64(g["genesis_time_ms"]) + params + validators + accounts
+    return (string(g["chain_id"]) + u8(SUITE_TAG[g["suite"]]) + u64(g["genesis_time_ms"]) + params + validators
+            + accounts + encode_consortium(g))
 
 
 def genesis_hash(g):

@@ -72,6 +72,10 @@ check("call hash", cc.hx(cc.H("ed25519", cc.framed(cc.TX_NAMESPACE, call))), c["
 check("storage key", cc.hx(cc.contract_storage_key(contract, b"balance")), c["storage_key_of_balance"])
 check("default params", cc.hx(cc.encode_params(c["default_chain_params"])), c["default_chain_params_bytes"])
 
+g = vectors["consortium_genesis"]
+check("consortium genesis bytes", cc.hx(cc.encode_genesis(g["genesis"])), g["genesis_bytes"])
+check("consortium genesis hash", cc.hx(cc.genesis_hash(g["genesis"])), g["genesis_hash"])
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -127,6 +127,55 @@ fn contract_vectors(secret: &str) -> Value {
     })
 }
 
+/// A consortium genesis: its JSON, canonical bytes and hash.
+fn genesis_vector() -> Value {
+    let admin: Address = "0x00112233445566778899aabbccddeeff00112233"
+        .parse()
+        .expect("address");
+    let regulator = Address([0x77; 20]);
+    let org = citychain_types::OrgId::new("transport-bureau").expect("id");
+    let genesis = citychain_types::Genesis {
+        chain_id: ChainId::new("citychain-test").expect("id"),
+        suite: Suite::Ed25519,
+        genesis_time_ms: TimestampMs(1_764_000_000_000),
+        params: citychain_types::ChainParams::default(),
+        validators: vec![citychain_types::Validator {
+            name: "transport-1".into(),
+            consensus_key: ValidatorKey([0x22; 32]),
+        }],
+        accounts: vec![citychain_types::GenesisAccount {
+            address: admin,
+            balance: Amount(1_000_000),
+        }],
+        organizations: vec![citychain_types::Organization {
+            id: org.clone(),
+            name: "Municipal Transport Bureau".into(),
+            admins: vec![admin],
+            validators: vec![ValidatorKey([0x22; 32])],
+        }],
+        members: vec![
+            citychain_types::GenesisMember {
+                account: admin,
+                org: org.clone(),
+                roles: citychain_types::Roles::ADMIN,
+            },
+            citychain_types::GenesisMember {
+                account: regulator,
+                org,
+                roles: citychain_types::Roles::REGULATOR.union(citychain_types::Roles::OBSERVER),
+            },
+        ],
+        policy: citychain_types::Policy::consortium(),
+        thresholds: citychain_types::Thresholds::default(),
+    };
+    genesis.validate().expect("a valid genesis");
+    json!({
+        "genesis": serde_json::to_value(&genesis).expect("json"),
+        "genesis_bytes": hex(genesis.encode()),
+        "genesis_hash": genesis.hash().to_string(),
+    })
+}
+
 fn vectors() -> Value {
     let (ed, ed_tx) = transfer_vector(
         Suite::Ed25519,
@@ -258,6 +307,7 @@ fn vectors() -> Value {
             "signature": signature.to_string(),
         },
         "tx_namespace": hex(TX_NAMESPACE),
+        "consortium_genesis": genesis_vector(),
         "contracts": contract_vectors(
             "0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
         ),

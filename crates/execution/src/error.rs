@@ -27,6 +27,15 @@ pub enum InvalidTx {
     CannotPayFee { needed: Amount, balance: Amount },
     #[error("the signature does not verify for the sender's public key")]
     BadSignature,
+    #[error("account {account} is frozen")]
+    AccountFrozen { account: citychain_crypto::Address },
+    #[error("permission denied: {action} needs the role {needed}; the sender has {has}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
+    PermissionDenied {
+        action: &'static str,
+        needed: citychain_types::Roles,
+        has: citychain_types::Roles,
+        detail: String,
+    },
 }
 
 impl InvalidTx {
@@ -42,6 +51,8 @@ impl InvalidTx {
             InvalidTx::NonceTooHigh { .. } => "nonce_too_high",
             InvalidTx::CannotPayFee { .. } => "insufficient_fee_balance",
             InvalidTx::BadSignature => "bad_signature",
+            InvalidTx::AccountFrozen { .. } => "account_frozen",
+            InvalidTx::PermissionDenied { .. } => "permission_denied",
         }
     }
 }

@@ -11,7 +11,8 @@
 use crate::{
     BlockError, InvalidTx, Overlay, Result, contracts,
     gas::{GasMeter, intrinsic_gas},
-    native::{PayloadOutcome, bank},
+    native::{PayloadOutcome, bank, governance},
+    permissions,
 };
 use citychain_crypto::Suite;
 use citychain_state::{StateView, WriteSet};
@@ -89,6 +90,8 @@ pub struct Executor {
     ctx: BlockContext,
     block: BlockInfo,
     params: ChainParams,
+    /// The permission policy as of the block's start (changes apply from the next block).
+    policy: citychain_types::Policy,
     overlay: Overlay,
     receipts: Vec<Receipt>,
     gas_used: Gas,
@@ -100,9 +103,11 @@ impl Executor {
     pub fn new(view: &StateView, ctx: BlockContext, block: BlockInfo) -> Result<Self> {
         let overlay = Overlay::new(view);
         let params = overlay.params()?;
+        let policy = permissions::policy(&overlay)?;
         Ok(Executor {
             ctx,
             block,
+            policy,
             params,
             overlay,
             receipts: Vec::new(),
@@ -157,6 +162,9 @@ impl Executor {
                 nonce: t.nonce,
                 expected: account.nonce,
             }));
+        }
+        if let Err(e) = permissions::check(&self.overlay, &self.policy, tx)? {
+            return Ok(Err(e));
         }
         let max_fee = self.params.fee_price.checked_mul_gas(t.gas_limit);
         let Some(new_balance) = max_fee.and_then(|fee| account.balance.checked_sub(fee)) else {
@@ -213,6 +221,25 @@ impl Executor {
                 args,
                 *value,
             )?,
+            Payload::Governance { op } => match meter.charge(self.params.transfer_gas) {
+                Err(e) => PayloadOutcome::Failure {
+                    status: Status::OutOfGas,
+                    reason: format!(
+                        "a governance operation needs {} gas; {} remained",
+                        e.needed, e.available
+                    ),
+                },
+                Ok(()) => governance::execute(
+                    &mut self.overlay,
+                    &governance::GovEnv {
+                        suite: self.ctx.suite,
+                        height: self.block.height,
+                        time: self.block.timestamp,
+                        sender,
+                    },
+                    op,
+                )?,
+            },
         };
         let receipt = match outcome {
             PayloadOutcome::Success { events, output } => {

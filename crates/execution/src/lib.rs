@@ -11,6 +11,7 @@ pub mod gas;
 mod genesis;
 pub mod native;
 mod overlay;
+pub mod permissions;
 mod signatures;
 
 pub use error::{BlockError, InvalidTx, Result};

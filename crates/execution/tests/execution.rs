@@ -45,6 +45,10 @@ fn chain(params: ChainParams, alice_balance: u128) -> Chain {
             address: alice.public_key().address(),
             balance: Amount(alice_balance),
         }],
+        organizations: Vec::new(),
+        members: Vec::new(),
+        policy: citychain_types::Policy::default(),
+        thresholds: citychain_types::Thresholds::default(),
     };
     let pending = StateView::committed(store.clone(), None)
         .apply(genesis_writes(&genesis))

@@ -12,11 +12,14 @@
 //! ```
 
 use citychain_crypto::{Address, Hash, SecretKey, Suite};
-use citychain_execution::{BlockContext, BlockInfo, contracts, execute_block, genesis_writes};
+use citychain_execution::{
+    BlockContext, BlockInfo, Executor, InvalidTx, contracts, execute_block, genesis_writes,
+};
 use citychain_state::{StateStore, StateView};
 use citychain_types::{
-    Account, Amount, ChainId, ChainParams, Decode, Gas, Genesis, GenesisAccount, Height, Nonce,
-    Payload, Receipt, SignedTransaction, TimestampMs, Transaction, Validator, ValidatorKey, layout,
+    Account, Amount, ChainId, ChainParams, Decode, Gas, Genesis, GenesisAccount, GenesisMember,
+    Height, Nonce, OrgId, Organization, Payload, Policy, Receipt, Roles, SignedTransaction,
+    TimestampMs, Transaction, Validator, ValidatorKey, layout,
 };
 
 pub use citychain_execution::contracts::QueryOutcome;
@@ -26,7 +29,10 @@ pub const DEFAULT_GAS: Gas = Gas(20_000_000);
 /// What each harness account holds at genesis.
 pub const INITIAL_BALANCE: u128 = 1_000_000_000_000;
 /// Labels of the harness accounts, in index order.
-pub const ACCOUNT_LABELS: [&str; 4] = ["alice", "bob", "carol", "dave"];
+pub const ACCOUNT_LABELS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
+
+/// The organizations of [`TestChain::consortium`], whose admins are accounts 0, 1 and 2.
+pub const CONSORTIUM_ORGS: [&str; 3] = ["agency", "bank", "court"];
 
 /// A single-node chain for tests.
 pub struct TestChain {
@@ -49,13 +55,51 @@ impl Default for TestChain {
 }
 
 impl TestChain {
-    /// A chain with the default parameters and four funded Ed25519 accounts.
+    /// A chain with the default parameters and six funded Ed25519 accounts, no consortium.
     pub fn new() -> Self {
         Self::with(Suite::Ed25519, ChainParams::default())
     }
 
     /// A chain of `suite` with `params`.
     pub fn with(suite: Suite, params: ChainParams) -> Self {
+        Self::with_genesis(suite, params, |_, _| {})
+    }
+
+    /// A consortium of three organizations (`agency`, `bank`, `court`, admins alice, bob and
+    /// carol), erin a regulator of `court`, dave and frank citizens, under
+    /// [`Policy::consortium`].
+    pub fn consortium() -> Self {
+        Self::with_genesis(Suite::Ed25519, ChainParams::default(), |genesis, keys| {
+            let addr = |i: usize| keys[i].public_key().address();
+            for (i, id) in CONSORTIUM_ORGS.iter().enumerate() {
+                let org = OrgId::new(*id).expect("valid id");
+                genesis.organizations.push(Organization {
+                    id: org.clone(),
+                    name: format!("The {id}"),
+                    admins: vec![addr(i)],
+                    validators: Vec::new(),
+                });
+                genesis.members.push(GenesisMember {
+                    account: addr(i),
+                    org,
+                    roles: Roles::ADMIN,
+                });
+            }
+            genesis.members.push(GenesisMember {
+                account: addr(4),
+                org: OrgId::new("court").expect("valid id"),
+                roles: Roles::REGULATOR,
+            });
+            genesis.policy = Policy::consortium();
+        })
+    }
+
+    /// A chain whose genesis `edit` adjusts (given the harness keys) before it is committed.
+    pub fn with_genesis(
+        suite: Suite,
+        params: ChainParams,
+        edit: impl FnOnce(&mut Genesis, &[SecretKey]),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let db = fjall::Database::builder(dir.path())
             .open()
@@ -65,7 +109,7 @@ impl TestChain {
             .iter()
             .map(|l| SecretKey::insecure_from_label(suite, l))
             .collect();
-        let genesis = Genesis {
+        let mut genesis = Genesis {
             chain_id: ChainId::new("harness").expect("valid chain id"),
             suite,
             genesis_time_ms: TimestampMs(1_764_000_000_000),
@@ -81,7 +125,13 @@ impl TestChain {
                     balance: Amount(INITIAL_BALANCE),
                 })
                 .collect(),
+            organizations: Vec::new(),
+            members: Vec::new(),
+            policy: citychain_types::Policy::default(),
+            thresholds: citychain_types::Thresholds::default(),
         };
+        edit(&mut genesis, &keys);
+        genesis.validate().expect("a valid harness genesis");
         let ctx = BlockContext {
             chain_id: genesis.chain_id.clone(),
             suite,
@@ -148,6 +198,16 @@ impl TestChain {
         self.store.prove(key, version).expect("prove a key")
     }
 
+    /// The governance audit trail between two block times (ms, end excluded).
+    pub fn audit_trail(
+        &self,
+        from_ms: u64,
+        to_ms: u64,
+    ) -> Vec<citychain_types::proposal::AuditEntry> {
+        citychain_execution::native::governance::audit_trail(&self.view, from_ms, to_ms, usize::MAX)
+            .expect("the audit trail is readable")
+    }
+
     pub fn state_root(&self) -> Hash {
         self.view.root().expect("the state root")
     }
@@ -190,6 +250,28 @@ impl TestChain {
             .unwrap_or_else(|e| panic!("the block is invalid: {e}"));
         self.commit(out.writes);
         out.receipts
+    }
+
+    /// Runs `tx` in its own block if it is valid; otherwise returns why not and changes nothing
+    /// (the block is not made).
+    pub fn try_execute(&mut self, tx: &SignedTransaction) -> Result<Receipt, InvalidTx> {
+        let info = BlockInfo {
+            height: Height(self.height + 1),
+            timestamp: TimestampMs(self.time_ms + 1_000),
+        };
+        let mut exec =
+            Executor::new(&self.view, self.ctx.clone(), info).expect("the state is readable");
+        let receipt = exec.apply(tx).expect("the state is readable")?.clone();
+        self.height += 1;
+        self.time_ms += 1_000;
+        self.commit(exec.finish().writes);
+        Ok(receipt)
+    }
+
+    /// Like [`Self::submit`], but an invalid transaction (a permission error…) is returned.
+    pub fn try_submit(&mut self, from: usize, payload: Payload) -> Result<Receipt, InvalidTx> {
+        let tx = self.sign(from, payload);
+        self.try_execute(&tx)
     }
 
     /// Runs one transaction from `from` in its own block.

@@ -18,6 +18,12 @@ use std::{
 /// Reads committed accounts (the mempool checks nonces and fees against them).
 pub trait AccountSource: Send + Sync + 'static {
     fn account(&self, address: &Address) -> Account;
+
+    /// Whether the policy lets the sender send `tx` (frozen accounts, missing roles); the same
+    /// check execution applies.
+    fn permitted(&self, _tx: &SignedTransaction) -> Result<(), InvalidTx> {
+        Ok(())
+    }
 }
 
 /// Limits of the pool.
@@ -275,6 +281,7 @@ impl<S: Strategy> Mempool<S> {
             }
         }
         let sender = tx.sender();
+        self.accounts.permitted(&tx).map_err(Rejection::Invalid)?;
         let account = self.accounts.account(&sender);
         if t.nonce < account.nonce {
             return Err(Rejection::Invalid(InvalidTx::NonceTooLow {

@@ -81,7 +81,7 @@ pub fn open_chain<S: Strategy>(
         mempool_config,
         ctx,
         genesis.params.clone(),
-        Arc::new(CommittedAccounts(store.clone())),
+        Arc::new(CommittedAccounts::new(store.clone())),
         strategy.clone(),
     ));
     let chain = Arc::new(Chain::new(genesis.clone(), store, mempool, strategy));

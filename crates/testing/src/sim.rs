@@ -297,6 +297,10 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
                 balance: Amount(1_000_000_000),
             })
             .collect(),
+        organizations: Vec::new(),
+        members: Vec::new(),
+        policy: citychain_types::Policy::default(),
+        thresholds: citychain_types::Thresholds::default(),
     };
     // Validators are primary peers, the full node secondary (as in `citychain node`).
     let (network, oracle) = Network::new_with_split_peers(

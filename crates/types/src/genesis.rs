@@ -4,6 +4,7 @@ use crate::{
     Amount, ChainId, Gas, TimestampMs,
     block::ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
+    governance::{MAX_ORGS, OrgId, Organization, Policy, Roles, Thresholds},
     layout::{MAX_VALIDATOR_NAME_LEN, MAX_VALIDATORS, Validator, ValidatorSet},
     wasm_params::WasmParams,
 };
@@ -133,6 +134,15 @@ pub struct GenesisAccount {
     pub balance: Amount,
 }
 
+/// A member account at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisMember {
+    pub account: Address,
+    pub org: OrgId,
+    pub roles: Roles,
+}
+
 /// The document every node of a chain starts from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -145,7 +155,20 @@ pub struct Genesis {
     pub params: ChainParams,
     pub validators: Vec<Validator>,
     pub accounts: Vec<GenesisAccount>,
+    /// The consortium's organizations (none for a chain without one, like `citychain dev`).
+    #[serde(default)]
+    pub organizations: Vec<Organization>,
+    /// Member accounts and their roles.
+    #[serde(default)]
+    pub members: Vec<GenesisMember>,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default)]
+    pub thresholds: Thresholds,
 }
+
+/// Most member accounts in a genesis document.
+pub const MAX_GENESIS_MEMBERS: usize = 100_000;
 
 /// Most funded accounts in a genesis document.
 pub const MAX_GENESIS_ACCOUNTS: usize = 1_000_000;
@@ -185,6 +208,57 @@ impl Genesis {
         if self.accounts.len() > MAX_GENESIS_ACCOUNTS {
             return Err(format!("at most {MAX_GENESIS_ACCOUNTS} genesis accounts"));
         }
+        self.validate_consortium()
+    }
+
+    fn validate_consortium(&self) -> Result<(), String> {
+        self.thresholds.validate()?;
+        if self.organizations.len() > MAX_ORGS {
+            return Err(format!("at most {MAX_ORGS} organizations"));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for org in &self.organizations {
+            org.validate()?;
+            if !ids.insert(&org.id) {
+                return Err(format!("organization {} appears twice", org.id));
+            }
+            for key in &org.validators {
+                if !self.validators.iter().any(|v| v.consensus_key == *key) {
+                    return Err(format!(
+                        "organization {}: validator {key} is not in the validator set",
+                        org.id
+                    ));
+                }
+            }
+        }
+        if self.members.len() > MAX_GENESIS_MEMBERS {
+            return Err(format!("at most {MAX_GENESIS_MEMBERS} members"));
+        }
+        let mut accounts = std::collections::BTreeSet::new();
+        for m in &self.members {
+            if !ids.contains(&m.org) {
+                return Err(format!(
+                    "member {} belongs to unknown organization {}",
+                    m.account, m.org
+                ));
+            }
+            if !accounts.insert(m.account) {
+                return Err(format!("member {} appears twice", m.account));
+            }
+        }
+        for org in &self.organizations {
+            for admin in &org.admins {
+                let is_admin_member = self.members.iter().any(|m| {
+                    m.account == *admin && m.org == org.id && m.roles.intersects(Roles::ADMIN)
+                });
+                if !is_admin_member {
+                    return Err(format!(
+                        "organization {}: admin {admin} must be a member of it with the admin role",
+                        org.id
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -215,7 +289,15 @@ impl Encode for Genesis {
             })
             .list(&self.accounts, |w, a| {
                 w.put(&a.address).put(&a.balance);
-            });
+            })
+            .list(&self.organizations, |w, o| {
+                w.put(o);
+            })
+            .list(&self.members, |w, m| {
+                w.put(&m.account).put(&m.org).put(&m.roles);
+            })
+            .put(&self.policy)
+            .put(&self.thresholds);
     }
 }
 
@@ -236,6 +318,16 @@ impl Decode for Genesis {
                     balance: Amount::decode_from(r)?,
                 })
             })?,
+            organizations: r.list("organizations", MAX_ORGS, Organization::decode_from)?,
+            members: r.list("members", MAX_GENESIS_MEMBERS, |r| {
+                Ok(GenesisMember {
+                    account: Address::decode_from(r)?,
+                    org: OrgId::decode_from(r)?,
+                    roles: Roles::decode_from(r)?,
+                })
+            })?,
+            policy: Policy::decode_from(r)?,
+            thresholds: Thresholds::decode_from(r)?,
         })
     }
 }
@@ -258,6 +350,10 @@ mod tests {
                 address: Address([2; 20]),
                 balance: Amount(5),
             }],
+            organizations: Vec::new(),
+            members: Vec::new(),
+            policy: Policy::default(),
+            thresholds: Thresholds::default(),
         }
     }
 

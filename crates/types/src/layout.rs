@@ -25,6 +25,62 @@ pub mod prefix {
     pub const CODE: u8 = 0x04;
     /// Contract storage (`0x05 || contract address || the contract's own key`).
     pub const CONTRACT_STORAGE: u8 = 0x05;
+    /// Organizations (`0x06 || organization id`).
+    pub const ORGANIZATION: u8 = 0x06;
+    /// Members: an account's organization and roles (`0x07 || address`).
+    pub const MEMBER: u8 = 0x07;
+    /// Frozen accounts (`0x08 || address`, value: the height it was frozen at).
+    pub const FROZEN: u8 = 0x08;
+    /// Proposals (`0x09 || id (u64)`).
+    pub const PROPOSAL: u8 = 0x09;
+    /// The audit trail (`0x0a || time ms (u64) || sequence (u64)`).
+    pub const AUDIT: u8 = 0x0a;
+}
+
+/// The key of the permission policy.
+pub fn policy_key() -> Vec<u8> {
+    [&[prefix::CHAIN][..], b"policy"].concat()
+}
+
+/// The key of the vote thresholds.
+pub fn thresholds_key() -> Vec<u8> {
+    [&[prefix::CHAIN][..], b"thresholds"].concat()
+}
+
+/// The key of the next proposal id (`u64`).
+pub fn next_proposal_key() -> Vec<u8> {
+    [&[prefix::CHAIN][..], b"next_proposal"].concat()
+}
+
+/// The key of the audit trail's next sequence number (`u64`).
+pub fn audit_sequence_key() -> Vec<u8> {
+    [&[prefix::CHAIN][..], b"audit_sequence"].concat()
+}
+
+pub fn organization_key(org: &crate::OrgId) -> Vec<u8> {
+    [&[prefix::ORGANIZATION][..], org.as_str().as_bytes()].concat()
+}
+
+pub fn member_key(account: &Address) -> Vec<u8> {
+    [&[prefix::MEMBER][..], &account.0].concat()
+}
+
+pub fn frozen_key(account: &Address) -> Vec<u8> {
+    [&[prefix::FROZEN][..], &account.0].concat()
+}
+
+pub fn proposal_key(id: u64) -> Vec<u8> {
+    [&[prefix::PROPOSAL][..], &id.to_be_bytes()].concat()
+}
+
+/// The key of audit entry `sequence` recorded at `time_ms`: entries sort by time.
+pub fn audit_key(time_ms: u64, sequence: u64) -> Vec<u8> {
+    [
+        &[prefix::AUDIT][..],
+        &time_ms.to_be_bytes(),
+        &sequence.to_be_bytes(),
+    ]
+    .concat()
 }
 
 /// Domain of contract address derivation.

@@ -6,19 +6,23 @@
 pub mod block;
 pub mod codec;
 pub mod genesis;
+pub mod governance;
 pub mod layout;
 pub mod merkle;
 mod primitives;
 pub mod proof;
+pub mod proposal;
 pub mod receipt;
 pub mod transaction;
 pub mod wasm_params;
 
 pub use block::{Block, BlockHeader, ValidatorKey};
 pub use codec::{Decode, DecodeError, Encode};
-pub use genesis::{ChainParams, Genesis, GenesisAccount};
+pub use genesis::{ChainParams, Genesis, GenesisAccount, GenesisMember};
+pub use governance::{Member, OrgId, Organization, Policy, Roles, Thresholds};
 pub use layout::{Account, ContractInfo, ContractStatus, Validator, ValidatorSet};
 pub use primitives::{Amount, ChainId, Gas, Height, MAX_CHAIN_ID_LEN, Nonce, TimestampMs};
+pub use proposal::{GovAction, GovTx, Proposal, ProposalStatus};
 pub use receipt::{Event, Receipt, Status};
 pub use transaction::{Payload, SignedTransaction, Transaction};
 pub use wasm_params::WasmParams;

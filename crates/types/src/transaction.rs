@@ -3,6 +3,7 @@
 use crate::{
     Amount, ChainId, Gas, Nonce,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
+    proposal::GovTx,
 };
 use citychain_crypto::{Address, Hash, PublicKey, SecretKey, Signature, framed};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,9 @@ pub enum Payload {
         args: Vec<u8>,
         value: Amount,
     },
+    /// Consortium governance: propose, vote, rotate an organization's admins, regulate.
+    /// Tag `0x04`.
+    Governance { op: GovTx },
 }
 
 /// Longest contract method name, in bytes.
@@ -46,6 +50,7 @@ impl Payload {
     pub const TAG_TRANSFER: u8 = 0x01;
     pub const TAG_DEPLOY: u8 = 0x02;
     pub const TAG_CALL: u8 = 0x03;
+    pub const TAG_GOVERNANCE: u8 = 0x04;
 
     /// A short name for logs, metrics and errors.
     pub fn kind(&self) -> &'static str {
@@ -53,6 +58,7 @@ impl Payload {
             Payload::Transfer { .. } => "transfer",
             Payload::Deploy { .. } => "deploy",
             Payload::Call { .. } => "call",
+            Payload::Governance { .. } => "governance",
         }
     }
 }
@@ -78,6 +84,9 @@ impl Encode for Payload {
                     .bytes(args)
                     .put(value);
             }
+            Payload::Governance { op } => {
+                w.u8(Self::TAG_GOVERNANCE).put(op);
+            }
         }
     }
 }
@@ -98,6 +107,9 @@ impl Decode for Payload {
                 method: r.string("method", MAX_METHOD_LEN)?,
                 args: r.bytes("call arguments", MAX_TX_BYTES_HARD)?.to_vec(),
                 value: Amount::decode_from(r)?,
+            }),
+            Self::TAG_GOVERNANCE => Ok(Payload::Governance {
+                op: GovTx::decode_from(r)?,
             }),
             other => Err(DecodeError {
                 offset: r.position() - 1,

@@ -138,6 +138,10 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
             )),
         }],
         accounts,
+        organizations: Vec::new(),
+        members: Vec::new(),
+        policy: citychain_types::Policy::default(),
+        thresholds: citychain_types::Thresholds::default(),
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(&genesis_path, serde_json::to_string_pretty(&genesis)?)?;

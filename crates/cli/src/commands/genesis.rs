@@ -105,6 +105,10 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 },
                 validators: vs,
                 accounts: accts,
+                organizations: Vec::new(),
+                members: Vec::new(),
+                policy: citychain_types::Policy::default(),
+                thresholds: citychain_types::Thresholds::default(),
             };
             genesis.validate().map_err(anyhow::Error::msg)?;
             std::fs::OpenOptions::new()

@@ -156,6 +156,10 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
             })
             .collect(),
         accounts,
+        organizations: Vec::new(),
+        members: Vec::new(),
+        policy: citychain_types::Policy::default(),
+        thresholds: citychain_types::Thresholds::default(),
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(

@@ -1,6 +1,7 @@
 //! Native modules: state transitions built into the chain rather than deployed as contracts.
 
 pub mod bank;
+pub mod governance;
 
 use citychain_types::{Event, Status};
 

@@ -56,13 +56,59 @@ pub enum VerifyError {
 }
 
 /// Reads committed accounts for the mempool.
-pub struct CommittedAccounts(pub Arc<ChainStore>);
+pub struct CommittedAccounts {
+    store: Arc<ChainStore>,
+    /// The policy as of a committed height (read once per block, not once per transaction).
+    policy: Mutex<Option<(u64, citychain_types::Policy)>>,
+}
+
+impl CommittedAccounts {
+    pub fn new(store: Arc<ChainStore>) -> Self {
+        CommittedAccounts {
+            store,
+            policy: Mutex::new(None),
+        }
+    }
+
+    fn policy_at(
+        &self,
+        view: &StateView,
+        height: u64,
+    ) -> citychain_execution::Result<citychain_types::Policy> {
+        if let Some((h, p)) = self.policy.lock().as_ref()
+            && *h == height
+        {
+            return Ok(p.clone());
+        }
+        let p = citychain_execution::permissions::policy(view)?;
+        *self.policy.lock() = Some((height, p.clone()));
+        Ok(p)
+    }
+}
 
 impl AccountSource for CommittedAccounts {
     fn account(&self, address: &citychain_crypto::Address) -> Account {
-        match self.0.state().get(&layout::account_key(address)) {
+        match self.store.state().get(&layout::account_key(address)) {
             Ok(Some(raw)) => Account::decode(&raw).unwrap_or_default(),
             _ => Account::default(),
+        }
+    }
+
+    fn permitted(&self, tx: &SignedTransaction) -> Result<(), InvalidTx> {
+        let Some(head) = self.store.head() else {
+            return Ok(());
+        };
+        let view = StateView::committed(self.store.state().clone(), Some(head.height.0));
+        // A state read failure is the node's problem: let execution decide.
+        match self
+            .policy_at(&view, head.height.0)
+            .and_then(|policy| citychain_execution::permissions::check(&view, &policy, tx))
+        {
+            Ok(verdict) => verdict,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check permissions at admission");
+                Ok(())
+            }
         }
     }
 }

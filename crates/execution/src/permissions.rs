@@ -1,0 +1,135 @@
+//! Who may send what: the permission policy, applied identically at mempool admission and in
+//! execution. A transaction that fails these checks is invalid: it costs nothing and changes
+//! nothing, and the error names the roles it lacked.
+
+use crate::{BlockError, InvalidTx, Result};
+use citychain_crypto::Address;
+use citychain_types::{
+    Decode, GovTx, Member, Organization, Payload, Policy, Roles, SignedTransaction, layout,
+};
+
+/// Reads the state (the executor's overlay, or the committed store for the mempool).
+pub trait StateRead {
+    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+}
+
+impl StateRead for crate::Overlay {
+    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.get(key)
+    }
+}
+
+impl StateRead for citychain_state::StateView {
+    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.get(key)?)
+    }
+}
+
+fn decode<T: Decode>(raw: Option<Vec<u8>>, what: &'static str) -> Result<Option<T>> {
+    raw.map(|r| T::decode(&r))
+        .transpose()
+        .map_err(|e| BlockError::CorruptState {
+            what,
+            detail: e.to_string(),
+        })
+}
+
+pub fn policy(state: &impl StateRead) -> Result<Policy> {
+    Ok(decode(state.read(&layout::policy_key())?, "policy")?.unwrap_or_default())
+}
+
+pub fn member(state: &impl StateRead, account: &Address) -> Result<Option<Member>> {
+    decode(state.read(&layout::member_key(account))?, "member")
+}
+
+pub fn organization(
+    state: &impl StateRead,
+    org: &citychain_types::OrgId,
+) -> Result<Option<Organization>> {
+    decode(state.read(&layout::organization_key(org))?, "organization")
+}
+
+pub fn is_frozen(state: &impl StateRead, account: &Address) -> Result<bool> {
+    Ok(state.read(&layout::frozen_key(account))?.is_some())
+}
+
+/// Checks that the sender of `tx` may send it under `policy`.
+pub fn check(
+    state: &impl StateRead,
+    policy: &Policy,
+    tx: &SignedTransaction,
+) -> Result<std::result::Result<(), InvalidTx>> {
+    let sender = tx.sender();
+    if is_frozen(state, &sender)? {
+        return Ok(Err(InvalidTx::AccountFrozen { account: sender }));
+    }
+    let (action, needed) = match &tx.transaction().payload {
+        Payload::Transfer { .. } => ("transfer", policy.transfer),
+        Payload::Deploy { .. } => ("deploy", policy.deploy),
+        Payload::Call { contract, .. } => ("call", policy.call_roles(contract)),
+        Payload::Governance { op } => match op {
+            GovTx::Propose { .. } => ("propose", policy.propose),
+            GovTx::Vote { .. } | GovTx::RotateAdmins { .. } => {
+                // Only an admin listed by its organization acts for it.
+                return admin_of_own_org(state, &sender, op);
+            }
+            GovTx::Regulate { .. } => {
+                if !policy.regulator_can_freeze {
+                    return Ok(Err(InvalidTx::PermissionDenied {
+                        action: "regulate",
+                        needed: Roles::REGULATOR,
+                        has: Roles::NONE,
+                        detail: "the policy gives regulators no direct freeze".into(),
+                    }));
+                }
+                ("regulate", Roles::REGULATOR)
+            }
+        },
+    };
+    if needed.is_empty() {
+        return Ok(Ok(()));
+    }
+    let has = member(state, &sender)?.map_or(Roles::NONE, |m| m.roles);
+    if has.intersects(needed) {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(InvalidTx::PermissionDenied {
+            action,
+            needed,
+            has,
+            detail: String::new(),
+        }))
+    }
+}
+
+fn admin_of_own_org(
+    state: &impl StateRead,
+    sender: &Address,
+    op: &GovTx,
+) -> Result<std::result::Result<(), InvalidTx>> {
+    let action = match op {
+        GovTx::Vote { .. } => "vote",
+        _ => "rotate admins",
+    };
+    let denied = |has: Roles, detail: String| {
+        Ok(Err(InvalidTx::PermissionDenied {
+            action,
+            needed: Roles::ADMIN,
+            has,
+            detail,
+        }))
+    };
+    let Some(m) = member(state, sender)? else {
+        return denied(Roles::NONE, "the sender belongs to no organization".into());
+    };
+    if !m.roles.intersects(Roles::ADMIN) {
+        return denied(m.roles, String::new());
+    }
+    match organization(state, &m.org)? {
+        Some(org) if org.admins.contains(sender) => Ok(Ok(())),
+        _ => denied(
+            m.roles,
+            format!("the sender is not an admin key of organization {}", m.org),
+        ),
+    }
+}
