@@ -43,6 +43,15 @@ enum Command {
     /// WASM contracts: scaffold, build, deploy, call, query, inspect.
     #[command(subcommand)]
     Contract(commands::contract::ContractCommand),
+    /// The consortium's organizations and members; rotate your organization's admin keys.
+    #[command(subcommand)]
+    Org(commands::gov::OrgCommand),
+    /// Governance: propose, vote, show and list proposals, the policy, regulator freezes.
+    #[command(subcommand)]
+    Gov(commands::gov::GovCommand),
+    /// The audit trail of governance, and frozen accounts.
+    #[command(subcommand)]
+    Audit(commands::gov::AuditCommand),
     /// Read the chain: status, blocks, transactions, receipts, accounts, verified proofs.
     #[command(subcommand)]
     Query(commands::query::QueryCommand),
@@ -65,6 +74,9 @@ fn main() -> ExitCode {
         Command::Keys(cmd) => commands::keys::run(cmd, cli.json),
         Command::Tx(cmd) => commands::block_on(commands::tx::run(cmd, cli.json)),
         Command::Contract(cmd) => commands::block_on(commands::contract::run(cmd, cli.json)),
+        Command::Org(cmd) => commands::block_on(commands::gov::run_org(cmd, cli.json)),
+        Command::Gov(cmd) => commands::block_on(commands::gov::run_gov(cmd, cli.json)),
+        Command::Audit(cmd) => commands::block_on(commands::gov::run_audit(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),
         Command::Bench(args) => commands::block_on(commands::bench::run(args, cli.json)),
     };

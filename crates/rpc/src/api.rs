@@ -74,6 +74,44 @@ pub trait CitychainApi {
     #[method(name = "contract_getInfo")]
     async fn contract_get_info(&self, contract: Address) -> RpcResult<ContractView>;
 
+    /// The consortium's organizations.
+    #[method(name = "org_list")]
+    async fn org_list(&self) -> RpcResult<Vec<citychain_types::Organization>>;
+
+    /// An account's organization and roles, and whether it is frozen.
+    #[method(name = "org_getMember")]
+    async fn org_get_member(&self, address: Address) -> RpcResult<MemberView>;
+
+    /// The permission policy and the vote thresholds.
+    #[method(name = "gov_getPolicy")]
+    async fn gov_get_policy(&self) -> RpcResult<PolicyView>;
+
+    /// One proposal with its votes and outcome.
+    #[method(name = "gov_getProposal")]
+    async fn gov_get_proposal(&self, id: u64) -> RpcResult<ProposalView>;
+
+    /// Proposals by id from `from_id` (default 0), at most `limit` (default and cap 100).
+    #[method(name = "gov_listProposals")]
+    async fn gov_list_proposals(
+        &self,
+        from_id: Option<u64>,
+        limit: Option<u32>,
+    ) -> RpcResult<Vec<ProposalView>>;
+
+    /// The audit trail (proposals, votes, outcomes, admin rotations, regulator freezes) with
+    /// block times in `[from_ms, to_ms)`, oldest first, at most `limit` (default and cap 1000).
+    #[method(name = "audit_getTrail")]
+    async fn audit_get_trail(
+        &self,
+        from_ms: Option<u64>,
+        to_ms: Option<u64>,
+        limit: Option<u32>,
+    ) -> RpcResult<Vec<citychain_types::proposal::AuditEntry>>;
+
+    /// Every frozen account.
+    #[method(name = "audit_listFrozen")]
+    async fn audit_list_frozen(&self) -> RpcResult<Vec<FrozenAccount>>;
+
     /// Every newly committed block's header.
     #[subscription(name = "chain_subscribeFinalized" => "chain_finalized", unsubscribe = "chain_unsubscribeFinalized", item = FinalizedHeader)]
     async fn chain_subscribe_finalized(&self) -> SubscriptionResult;

@@ -273,3 +273,37 @@ pub struct ContractView {
     /// Height of the state read.
     pub height: u64,
 }
+
+/// `gov_getProposal` and `gov_listProposals`: a proposal with its status as of now (an open
+/// proposal past its deadline is `expired`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProposalView {
+    #[serde(flatten)]
+    pub proposal: citychain_types::Proposal,
+    pub effective_status: citychain_types::ProposalStatus,
+}
+
+/// `org_getMember`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemberView {
+    pub address: Address,
+    /// Null for an account outside every organization (a citizen).
+    pub member: Option<citychain_types::Member>,
+    pub frozen: bool,
+    pub height: u64,
+}
+
+/// `gov_getPolicy`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub policy: citychain_types::Policy,
+    pub thresholds: citychain_types::Thresholds,
+    pub height: u64,
+}
+
+/// `audit_listFrozen`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FrozenAccount {
+    pub address: Address,
+    pub since_height: u64,
+}

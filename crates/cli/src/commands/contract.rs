@@ -1,22 +1,23 @@
 //! `citychain contract`: scaffold, build, deploy, call, query and inspect WASM contracts.
 
-use super::DEFAULT_RPC;
+use super::{
+    DEFAULT_RPC,
+    send::{SendArgs, send_tx},
+};
 use crate::output;
 use anyhow::{Context as _, bail};
 use citychain_client::{
     CitychainApiClient, Client, abi,
-    keys::open_key_file,
-    types::{ContractView, QueryResult, ReceiptInfo},
+    types::{ContractView, QueryResult},
 };
 use citychain_crypto::{Address, Suite, hex};
 use citychain_execution::contracts::{Vm, entry_points};
-use citychain_types::{Amount, Gas, Nonce, Payload, Transaction, WasmParams};
-use clap::{Args, Subcommand};
+use citychain_types::{Amount, Payload, WasmParams};
+use clap::Subcommand;
 use serde::Serialize;
 use std::{
     path::{Path, PathBuf},
     process::Command,
-    time::Duration,
 };
 
 /// Where the SDK lives in this source tree (the default for `contract new`).
@@ -105,23 +106,6 @@ pub enum ContractCommand {
         rpc: String,
         contract: Address,
     },
-}
-
-/// Options of commands that send a transaction.
-#[derive(Args)]
-pub struct SendArgs {
-    /// The node's API.
-    #[arg(long, default_value = DEFAULT_RPC)]
-    rpc: String,
-    /// The sender's key file.
-    #[arg(long)]
-    key: PathBuf,
-    /// Most gas to pay for.
-    #[arg(long, default_value_t = 20_000_000)]
-    gas_limit: u64,
-    /// Seconds to wait for the receipt.
-    #[arg(long, default_value_t = 60)]
-    timeout: u64,
 }
 
 pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
@@ -304,32 +288,6 @@ fn print_output(bytes: &[u8], decoded: Option<&Vec<serde_json::Value>>) {
             hex::encode(bytes)
         ),
     }
-}
-
-/// Signs `payload` with the key in `send`, submits it and waits for its receipt.
-async fn send_tx(
-    send: &SendArgs,
-    payload: Payload,
-) -> anyhow::Result<(citychain_crypto::Hash, ReceiptInfo)> {
-    let key = open_key_file(&send.key, super::prompt_passphrase)
-        .with_context(|| format!("opening {}", send.key.display()))?;
-    let client = Client::connect(&send.rpc)?;
-    let info = client.chain_info().await?;
-    let from = key.public_key().address();
-    let nonce: Nonce = client.next_nonce(&from).await?;
-    let tx = Transaction {
-        chain_id: info.chain_id,
-        sender: key.public_key(),
-        nonce,
-        gas_limit: Gas(send.gas_limit),
-        payload,
-    }
-    .sign(&key);
-    let hash = client.submit(&tx).await?;
-    let receipt = client
-        .wait_for_receipt(hash, Duration::from_secs(send.timeout))
-        .await?;
-    Ok((hash, receipt))
 }
 
 #[derive(Serialize)]

@@ -123,6 +123,28 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
     let SecretKey::Ed25519(v) = &validator else {
         unreachable!("generated as ed25519")
     };
+    let validator_key = consensus::validator_key(&commonware_cryptography::Signer::public_key(v));
+    // A one-organization consortium to try governance on: alice administers `city` (so her
+    // vote alone passes a proposal), bob is its regulator; anyone may transact and deploy.
+    let city = citychain_types::OrgId::new("city").map_err(anyhow::Error::msg)?;
+    let organizations = vec![citychain_types::Organization {
+        id: city.clone(),
+        name: "Dev City".into(),
+        admins: vec![accounts[0].address],
+        validators: vec![validator_key],
+    }];
+    let members = vec![
+        citychain_types::GenesisMember {
+            account: accounts[0].address,
+            org: city.clone(),
+            roles: citychain_types::Roles::ADMIN,
+        },
+        citychain_types::GenesisMember {
+            account: accounts[1].address,
+            org: city,
+            roles: citychain_types::Roles::REGULATOR,
+        },
+    ];
     let genesis = Genesis {
         chain_id: ChainId::new("citychain-dev").map_err(anyhow::Error::msg)?,
         suite,
@@ -133,14 +155,12 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         },
         validators: vec![Validator {
             name: "dev-validator".into(),
-            consensus_key: consensus::validator_key(&commonware_cryptography::Signer::public_key(
-                v,
-            )),
+            consensus_key: validator_key,
         }],
         accounts,
-        organizations: Vec::new(),
-        members: Vec::new(),
-        policy: citychain_types::Policy::default(),
+        organizations,
+        members,
+        policy: citychain_types::Policy::open(),
         thresholds: citychain_types::Thresholds::default(),
     };
     genesis.validate().map_err(anyhow::Error::msg)?;

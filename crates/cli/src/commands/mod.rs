@@ -2,9 +2,11 @@ pub mod bench;
 pub mod contract;
 pub mod dev;
 pub mod genesis;
+pub mod gov;
 pub mod keys;
 pub mod node;
 pub mod query;
+pub mod send;
 pub mod testnet;
 pub mod tx;
 

@@ -11,7 +11,8 @@ use citychain_node::{
     consensus,
 };
 use citychain_types::{
-    Amount, ChainId, ChainParams, Genesis, GenesisAccount, TimestampMs, Validator,
+    Amount, ChainId, ChainParams, Genesis, GenesisAccount, GenesisMember, OrgId, Organization,
+    Policy, Roles, Thresholds, TimestampMs, Validator,
 };
 use clap::{Args, Subcommand};
 use std::{
@@ -128,15 +129,53 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
         ));
     }
     let mut accounts = Vec::new();
-    for name in ACCOUNTS {
+    let mut new_account = |name: &str| -> anyhow::Result<citychain_crypto::Address> {
         let key = SecretKey::generate(args.suite)?;
         KeyFile::insecure_plaintext(&key)
             .write_new(&args.dir.join("accounts").join(format!("{name}.json")))?;
+        let address = key.public_key().address();
         accounts.push(GenesisAccount {
-            address: key.public_key().address(),
+            address,
             balance: Amount(1_000_000_000_000_000),
         });
+        Ok(address)
+    };
+    // One organization per validator, with an admin account; alice is a client of the first
+    // (so she may deploy contracts), `regulator` its regulator; the others are citizens.
+    let mut organizations = Vec::new();
+    let mut members = Vec::new();
+    for i in 0..args.validators {
+        let id = OrgId::new(format!("org{}", i + 1)).map_err(anyhow::Error::msg)?;
+        let admin = new_account(&format!("{id}-admin"))?;
+        organizations.push(Organization {
+            id: id.clone(),
+            name: format!("Organization {}", i + 1),
+            admins: vec![admin],
+            validators: vec![identities[i]],
+        });
+        members.push(GenesisMember {
+            account: admin,
+            org: id,
+            roles: Roles::ADMIN,
+        });
     }
+    let first = organizations[0].id.clone();
+    for name in ACCOUNTS {
+        let address = new_account(name)?;
+        if name == "alice" {
+            members.push(GenesisMember {
+                account: address,
+                org: first.clone(),
+                roles: Roles::CLIENT,
+            });
+        }
+    }
+    let regulator = new_account("regulator")?;
+    members.push(GenesisMember {
+        account: regulator,
+        org: first,
+        roles: Roles::REGULATOR,
+    });
     let genesis = Genesis {
         chain_id: ChainId::new("citychain-testnet").map_err(anyhow::Error::msg)?,
         suite: args.suite,
@@ -156,10 +195,10 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
             })
             .collect(),
         accounts,
-        organizations: Vec::new(),
-        members: Vec::new(),
-        policy: citychain_types::Policy::default(),
-        thresholds: citychain_types::Thresholds::default(),
+        organizations,
+        members,
+        policy: Policy::consortium(),
+        thresholds: Thresholds::default(),
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(

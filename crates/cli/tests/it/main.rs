@@ -6,6 +6,7 @@ mod contracts;
 mod crash;
 mod dev_chain;
 mod genesis;
+mod governance;
 mod harness;
 mod network;
 mod python_client;
