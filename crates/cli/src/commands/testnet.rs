@@ -144,14 +144,14 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
     // (so she may deploy contracts), `regulator` its regulator; the others are citizens.
     let mut organizations = Vec::new();
     let mut members = Vec::new();
-    for i in 0..args.validators {
+    for (i, validator) in identities.iter().take(args.validators).enumerate() {
         let id = OrgId::new(format!("org{}", i + 1)).map_err(anyhow::Error::msg)?;
         let admin = new_account(&format!("{id}-admin"))?;
         organizations.push(Organization {
             id: id.clone(),
             name: format!("Organization {}", i + 1),
             admins: vec![admin],
-            validators: vec![identities[i]],
+            validators: vec![*validator],
         });
         members.push(GenesisMember {
             account: admin,
