@@ -49,6 +49,9 @@ enum Command {
     /// Governance: propose, vote, show and list proposals, the policy, regulator freezes.
     #[command(subcommand)]
     Gov(commands::gov::GovCommand),
+    /// Multi-signature (M of N) accounts: create, propose, approve, show.
+    #[command(subcommand)]
+    Multisig(commands::gov::MultisigCommand),
     /// The audit trail of governance, and frozen accounts.
     #[command(subcommand)]
     Audit(commands::gov::AuditCommand),
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Contract(cmd) => commands::block_on(commands::contract::run(cmd, cli.json)),
         Command::Org(cmd) => commands::block_on(commands::gov::run_org(cmd, cli.json)),
         Command::Gov(cmd) => commands::block_on(commands::gov::run_gov(cmd, cli.json)),
+        Command::Multisig(cmd) => commands::block_on(commands::gov::run_multisig(cmd, cli.json)),
         Command::Audit(cmd) => commands::block_on(commands::gov::run_audit(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),
         Command::Bench(args) => commands::block_on(commands::bench::run(args, cli.json)),

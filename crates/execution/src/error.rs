@@ -27,6 +27,8 @@ pub enum InvalidTx {
     CannotPayFee { needed: Amount, balance: Amount },
     #[error("the signature does not verify for the sender's public key")]
     BadSignature,
+    #[error("the sender is not a signer of multisig account {account}")]
+    NotASigner { account: citychain_crypto::Address },
     #[error("account {account} is frozen")]
     AccountFrozen { account: citychain_crypto::Address },
     #[error("permission denied: {action} needs the role {needed}; the sender has {has}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
@@ -52,6 +54,7 @@ impl InvalidTx {
             InvalidTx::CannotPayFee { .. } => "insufficient_fee_balance",
             InvalidTx::BadSignature => "bad_signature",
             InvalidTx::AccountFrozen { .. } => "account_frozen",
+            InvalidTx::NotASigner { .. } => "not_a_signer",
             InvalidTx::PermissionDenied { .. } => "permission_denied",
         }
     }

@@ -11,10 +11,10 @@
 use crate::{
     BlockError, InvalidTx, Overlay, Result, contracts,
     gas::{GasMeter, intrinsic_gas},
-    native::{PayloadOutcome, bank, governance},
+    native::{PayloadOutcome, bank, governance, multisig},
     permissions,
 };
-use citychain_crypto::Suite;
+use citychain_crypto::{Address, Suite};
 use citychain_state::{StateView, WriteSet};
 use citychain_types::{
     Amount, ChainId, ChainParams, Gas, Height, Nonce, Payload, Receipt, SignedTransaction, Status,
@@ -182,65 +182,7 @@ impl Executor {
 
         let intrinsic = intrinsic_gas(&self.params, tx);
         let mut meter = GasMeter::new(Gas(t.gas_limit.0 - intrinsic.0));
-        let env = contracts::Env {
-            suite: self.ctx.suite,
-            height: self.block.height.0,
-            timestamp_ms: self.block.timestamp.0,
-            origin: sender,
-        };
-        let outcome = match &t.payload {
-            Payload::Transfer { to, amount } => bank::transfer(
-                &mut self.overlay,
-                &mut meter,
-                &self.params,
-                &sender,
-                to,
-                *amount,
-            )?,
-            Payload::Deploy { code, init_args } => contracts::deploy(
-                &mut self.overlay,
-                &self.params,
-                env,
-                &mut meter,
-                t.nonce,
-                code,
-                init_args,
-            )?,
-            Payload::Call {
-                contract,
-                method,
-                args,
-                value,
-            } => contracts::call(
-                &mut self.overlay,
-                &self.params,
-                env,
-                &mut meter,
-                contract,
-                method,
-                args,
-                *value,
-            )?,
-            Payload::Governance { op } => match meter.charge(self.params.transfer_gas) {
-                Err(e) => PayloadOutcome::Failure {
-                    status: Status::OutOfGas,
-                    reason: format!(
-                        "a governance operation needs {} gas; {} remained",
-                        e.needed, e.available
-                    ),
-                },
-                Ok(()) => governance::execute(
-                    &mut self.overlay,
-                    &governance::GovEnv {
-                        suite: self.ctx.suite,
-                        height: self.block.height,
-                        time: self.block.timestamp,
-                        sender,
-                    },
-                    op,
-                )?,
-            },
-        };
+        let outcome = self.run_payload(&t.payload, sender, t.nonce, &mut meter)?;
         let receipt = match outcome {
             PayloadOutcome::Success { events, output } => {
                 self.overlay.commit_tx();
@@ -280,6 +222,123 @@ impl Executor {
         self.tx_bytes += tx.encoded_len();
         self.receipts.push(receipt);
         Ok(Ok(self.receipts.last().expect("just pushed")))
+    }
+
+    /// Runs a payload for `sender` (the signer, or a multisig account acting through it).
+    /// `nonce` distinguishes its deployments.
+    fn run_payload(
+        &mut self,
+        payload: &Payload,
+        sender: Address,
+        nonce: Nonce,
+        meter: &mut GasMeter,
+    ) -> Result<PayloadOutcome> {
+        let env = contracts::Env {
+            suite: self.ctx.suite,
+            height: self.block.height.0,
+            timestamp_ms: self.block.timestamp.0,
+            origin: sender,
+        };
+        let native_gas = |meter: &mut GasMeter, what: &str| {
+            meter
+                .charge(self.params.transfer_gas)
+                .map_err(|e| PayloadOutcome::Failure {
+                    status: Status::OutOfGas,
+                    reason: format!("{what} needs {} gas; {} remained", e.needed, e.available),
+                })
+        };
+        Ok(match payload {
+            Payload::Transfer { to, amount } => {
+                bank::transfer(&mut self.overlay, meter, &self.params, &sender, to, *amount)?
+            }
+            Payload::Deploy { code, init_args } => contracts::deploy(
+                &mut self.overlay,
+                &self.params,
+                env,
+                meter,
+                nonce,
+                code,
+                init_args,
+            )?,
+            Payload::Call {
+                contract,
+                method,
+                args,
+                value,
+            } => contracts::call(
+                &mut self.overlay,
+                &self.params,
+                env,
+                meter,
+                contract,
+                method,
+                args,
+                *value,
+            )?,
+            Payload::Governance { op } => match native_gas(meter, "a governance operation") {
+                Err(failure) => failure,
+                Ok(()) => governance::execute(
+                    &mut self.overlay,
+                    &governance::GovEnv {
+                        suite: self.ctx.suite,
+                        height: self.block.height,
+                        time: self.block.timestamp,
+                        sender,
+                    },
+                    op,
+                )?,
+            },
+            Payload::Multisig { op } => match native_gas(meter, "a multisig operation") {
+                Err(failure) => failure,
+                Ok(()) => {
+                    let step = multisig::execute(
+                        &mut self.overlay,
+                        self.ctx.suite,
+                        self.block.height,
+                        sender,
+                        nonce,
+                        op,
+                    )?;
+                    match step {
+                        multisig::Step::Done(outcome) => outcome,
+                        multisig::Step::Run {
+                            account,
+                            id,
+                            payload,
+                        } => self.run_multisig(account, id, &payload, meter)?,
+                    }
+                }
+            },
+        })
+    }
+
+    /// Runs a multisig account's transaction once its threshold is reached: with the account's
+    /// permissions, in its own state layer, recording the result on the pending transaction.
+    fn run_multisig(
+        &mut self,
+        account: Address,
+        id: u64,
+        payload: &Payload,
+        meter: &mut GasMeter,
+    ) -> Result<PayloadOutcome> {
+        let denied = permissions::check_payload(&self.overlay, &self.policy, &account, payload)?;
+        let result = match denied {
+            Err(e) => Err((Status::Reverted, e.to_string())),
+            Ok(()) => {
+                self.overlay.checkpoint();
+                match self.run_payload(payload, account, Nonce(id), meter)? {
+                    PayloadOutcome::Success { events, output } => {
+                        self.overlay.commit_checkpoint();
+                        Ok((events, output))
+                    }
+                    PayloadOutcome::Failure { status, reason } => {
+                        self.overlay.revert_checkpoint();
+                        Err((status, reason))
+                    }
+                }
+            }
+        };
+        multisig::finish(&mut self.overlay, &account, id, result)
     }
 
     pub fn finish(self) -> BlockOutcome {

@@ -6,6 +6,7 @@ use crate::{BlockError, InvalidTx, Result};
 use citychain_crypto::Address;
 use citychain_types::{
     Decode, GovTx, Member, Organization, Payload, Policy, Roles, SignedTransaction, layout,
+    multisig::MultisigTx,
 };
 
 /// Reads the state (the executor's overlay, or the committed store for the mempool).
@@ -59,11 +60,21 @@ pub fn check(
     policy: &Policy,
     tx: &SignedTransaction,
 ) -> Result<std::result::Result<(), InvalidTx>> {
-    let sender = tx.sender();
+    check_payload(state, policy, &tx.sender(), &tx.transaction().payload)
+}
+
+/// Checks that `sender` (a signer, or a multisig account) may send `payload`.
+pub fn check_payload(
+    state: &impl StateRead,
+    policy: &Policy,
+    sender: &Address,
+    payload: &Payload,
+) -> Result<std::result::Result<(), InvalidTx>> {
+    let sender = *sender;
     if is_frozen(state, &sender)? {
         return Ok(Err(InvalidTx::AccountFrozen { account: sender }));
     }
-    let (action, needed) = match &tx.transaction().payload {
+    let (action, needed) = match payload {
         Payload::Transfer { .. } => ("transfer", policy.transfer),
         Payload::Deploy { .. } => ("deploy", policy.deploy),
         Payload::Call { contract, .. } => ("call", policy.call_roles(contract)),
@@ -85,6 +96,13 @@ pub fn check(
                 ("regulate", Roles::REGULATOR)
             }
         },
+        Payload::Multisig { op } => match op {
+            // Creating one is like sending money: the policy's transfer roles.
+            MultisigTx::Create { .. } => ("create a multisig account", policy.transfer),
+            MultisigTx::Propose { account, .. } | MultisigTx::Approve { account, .. } => {
+                return signer_of(state, &sender, account);
+            }
+        },
     };
     if needed.is_empty() {
         return Ok(Ok(()));
@@ -100,6 +118,19 @@ pub fn check(
             detail: String::new(),
         }))
     }
+}
+
+fn signer_of(
+    state: &impl StateRead,
+    sender: &Address,
+    account: &Address,
+) -> Result<std::result::Result<(), InvalidTx>> {
+    let is_signer = crate::native::multisig::load_account(state, account)?
+        .is_some_and(|a| a.signers.contains(sender));
+    if is_signer {
+        return Ok(Ok(()));
+    }
+    Ok(Err(InvalidTx::NotASigner { account: *account }))
 }
 
 fn admin_of_own_org(

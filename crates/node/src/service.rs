@@ -6,7 +6,11 @@ use crate::{
     relay::RelayHandle,
 };
 use citychain_crypto::{Address, Hash};
-use citychain_execution::{contracts, native::governance, permissions};
+use citychain_execution::{
+    contracts,
+    native::{governance, multisig},
+    permissions,
+};
 use citychain_rpc::{
     CitychainApiServer, error,
     jsonrpsee::{
@@ -569,6 +573,38 @@ impl CitychainApiServer for NodeService {
                 since_height: h.0,
             })
             .collect())
+    }
+
+    async fn multisig_get_account(&self, address: Address) -> RpcResult<MultisigView> {
+        let (view, _, _) = self.latest_view()?;
+        let account = multisig::load_account(&view, &address)
+            .map_err(state_error)?
+            .ok_or_else(|| error::not_found(format!("no multisig account at {address}")))?;
+        let balance = match view.get(&layout::account_key(&address)) {
+            Ok(Some(raw)) => {
+                Account::decode(&raw)
+                    .map_err(|e| error::internal(format!("stored account: {e}")))?
+                    .balance
+            }
+            Ok(None) => citychain_types::Amount(0),
+            Err(e) => return Err(error::internal(format!("state: {e}"))),
+        };
+        Ok(MultisigView {
+            address,
+            account,
+            balance,
+        })
+    }
+
+    async fn multisig_get_transaction(
+        &self,
+        address: Address,
+        id: u64,
+    ) -> RpcResult<citychain_types::multisig::MultisigPending> {
+        let (view, _, _) = self.latest_view()?;
+        multisig::load_pending(&view, &address, id)
+            .map_err(state_error)?
+            .ok_or_else(|| error::not_found(format!("multisig {address} has no transaction {id}")))
     }
 
     async fn state_get_proof(&self, address: Address, height: Option<u64>) -> RpcResult<ProofInfo> {

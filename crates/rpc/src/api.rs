@@ -112,6 +112,18 @@ pub trait CitychainApi {
     #[method(name = "audit_listFrozen")]
     async fn audit_list_frozen(&self) -> RpcResult<Vec<FrozenAccount>>;
 
+    /// A multisig account: signers, threshold, the next transaction id, balance.
+    #[method(name = "multisig_getAccount")]
+    async fn multisig_get_account(&self, address: Address) -> RpcResult<MultisigView>;
+
+    /// A multisig account's proposed transaction with its approvals and outcome.
+    #[method(name = "multisig_getTransaction")]
+    async fn multisig_get_transaction(
+        &self,
+        address: Address,
+        id: u64,
+    ) -> RpcResult<citychain_types::multisig::MultisigPending>;
+
     /// Every newly committed block's header.
     #[subscription(name = "chain_subscribeFinalized" => "chain_finalized", unsubscribe = "chain_unsubscribeFinalized", item = FinalizedHeader)]
     async fn chain_subscribe_finalized(&self) -> SubscriptionResult;

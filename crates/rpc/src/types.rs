@@ -307,3 +307,12 @@ pub struct FrozenAccount {
     pub address: Address,
     pub since_height: u64,
 }
+
+/// `multisig_getAccount`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MultisigView {
+    pub address: Address,
+    #[serde(flatten)]
+    pub account: citychain_types::multisig::MultisigAccount,
+    pub balance: citychain_types::Amount,
+}

@@ -52,6 +52,11 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// The next byte, without consuming it.
+    pub fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
     /// Bytes not yet consumed.
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos

@@ -35,6 +35,18 @@ pub mod prefix {
     pub const PROPOSAL: u8 = 0x09;
     /// The audit trail (`0x0a || time ms (u64) || sequence (u64)`).
     pub const AUDIT: u8 = 0x0a;
+    /// Multisig accounts (`0x0b || address`).
+    pub const MULTISIG: u8 = 0x0b;
+    /// Their proposed transactions (`0x0c || address || id (u64)`).
+    pub const MULTISIG_TX: u8 = 0x0c;
+}
+
+pub fn multisig_key(account: &Address) -> Vec<u8> {
+    [&[prefix::MULTISIG][..], &account.0].concat()
+}
+
+pub fn multisig_tx_key(account: &Address, id: u64) -> Vec<u8> {
+    [&[prefix::MULTISIG_TX][..], &account.0, &id.to_be_bytes()].concat()
 }
 
 /// The key of the permission policy.

@@ -9,6 +9,7 @@ pub mod genesis;
 pub mod governance;
 pub mod layout;
 pub mod merkle;
+pub mod multisig;
 mod primitives;
 pub mod proof;
 pub mod proposal;

@@ -3,6 +3,7 @@
 use crate::{
     Amount, ChainId, Gas, Nonce,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
+    multisig::MultisigTx,
     proposal::GovTx,
 };
 use citychain_crypto::{Address, Hash, PublicKey, SecretKey, Signature, framed};
@@ -41,6 +42,8 @@ pub enum Payload {
     /// Consortium governance: propose, vote, rotate an organization's admins, regulate.
     /// Tag `0x04`.
     Governance { op: GovTx },
+    /// Multi-signature accounts: create one, propose or approve its transactions. Tag `0x06`.
+    Multisig { op: MultisigTx },
 }
 
 /// Longest contract method name, in bytes.
@@ -51,6 +54,7 @@ impl Payload {
     pub const TAG_DEPLOY: u8 = 0x02;
     pub const TAG_CALL: u8 = 0x03;
     pub const TAG_GOVERNANCE: u8 = 0x04;
+    pub const TAG_MULTISIG: u8 = 0x06;
 
     /// A short name for logs, metrics and errors.
     pub fn kind(&self) -> &'static str {
@@ -59,6 +63,7 @@ impl Payload {
             Payload::Deploy { .. } => "deploy",
             Payload::Call { .. } => "call",
             Payload::Governance { .. } => "governance",
+            Payload::Multisig { .. } => "multisig",
         }
     }
 }
@@ -87,6 +92,9 @@ impl Encode for Payload {
             Payload::Governance { op } => {
                 w.u8(Self::TAG_GOVERNANCE).put(op);
             }
+            Payload::Multisig { op } => {
+                w.u8(Self::TAG_MULTISIG).put(op);
+            }
         }
     }
 }
@@ -110,6 +118,9 @@ impl Decode for Payload {
             }),
             Self::TAG_GOVERNANCE => Ok(Payload::Governance {
                 op: GovTx::decode_from(r)?,
+            }),
+            Self::TAG_MULTISIG => Ok(Payload::Multisig {
+                op: MultisigTx::decode_from(r)?,
             }),
             other => Err(DecodeError {
                 offset: r.position() - 1,

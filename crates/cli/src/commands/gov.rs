@@ -357,3 +357,128 @@ pub async fn run_audit(cmd: AuditCommand, json: bool) -> anyhow::Result<()> {
         }
     }
 }
+
+#[derive(Subcommand)]
+pub enum MultisigCommand {
+    /// Create an M-of-N account; prints its address. Fund it with an ordinary transfer.
+    Create {
+        #[command(flatten)]
+        send: SendArgs,
+        /// A signer's address (repeat, 2 to 16).
+        #[arg(long = "signer", required = true)]
+        signers: Vec<Address>,
+        /// How many signers must approve.
+        #[arg(long)]
+        threshold: u8,
+    },
+    /// As a signer, propose a transaction for the account (your approval included). The
+    /// transaction is a payload in JSON, e.g. '{"type":"transfer","to":"0x…","amount":"100"}'.
+    Propose {
+        #[command(flatten)]
+        send: SendArgs,
+        account: Address,
+        /// The payload as JSON, or @FILE.
+        #[arg(long)]
+        payload: String,
+    },
+    /// As a signer, approve transaction ID; the approval reaching the threshold runs it.
+    Approve {
+        #[command(flatten)]
+        send: SendArgs,
+        account: Address,
+        id: u64,
+    },
+    /// An account (signers, threshold, balance) or, with an id, one of its transactions.
+    Show {
+        account: Address,
+        id: Option<u64>,
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
+}
+
+async fn multisig_tx(
+    send: &SendArgs,
+    op: citychain_types::multisig::MultisigTx,
+    json: bool,
+) -> anyhow::Result<Vec<u8>> {
+    let (_, receipt) = send_tx(send, Payload::Multisig { op }).await?;
+    if json {
+        output::json(&receipt)?;
+    } else {
+        super::tx::print_receipt(&receipt);
+    }
+    if !receipt.receipt.is_success() {
+        bail!("the transaction failed: {}", receipt.receipt.reason);
+    }
+    Ok(receipt.receipt.output)
+}
+
+pub async fn run_multisig(cmd: MultisigCommand, json: bool) -> anyhow::Result<()> {
+    use citychain_types::multisig::MultisigTx;
+    match cmd {
+        MultisigCommand::Create {
+            send,
+            signers,
+            threshold,
+        } => {
+            let out = multisig_tx(&send, MultisigTx::Create { signers, threshold }, json).await?;
+            if !json && let Ok(a) = <[u8; 20]>::try_from(out.as_slice()) {
+                println!("multisig account {}", Address(a));
+            }
+            Ok(())
+        }
+        MultisigCommand::Propose {
+            send,
+            account,
+            payload,
+        } => {
+            let text = match payload.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the payload from {path}"))?,
+                None => payload,
+            };
+            let payload: Payload = serde_json::from_str(&text)
+                .context("the payload is not valid JSON for a transaction payload")?;
+            let out = multisig_tx(
+                &send,
+                MultisigTx::Propose {
+                    account,
+                    payload: Box::new(payload),
+                },
+                json,
+            )
+            .await?;
+            if !json && let Ok(id) = <[u8; 8]>::try_from(out.as_slice()) {
+                println!(
+                    "proposed as transaction {} of {account}",
+                    u64::from_be_bytes(id)
+                );
+            }
+            Ok(())
+        }
+        MultisigCommand::Approve { send, account, id } => {
+            let out = multisig_tx(&send, MultisigTx::Approve { account, id }, json).await?;
+            if !json {
+                println!(
+                    "{}",
+                    if out == [0] {
+                        "approved (it ran if this approval reached the threshold)"
+                    } else {
+                        "approved; the transaction ran and failed (see `multisig show`)"
+                    }
+                );
+            }
+            Ok(())
+        }
+        MultisigCommand::Show { account, id, rpc } => {
+            let client = Client::connect(&rpc)?;
+            match id {
+                None => output::json(&client.rpc().multisig_get_account(account).await?),
+                Some(id) => {
+                    output::json(&client.rpc().multisig_get_transaction(account, id).await?)
+                }
+            }
+        }
+    }
+}

@@ -165,4 +165,62 @@ fn proposals_votes_freezes_and_the_audit_trail_through_the_cli() {
     assert_eq!(trail[3]["actor"], bob.as_str());
     let list = citychain_json(&["gov", "list", "--rpc", &rpc]);
     assert_eq!(list.as_array().expect("a list").len(), 1);
+
+    // A 2-of-2 treasury of bob and carol pays dave only when both sign.
+    let created = citychain_json(&[
+        "multisig",
+        "create",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key("alice"),
+        "--signer",
+        &bob,
+        "--signer",
+        &carol_s,
+        "--threshold",
+        "2",
+    ]);
+    let output = created["receipt"]["output"].as_str().expect("hex output");
+    let treasury = output.to_string();
+    citychain_json(&[
+        "tx",
+        "transfer",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key("alice"),
+        "--to",
+        &treasury,
+        "--amount",
+        "1000",
+    ]);
+    let payload = format!(r#"{{"type":"transfer","to":"{dave}","amount":"250"}}"#);
+    citychain_json(&[
+        "multisig",
+        "propose",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key("bob"),
+        &treasury,
+        "--payload",
+        &payload,
+    ]);
+    let pending = citychain_json(&["multisig", "show", &treasury, "0", "--rpc", &rpc]);
+    assert_eq!(pending["status"], "pending");
+    citychain_json(&[
+        "multisig",
+        "approve",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key("carol"),
+        &treasury,
+        "0",
+    ]);
+    let done = citychain_json(&["multisig", "show", &treasury, "0", "--rpc", &rpc]);
+    assert_eq!(done["status"], "executed");
+    let account = citychain_json(&["multisig", "show", &treasury, "--rpc", &rpc]);
+    assert_eq!(account["balance"], "750");
 }

@@ -2,6 +2,7 @@
 
 pub mod bank;
 pub mod governance;
+pub mod multisig;
 
 use citychain_types::{Event, Status};
 

@@ -1,0 +1,204 @@
+//! Multi-signature accounts: creation, proposing and approving their transactions. The
+//! executor runs a transaction once enough signers approved (see `Executor::run_multisig`).
+
+use super::PayloadOutcome;
+use crate::{BlockError, Overlay, Result};
+use citychain_crypto::{Address, Suite};
+use citychain_types::{
+    Decode, Encode, Event, Height, Nonce, Payload, Status, layout,
+    multisig::{MultisigAccount, MultisigPending, MultisigStatus, MultisigTx, multisig_address},
+    receipt::MAX_REASON_LEN,
+};
+
+/// What the executor does next.
+pub enum Step {
+    Done(PayloadOutcome),
+    /// The threshold is reached: run `payload` as `account`.
+    Run {
+        account: Address,
+        id: u64,
+        payload: Payload,
+    },
+}
+
+fn fail(reason: impl Into<String>) -> Result<Step> {
+    Ok(Step::Done(PayloadOutcome::Failure {
+        status: Status::Reverted,
+        reason: reason.into(),
+    }))
+}
+
+fn corrupt(what: &'static str, e: impl ToString) -> BlockError {
+    BlockError::CorruptState {
+        what,
+        detail: e.to_string(),
+    }
+}
+
+pub fn load_account(
+    state: &impl crate::permissions::StateRead,
+    account: &Address,
+) -> Result<Option<MultisigAccount>> {
+    state
+        .read(&layout::multisig_key(account))?
+        .map(|raw| MultisigAccount::decode(&raw).map_err(|e| corrupt("multisig account", e)))
+        .transpose()
+}
+
+pub fn load_pending(
+    state: &impl crate::permissions::StateRead,
+    account: &Address,
+    id: u64,
+) -> Result<Option<MultisigPending>> {
+    state
+        .read(&layout::multisig_tx_key(account, id))?
+        .map(|raw| MultisigPending::decode(&raw).map_err(|e| corrupt("multisig transaction", e)))
+        .transpose()
+}
+
+fn event(topic: &str, account: &Address, id: u64) -> Event {
+    let mut data = account.0.to_vec();
+    data.extend_from_slice(&id.to_be_bytes());
+    Event {
+        emitter: Address::ZERO,
+        topic: topic.into(),
+        data,
+    }
+}
+
+/// Runs a multisig operation sent by `sender` (whose signer status the permission check
+/// verified).
+pub fn execute(
+    overlay: &mut Overlay,
+    suite: Suite,
+    height: Height,
+    sender: Address,
+    nonce: Nonce,
+    op: &MultisigTx,
+) -> Result<Step> {
+    match op {
+        MultisigTx::Create { signers, threshold } => {
+            let account = MultisigAccount {
+                signers: signers.clone(),
+                threshold: *threshold,
+                next_id: 0,
+            };
+            if let Err(reason) = account.validate() {
+                return fail(reason);
+            }
+            let address = multisig_address(suite, &sender, nonce);
+            if load_account(overlay, &address)?.is_some() {
+                return fail(format!("a multisig account already lives at {address}"));
+            }
+            overlay.set(layout::multisig_key(&address), account.encode());
+            Ok(Step::Done(PayloadOutcome::Success {
+                events: vec![event("multisig_created", &address, 0)],
+                output: address.0.to_vec(),
+            }))
+        }
+        MultisigTx::Propose { account, payload } => {
+            let Some(mut acct) = load_account(overlay, account)? else {
+                return fail(format!("no multisig account at {account}"));
+            };
+            let id = acct.next_id;
+            acct.next_id += 1;
+            overlay.set(layout::multisig_key(account), acct.encode());
+            let pending = MultisigPending {
+                id,
+                payload: payload.as_ref().clone(),
+                proposer: sender,
+                approvals: vec![sender],
+                created_height: height,
+                status: MultisigStatus::Pending,
+                outcome: String::new(),
+            };
+            overlay.set(layout::multisig_tx_key(account, id), pending.encode());
+            if acct.threshold == 1 {
+                return Ok(Step::Run {
+                    account: *account,
+                    id,
+                    payload: pending.payload,
+                });
+            }
+            Ok(Step::Done(PayloadOutcome::Success {
+                events: vec![event("multisig_proposed", account, id)],
+                output: id.to_be_bytes().to_vec(),
+            }))
+        }
+        MultisigTx::Approve { account, id } => {
+            let Some(acct) = load_account(overlay, account)? else {
+                return fail(format!("no multisig account at {account}"));
+            };
+            let Some(mut pending) = load_pending(overlay, account, *id)? else {
+                return fail(format!(
+                    "multisig account {account} has no transaction {id}"
+                ));
+            };
+            if pending.status != MultisigStatus::Pending {
+                return fail(
+                    format!(
+                        "transaction {id} of {account} is {:?} already",
+                        pending.status
+                    )
+                    .to_lowercase(),
+                );
+            }
+            if pending.approvals.contains(&sender) {
+                return fail(format!("{sender} already approved transaction {id}"));
+            }
+            pending.approvals.push(sender);
+            overlay.set(layout::multisig_tx_key(account, *id), pending.encode());
+            if pending.approvals.len() >= usize::from(acct.threshold) {
+                return Ok(Step::Run {
+                    account: *account,
+                    id: *id,
+                    payload: pending.payload,
+                });
+            }
+            Ok(Step::Done(PayloadOutcome::Success {
+                events: vec![event("multisig_approved", account, *id)],
+                output: vec![0],
+            }))
+        }
+    }
+}
+
+/// Records how a multisig transaction that reached its threshold ended. The approving
+/// transaction succeeds either way (the approval counts); its output is the status code of the
+/// multisig transaction's own outcome (0 success).
+pub fn finish(
+    overlay: &mut Overlay,
+    account: &Address,
+    id: u64,
+    result: std::result::Result<(Vec<Event>, Vec<u8>), (Status, String)>,
+) -> Result<PayloadOutcome> {
+    let Some(mut pending) = load_pending(overlay, account, id)? else {
+        return Err(corrupt("multisig transaction", "vanished while running"));
+    };
+    let (mut events, output) = match result {
+        Ok((events, _)) => {
+            pending.status = MultisigStatus::Executed;
+            (events, vec![0])
+        }
+        Err((status, mut reason)) => {
+            pending.status = MultisigStatus::Failed;
+            if reason.len() > MAX_REASON_LEN {
+                let mut cut = MAX_REASON_LEN;
+                while !reason.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                reason.truncate(cut);
+            }
+            pending.outcome = reason;
+            (Vec::new(), status.code().to_be_bytes()[1..].to_vec())
+        }
+    };
+    let topic = if pending.status == MultisigStatus::Executed {
+        "multisig_executed"
+    } else {
+        "multisig_failed"
+    };
+    events.push(event(topic, account, id));
+    overlay.set(layout::multisig_tx_key(account, id), pending.encode());
+    Ok(PayloadOutcome::Success { events, output })
+}

@@ -1,0 +1,238 @@
+//! Multi-signature accounts: M of N signers jointly send transactions (agency treasuries, joint
+//! approvals). See `docs/governance.md`.
+
+use crate::{
+    Height, Nonce, Payload,
+    codec::{Decode, DecodeError, Encode, Reader, Writer},
+};
+use citychain_crypto::{Address, Suite, framed};
+use serde::{Deserialize, Serialize};
+
+/// Most signers of one multisig account.
+pub const MAX_SIGNERS: usize = 16;
+/// Domain of multisig address derivation.
+pub const MULTISIG_ADDRESS_DOMAIN: &[u8] = b"citychain/multisig-address/v1";
+
+/// The address of the multisig account created by `creator` with transaction nonce `nonce`.
+pub fn multisig_address(suite: Suite, creator: &Address, nonce: Nonce) -> Address {
+    let mut msg = Vec::with_capacity(28);
+    msg.extend_from_slice(&creator.0);
+    msg.extend_from_slice(&nonce.0.to_be_bytes());
+    let hash = suite.hash(&framed(MULTISIG_ADDRESS_DOMAIN, &msg));
+    let mut a = [0u8; 20];
+    a.copy_from_slice(&hash.0[..20]);
+    Address(a)
+}
+
+/// A multisig account, stored under `0x0b || address`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultisigAccount {
+    pub signers: Vec<Address>,
+    /// How many signers must approve.
+    pub threshold: u8,
+    /// The id the next proposed transaction gets.
+    pub next_id: u64,
+}
+
+impl MultisigAccount {
+    pub fn validate(&self) -> Result<(), String> {
+        let unique: std::collections::BTreeSet<_> = self.signers.iter().collect();
+        if self.signers.len() < 2 || self.signers.len() > MAX_SIGNERS {
+            return Err(format!("a multisig account has 2 to {MAX_SIGNERS} signers"));
+        }
+        if unique.len() != self.signers.len() {
+            return Err("a signer is listed twice".into());
+        }
+        if self.threshold == 0 || usize::from(self.threshold) > self.signers.len() {
+            return Err("the threshold must be between 1 and the number of signers".into());
+        }
+        Ok(())
+    }
+}
+
+impl Encode for MultisigAccount {
+    fn encode_to(&self, w: &mut Writer) {
+        w.list(&self.signers, |w, s| {
+            w.put(s);
+        })
+        .u8(self.threshold)
+        .u64(self.next_id);
+    }
+}
+
+impl Decode for MultisigAccount {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(MultisigAccount {
+            signers: r.list("signers", MAX_SIGNERS, Address::decode_from)?,
+            threshold: r.u8("threshold")?,
+            next_id: r.u64("next multisig id")?,
+        })
+    }
+}
+
+/// The multisig payload (`Payload::Multisig`, tag `0x06`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum MultisigTx {
+    /// Sub-tag 1: creates a multisig account; the receipt's output is its address.
+    Create {
+        signers: Vec<Address>,
+        threshold: u8,
+    },
+    /// Sub-tag 2: a signer proposes a transaction for the account (and approves it).
+    Propose {
+        account: Address,
+        payload: Box<Payload>,
+    },
+    /// Sub-tag 3: a signer approves; the approval that reaches the threshold runs it.
+    Approve { account: Address, id: u64 },
+}
+
+impl Encode for MultisigTx {
+    fn encode_to(&self, w: &mut Writer) {
+        match self {
+            MultisigTx::Create { signers, threshold } => {
+                w.u8(1)
+                    .list(signers, |w, s| {
+                        w.put(s);
+                    })
+                    .u8(*threshold);
+            }
+            MultisigTx::Propose { account, payload } => {
+                w.u8(2).put(account).put(payload.as_ref());
+            }
+            MultisigTx::Approve { account, id } => {
+                w.u8(3).put(account).u64(*id);
+            }
+        }
+    }
+}
+
+impl Decode for MultisigTx {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match r.u8("multisig operation")? {
+            1 => MultisigTx::Create {
+                signers: r.list("signers", MAX_SIGNERS, Address::decode_from)?,
+                threshold: r.u8("threshold")?,
+            },
+            2 => {
+                let account = Address::decode_from(r)?;
+                // Checked before decoding, so nesting cannot recurse.
+                if r.peek() == Some(Payload::TAG_MULTISIG) {
+                    return Err(r.error(
+                        "multisig payload",
+                        "a multisig transaction cannot contain another",
+                    ));
+                }
+                let payload = Payload::decode_from(r)?;
+                MultisigTx::Propose {
+                    account,
+                    payload: Box::new(payload),
+                }
+            }
+            3 => MultisigTx::Approve {
+                account: Address::decode_from(r)?,
+                id: r.u64("multisig id")?,
+            },
+            other => {
+                return Err(r.error(
+                    "multisig operation",
+                    format!("unknown multisig operation {other}"),
+                ));
+            }
+        })
+    }
+}
+
+/// Where a proposed multisig transaction stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MultisigStatus {
+    Pending,
+    Executed,
+    /// Reached the threshold but the transaction failed; the reason is kept.
+    Failed,
+}
+
+/// A proposed multisig transaction, stored under `0x0c || account || id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultisigPending {
+    pub id: u64,
+    pub payload: Payload,
+    pub proposer: Address,
+    pub approvals: Vec<Address>,
+    pub created_height: Height,
+    pub status: MultisigStatus,
+    pub outcome: String,
+}
+
+impl Encode for MultisigPending {
+    fn encode_to(&self, w: &mut Writer) {
+        w.u64(self.id)
+            .put(&self.payload)
+            .put(&self.proposer)
+            .list(&self.approvals, |w, a| {
+                w.put(a);
+            })
+            .put(&self.created_height)
+            .u8(match self.status {
+                MultisigStatus::Pending => 0,
+                MultisigStatus::Executed => 1,
+                MultisigStatus::Failed => 2,
+            })
+            .string(&self.outcome);
+    }
+}
+
+impl Decode for MultisigPending {
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(MultisigPending {
+            id: r.u64("multisig id")?,
+            payload: Payload::decode_from(r)?,
+            proposer: Address::decode_from(r)?,
+            approvals: r.list("approvals", MAX_SIGNERS, Address::decode_from)?,
+            created_height: Height::decode_from(r)?,
+            status: match r.u8("multisig status")? {
+                0 => MultisigStatus::Pending,
+                1 => MultisigStatus::Executed,
+                2 => MultisigStatus::Failed,
+                other => {
+                    return Err(r.error("multisig status", format!("unknown status {other}")));
+                }
+            },
+            outcome: r.string("multisig outcome", crate::receipt::MAX_REASON_LEN)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Amount;
+
+    #[test]
+    fn multisig_transactions_round_trip_and_do_not_nest() {
+        let inner = Payload::Transfer {
+            to: Address([1; 20]),
+            amount: Amount(5),
+        };
+        let tx = MultisigTx::Propose {
+            account: Address([2; 20]),
+            payload: Box::new(inner),
+        };
+        assert_eq!(MultisigTx::decode(&tx.encode()).expect("decodes"), tx);
+        let nested = MultisigTx::Propose {
+            account: Address([2; 20]),
+            payload: Box::new(Payload::Multisig { op: tx }),
+        };
+        let err = MultisigTx::decode(&nested.encode()).expect_err("nested");
+        assert!(err.problem.contains("cannot contain another"));
+        // Deep nesting is refused at the first level, without recursion.
+        let mut deep = Vec::new();
+        for _ in 0..50_000 {
+            deep.extend_from_slice(&[Payload::TAG_MULTISIG, 2]);
+            deep.extend_from_slice(&[7; 20]);
+        }
+        assert!(Payload::decode(&deep).is_err());
+    }
+}
