@@ -90,8 +90,9 @@ pub struct Executor {
     ctx: BlockContext,
     block: BlockInfo,
     params: ChainParams,
-    /// The permission policy as of the block's start (changes apply from the next block).
-    policy: citychain_types::Policy,
+    /// The permission policy as of the block's start (changes apply from the next block), and
+    /// whether any account is frozen (kept current within the block).
+    rules: permissions::Rules,
     overlay: Overlay,
     receipts: Vec<Receipt>,
     gas_used: Gas,
@@ -103,11 +104,11 @@ impl Executor {
     pub fn new(view: &StateView, ctx: BlockContext, block: BlockInfo) -> Result<Self> {
         let overlay = Overlay::new(view);
         let params = overlay.params()?;
-        let policy = permissions::policy(&overlay)?;
+        let rules = permissions::Rules::read(&overlay)?;
         Ok(Executor {
             ctx,
             block,
-            policy,
+            rules,
             params,
             overlay,
             receipts: Vec::new(),
@@ -163,7 +164,7 @@ impl Executor {
                 expected: account.nonce,
             }));
         }
-        if let Err(e) = permissions::check(&self.overlay, &self.policy, tx)? {
+        if let Err(e) = permissions::check(&self.overlay, &self.rules, tx)? {
             return Ok(Err(e));
         }
         let max_fee = self.params.fee_price.checked_mul_gas(t.gas_limit);
@@ -183,6 +184,14 @@ impl Executor {
         let intrinsic = intrinsic_gas(&self.params, tx);
         let mut meter = GasMeter::new(Gas(t.gas_limit.0 - intrinsic.0));
         let outcome = self.run_payload(&t.payload, sender, t.nonce, &mut meter)?;
+        if matches!(
+            t.payload,
+            Payload::Governance { .. } | Payload::Multisig { .. }
+        ) && matches!(outcome, PayloadOutcome::Success { .. })
+        {
+            // A freeze applies to the very next transaction of the block.
+            self.rules.any_frozen = permissions::frozen_count(&self.overlay)? > 0;
+        }
         let receipt = match outcome {
             PayloadOutcome::Success { events, output } => {
                 self.overlay.commit_tx();
@@ -321,7 +330,7 @@ impl Executor {
         payload: &Payload,
         meter: &mut GasMeter,
     ) -> Result<PayloadOutcome> {
-        let denied = permissions::check_payload(&self.overlay, &self.policy, &account, payload)?;
+        let denied = permissions::check_payload(&self.overlay, &self.rules, &account, payload)?;
         let result = match denied {
             Err(e) => Err((Status::Reverted, e.to_string())),
             Ok(()) => {

@@ -39,6 +39,38 @@ pub fn policy(state: &impl StateRead) -> Result<Policy> {
     Ok(decode(state.read(&layout::policy_key())?, "policy")?.unwrap_or_default())
 }
 
+/// How many accounts are frozen.
+pub fn frozen_count(state: &impl StateRead) -> Result<u64> {
+    match state.read(&layout::frozen_count_key())? {
+        None => Ok(0),
+        Some(raw) => raw
+            .as_slice()
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| BlockError::CorruptState {
+                what: "frozen count",
+                detail: format!("{} bytes, not 8", raw.len()),
+            }),
+    }
+}
+
+/// What permission checks need from the state besides per-account reads, read once per block.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub policy: Policy,
+    /// Whether any account is frozen (if not, no per-transaction frozen lookup is needed).
+    pub any_frozen: bool,
+}
+
+impl Rules {
+    pub fn read(state: &impl StateRead) -> Result<Rules> {
+        Ok(Rules {
+            policy: policy(state)?,
+            any_frozen: frozen_count(state)? > 0,
+        })
+    }
+}
+
 pub fn member(state: &impl StateRead, account: &Address) -> Result<Option<Member>> {
     decode(state.read(&layout::member_key(account))?, "member")
 }
@@ -54,24 +86,25 @@ pub fn is_frozen(state: &impl StateRead, account: &Address) -> Result<bool> {
     Ok(state.read(&layout::frozen_key(account))?.is_some())
 }
 
-/// Checks that the sender of `tx` may send it under `policy`.
+/// Checks that the sender of `tx` may send it under `rules`.
 pub fn check(
     state: &impl StateRead,
-    policy: &Policy,
+    rules: &Rules,
     tx: &SignedTransaction,
 ) -> Result<std::result::Result<(), InvalidTx>> {
-    check_payload(state, policy, &tx.sender(), &tx.transaction().payload)
+    check_payload(state, rules, &tx.sender(), &tx.transaction().payload)
 }
 
 /// Checks that `sender` (a signer, or a multisig account) may send `payload`.
 pub fn check_payload(
     state: &impl StateRead,
-    policy: &Policy,
+    rules: &Rules,
     sender: &Address,
     payload: &Payload,
 ) -> Result<std::result::Result<(), InvalidTx>> {
     let sender = *sender;
-    if is_frozen(state, &sender)? {
+    let policy = &rules.policy;
+    if rules.any_frozen && is_frozen(state, &sender)? {
         return Ok(Err(InvalidTx::AccountFrozen { account: sender }));
     }
     let (action, needed) = match payload {

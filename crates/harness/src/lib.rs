@@ -238,6 +238,21 @@ impl TestChain {
         .sign(key)
     }
 
+    /// Executes `txs` as the next block and commits it, or says why the block is invalid (and
+    /// commits nothing).
+    pub fn try_block(&mut self, txs: &[SignedTransaction]) -> Result<Vec<Receipt>, String> {
+        let info = BlockInfo {
+            height: Height(self.height + 1),
+            timestamp: TimestampMs(self.time_ms + 1_000),
+        };
+        let out =
+            execute_block(&self.view, self.ctx.clone(), info, txs).map_err(|e| e.to_string())?;
+        self.height += 1;
+        self.time_ms += 1_000;
+        self.commit(out.writes);
+        Ok(out.receipts)
+    }
+
     /// Executes `txs` as the next block and commits it; panics if the block is invalid.
     pub fn execute(&mut self, txs: &[SignedTransaction]) -> Vec<Receipt> {
         self.height += 1;

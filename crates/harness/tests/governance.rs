@@ -450,3 +450,33 @@ fn rules_changes_need_their_threshold_and_apply_from_the_next_block() {
     assert_eq!(r.status, Status::Reverted);
     assert!(r.reason.contains("not supported yet"), "{}", r.reason);
 }
+
+#[test]
+fn a_freeze_applies_to_the_next_transaction_of_the_same_block() {
+    let mut chain = TestChain::consortium();
+    let dave = chain.address(3);
+    let freeze = chain.sign(
+        4,
+        Payload::Governance {
+            op: GovTx::Regulate {
+                account: dave,
+                freeze: true,
+            },
+        },
+    );
+    let from_dave = chain.sign(3, transfer(chain.address(5)));
+    let err = chain
+        .try_block(&[freeze.clone(), from_dave.clone()])
+        .expect_err("dave's transaction is invalid after the freeze");
+    assert!(err.contains("is frozen"), "{err}");
+    // Alone, each is fine.
+    let receipts = chain
+        .try_block(&[from_dave])
+        .expect("valid before the freeze");
+    assert!(receipts[0].is_success());
+    chain.try_block(&[freeze]).expect("the freeze");
+    assert!(matches!(
+        chain.try_submit(3, transfer(chain.address(5))),
+        Err(InvalidTx::AccountFrozen { .. })
+    ));
+}

@@ -64,6 +64,12 @@ pub fn next_proposal_key() -> Vec<u8> {
     [&[prefix::CHAIN][..], b"next_proposal"].concat()
 }
 
+/// The key of the number of frozen accounts (`u64`), so that chains with none skip the
+/// per-transaction frozen check.
+pub fn frozen_count_key() -> Vec<u8> {
+    [&[prefix::CHAIN][..], b"frozen_count"].concat()
+}
+
 /// The key of the audit trail's next sequence number (`u64`).
 pub fn audit_sequence_key() -> Vec<u8> {
     [&[prefix::CHAIN][..], b"audit_sequence"].concat()

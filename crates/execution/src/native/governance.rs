@@ -169,7 +169,7 @@ pub fn execute(overlay: &mut Overlay, env: &GovEnv, op: &GovTx) -> Result<Payloa
                     if frozen { "frozen" } else { "not frozen" }
                 ));
             }
-            set_frozen(overlay, env, account, *freeze);
+            set_frozen(overlay, env, account, *freeze)?;
             let what = if *freeze {
                 "regulator_freeze"
             } else {
@@ -184,12 +184,24 @@ pub fn execute(overlay: &mut Overlay, env: &GovEnv, op: &GovTx) -> Result<Payloa
     }
 }
 
-fn set_frozen(overlay: &mut Overlay, env: &GovEnv, account: &Address, freeze: bool) {
+fn set_frozen(overlay: &mut Overlay, env: &GovEnv, account: &Address, freeze: bool) -> Result<()> {
+    let was = permissions::is_frozen(overlay, account)?;
+    if was == freeze {
+        return Ok(());
+    }
+    let count = permissions::frozen_count(overlay)?;
+    let count = if freeze {
+        count + 1
+    } else {
+        count.saturating_sub(1)
+    };
+    overlay.set(layout::frozen_count_key(), be(count));
     if freeze {
         overlay.set(layout::frozen_key(account), env.height.encode());
     } else {
         overlay.remove(layout::frozen_key(account));
     }
+    Ok(())
 }
 
 fn propose(
@@ -413,11 +425,11 @@ fn apply(
             contract_action(overlay, env, contract, action)?
         }
         GovAction::FreezeAccount { account } => {
-            set_frozen(overlay, env, account, true);
+            set_frozen(overlay, env, account, true)?;
             Ok(format!("froze {account}"))
         }
         GovAction::UnfreezeAccount { account } => {
-            set_frozen(overlay, env, account, false);
+            set_frozen(overlay, env, account, false)?;
             Ok(format!("unfroze {account}"))
         }
         GovAction::SetOrgAdmins { org, admins } => set_admins(overlay, org, admins)?,

@@ -58,31 +58,31 @@ pub enum VerifyError {
 /// Reads committed accounts for the mempool.
 pub struct CommittedAccounts {
     store: Arc<ChainStore>,
-    /// The policy as of a committed height (read once per block, not once per transaction).
-    policy: Mutex<Option<(u64, citychain_types::Policy)>>,
+    /// The permission rules as of a committed height (read once per block, not per transaction).
+    rules: Mutex<Option<(u64, citychain_execution::permissions::Rules)>>,
 }
 
 impl CommittedAccounts {
     pub fn new(store: Arc<ChainStore>) -> Self {
         CommittedAccounts {
             store,
-            policy: Mutex::new(None),
+            rules: Mutex::new(None),
         }
     }
 
-    fn policy_at(
+    fn rules_at(
         &self,
         view: &StateView,
         height: u64,
-    ) -> citychain_execution::Result<citychain_types::Policy> {
-        if let Some((h, p)) = self.policy.lock().as_ref()
+    ) -> citychain_execution::Result<citychain_execution::permissions::Rules> {
+        if let Some((h, r)) = self.rules.lock().as_ref()
             && *h == height
         {
-            return Ok(p.clone());
+            return Ok(r.clone());
         }
-        let p = citychain_execution::permissions::policy(view)?;
-        *self.policy.lock() = Some((height, p.clone()));
-        Ok(p)
+        let r = citychain_execution::permissions::Rules::read(view)?;
+        *self.rules.lock() = Some((height, r.clone()));
+        Ok(r)
     }
 }
 
@@ -101,8 +101,8 @@ impl AccountSource for CommittedAccounts {
         let view = StateView::committed(self.store.state().clone(), Some(head.height.0));
         // A state read failure is the node's problem: let execution decide.
         match self
-            .policy_at(&view, head.height.0)
-            .and_then(|policy| citychain_execution::permissions::check(&view, &policy, tx))
+            .rules_at(&view, head.height.0)
+            .and_then(|rules| citychain_execution::permissions::check(&view, &rules, tx))
         {
             Ok(verdict) => verdict,
             Err(e) => {
