@@ -406,3 +406,88 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
         );
     }
 }
+
+/// Governance across four validator processes: a member change needs more than half of the
+/// four organizations (three votes), and every node ends in the same state.
+#[test]
+fn four_organizations_govern_across_the_validators() {
+    use citychain_types::{GovAction, GovTx, Member, OrgId, Payload, Roles, TimestampMs};
+    let mut net = Testnet::init(4, 0, 200);
+    net.start_all();
+    net.wait_for(0, 2, secs(60));
+    let dave = net.account_key("dave").public_key().address();
+    let send = |net: &Testnet, signer: &str, node: usize, payload: Payload| {
+        let key = net.account_key(signer);
+        let client = net.client(node);
+        net.block_on(async {
+            let info = client.chain_info().await.expect("chain info");
+            let nonce = client
+                .next_nonce(&key.public_key().address())
+                .await
+                .expect("nonce");
+            let tx = citychain_types::Transaction {
+                chain_id: info.chain_id,
+                sender: key.public_key(),
+                nonce,
+                gas_limit: citychain_types::Gas(1_000_000),
+                payload,
+            }
+            .sign(&key);
+            let hash = client.submit(&tx).await.expect("admitted");
+            client
+                .wait_for_receipt(hash, secs(30))
+                .await
+                .expect("receipt")
+                .receipt
+        })
+    };
+    let head_ms = net
+        .block_on(net.client(0).status())
+        .expect("status")
+        .head_timestamp_ms;
+    let r = send(
+        &net,
+        "org1-admin",
+        0,
+        Payload::Governance {
+            op: GovTx::Propose {
+                title: "dave becomes a client of org2".into(),
+                action: GovAction::SetMember {
+                    account: dave,
+                    member: Member {
+                        org: OrgId::new("org2").expect("id"),
+                        roles: Roles::CLIENT,
+                    },
+                },
+                deadline_ms: TimestampMs(head_ms + 3_600_000),
+            },
+        },
+    );
+    assert!(r.is_success(), "{}", r.reason);
+    let vote = Payload::Governance {
+        op: GovTx::Vote {
+            proposal: 0,
+            approve: true,
+        },
+    };
+    // Each organization votes through a different node; two of four is not a majority.
+    for (org, node) in [("org1-admin", 1), ("org2-admin", 2)] {
+        let r = send(&net, org, node, vote.clone());
+        assert_eq!(r.output, [0], "{org}: still open");
+    }
+    let r = send(&net, "org3-admin", 3, vote);
+    assert_eq!(r.output, [1], "three of four: executed");
+
+    let height = net.converge(net.tip(None), secs(60));
+    net.assert_same_chain(height);
+    for i in 0..4 {
+        let m = net
+            .block_on(net.client(i).rpc().org_get_member(dave))
+            .expect("member");
+        assert_eq!(
+            m.member.map(|m| m.roles),
+            Some(Roles::CLIENT),
+            "node {i} disagrees"
+        );
+    }
+}
