@@ -55,7 +55,7 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = Workload::Transfer)]
     workload: Workload,
     /// The token contract's code, for `--workload token` (built by
-    /// `cargo build --release --target wasm32-unknown-unknown --manifest-path contracts/Cargo.toml`).
+    /// `cd contracts && cargo build --release --target wasm32-unknown-unknown`).
     #[arg(
         long,
         default_value = "contracts/target/wasm32-unknown-unknown/release/token.wasm"
@@ -491,8 +491,8 @@ async fn setup_token(
 ) -> anyhow::Result<Address> {
     let code = std::fs::read(&args.token_wasm).with_context(|| {
         format!(
-            "reading the token contract {} (build it with: cargo build --release --target \
-             wasm32-unknown-unknown --manifest-path contracts/Cargo.toml)",
+            "reading the token contract {} (build it with: cd contracts && cargo build \
+             --release --target wasm32-unknown-unknown)",
             args.token_wasm.display()
         )
     })?;
