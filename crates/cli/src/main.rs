@@ -58,7 +58,8 @@ enum Command {
     /// Read the chain: status, blocks, transactions, receipts, accounts, verified proofs.
     #[command(subcommand)]
     Query(commands::query::QueryCommand),
-    /// Load-test a node: fund accounts, pre-sign transfers, submit them and measure.
+    /// Load-test a node: fund accounts, pre-sign transfers (native or through the token
+    /// contract), submit them and measure.
     Bench(commands::bench::BenchArgs),
 }
 

@@ -43,6 +43,7 @@ pub enum GovCommand {
     Propose {
         #[command(flatten)]
         send: SendArgs,
+        /// What the proposal is about, for the members and the audit trail (up to 256 bytes).
         #[arg(long)]
         title: String,
         /// The action as JSON, or @FILE to read it from a file.
