@@ -46,7 +46,13 @@ pub struct NodeService {
     peers: Arc<dyn Fn() -> usize + Send + Sync>,
     /// Sends admitted transactions to the other nodes' mempools.
     relay: RelayHandle,
+    /// Contract queries running at once: each may burn up to `max_tx_gas` of CPU, so a flood of
+    /// them queues here instead of starving consensus.
+    queries: Arc<tokio::sync::Semaphore>,
 }
+
+/// Contract queries that may run at the same time.
+const CONCURRENT_QUERIES: usize = 2;
 
 impl NodeService {
     pub fn new(
@@ -74,6 +80,7 @@ impl NodeService {
             validators: Arc::new(validators),
             peers,
             relay,
+            queries: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_QUERIES)),
         }
     }
 
@@ -447,7 +454,12 @@ impl CitychainApiServer for NodeService {
             origin: caller.unwrap_or(Address::ZERO),
         };
         let gas = citychain_types::Gas(gas_limit.unwrap_or(u64::MAX));
-        // Contract code is CPU-bound: keep it off the API's async workers.
+        // Contract code is CPU-bound: keep it off the API's async workers, a few at a time.
+        let _permit = self
+            .queries
+            .acquire()
+            .await
+            .map_err(|_| error::unavailable("the node is shutting down"))?;
         let out = tokio::task::spawn_blocking(move || {
             contracts::query(&view, env, &contract, &method, &args, gas)
         })
