@@ -201,10 +201,11 @@ def encode_consortium(g):
     members = g.get("members", [])
     out += u32(len(members)) + b"".join(unhex(m["account"]) + string(m["org"]) + roles(m["roles"]) for m in members)
     p = g.get("policy") or {"transfer": [], "deploy": [], "call": [], "contract_rules": [], "propose": ["admin"],
-                            "regulator_can_freeze": True}
+                            "regulator_can_freeze": True, "deploy_needs_approval": False}
     out += roles(p["transfer"]) + roles(p["deploy"]) + roles(p["call"])
     out += u32(len(p["contract_rules"])) + b"".join(unhex(r["contract"]) + roles(r["roles"]) for r in p["contract_rules"])
     out += roles(p["propose"]) + u8(1 if p["regulator_can_freeze"] else 0)
+    out += u8(1 if p.get("deploy_needs_approval") else 0)
     t = g.get("thresholds") or {"default_percent": 50, "validators_percent": 66, "rules_percent": 50}
     return out + u8(t["default_percent"]) + u8(t["validators_percent"]) + u8(t["rules_percent"])
 

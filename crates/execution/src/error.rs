@@ -27,6 +27,8 @@ pub enum InvalidTx {
     CannotPayFee { needed: Amount, balance: Amount },
     #[error("the signature does not verify for the sender's public key")]
     BadSignature,
+    #[error("code {code_hash} is not approved for deployment (the policy needs a vote first)")]
+    CodeNotApproved { code_hash: citychain_crypto::Hash },
     #[error("the sender is not a signer of multisig account {account}")]
     NotASigner { account: citychain_crypto::Address },
     #[error("account {account} is frozen")]
@@ -55,6 +57,7 @@ impl InvalidTx {
             InvalidTx::BadSignature => "bad_signature",
             InvalidTx::AccountFrozen { .. } => "account_frozen",
             InvalidTx::NotASigner { .. } => "not_a_signer",
+            InvalidTx::CodeNotApproved { .. } => "code_not_approved",
             InvalidTx::PermissionDenied { .. } => "permission_denied",
         }
     }

@@ -104,7 +104,7 @@ impl Executor {
     pub fn new(view: &StateView, ctx: BlockContext, block: BlockInfo) -> Result<Self> {
         let overlay = Overlay::new(view);
         let params = overlay.params()?;
-        let rules = permissions::Rules::read(&overlay)?;
+        let rules = permissions::Rules::read(&overlay, ctx.suite)?;
         Ok(Executor {
             ctx,
             block,

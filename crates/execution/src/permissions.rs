@@ -58,14 +58,17 @@ pub fn frozen_count(state: &impl StateRead) -> Result<u64> {
 #[derive(Clone, Debug)]
 pub struct Rules {
     pub policy: Policy,
+    /// The chain's suite (code approvals are by code hash).
+    pub suite: citychain_crypto::Suite,
     /// Whether any account is frozen (if not, no per-transaction frozen lookup is needed).
     pub any_frozen: bool,
 }
 
 impl Rules {
-    pub fn read(state: &impl StateRead) -> Result<Rules> {
+    pub fn read(state: &impl StateRead, suite: citychain_crypto::Suite) -> Result<Rules> {
         Ok(Rules {
             policy: policy(state)?,
+            suite,
             any_frozen: frozen_count(state)? > 0,
         })
     }
@@ -109,7 +112,15 @@ pub fn check_payload(
     }
     let (action, needed) = match payload {
         Payload::Transfer { .. } => ("transfer", policy.transfer),
-        Payload::Deploy { .. } => ("deploy", policy.deploy),
+        Payload::Deploy { code, .. } => {
+            if policy.deploy_needs_approval {
+                let hash = rules.suite.hash(code);
+                if state.read(&layout::approved_code_key(&hash))?.is_none() {
+                    return Ok(Err(InvalidTx::CodeNotApproved { code_hash: hash }));
+                }
+            }
+            ("deploy", policy.deploy)
+        }
         Payload::Call { contract, .. } => ("call", policy.call_roles(contract)),
         Payload::Governance { op } => match op {
             GovTx::Propose { .. } => ("propose", policy.propose),

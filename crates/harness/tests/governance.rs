@@ -480,3 +480,60 @@ fn a_freeze_applies_to_the_next_transaction_of_the_same_block() {
         Err(InvalidTx::AccountFrozen { .. })
     ));
 }
+
+#[test]
+fn deployments_can_require_code_approved_by_vote() {
+    let mut chain = TestChain::consortium();
+    let policy = citychain_types::Policy {
+        deploy_needs_approval: true,
+        ..citychain_types::Policy::consortium()
+    };
+    let id = propose(&mut chain, 0, GovAction::SetPolicy { policy });
+    vote(&mut chain, 0, id, true);
+    assert_eq!(
+        vote(&mut chain, 1, id, true).output,
+        [ProposalStatus::Executed.code()]
+    );
+
+    let code = tiny_contract();
+    let deploy = || Payload::Deploy {
+        code: code.clone(),
+        init_args: vec![],
+    };
+    let root = chain.state_root();
+    match chain.try_submit(0, deploy()) {
+        Err(e @ InvalidTx::CodeNotApproved { .. }) => assert_eq!(e.code(), "code_not_approved"),
+        other => panic!("expected code_not_approved, got {other:?}"),
+    }
+    assert_eq!(chain.state_root(), root);
+
+    let code_hash = chain.suite().hash(&code);
+    let id = propose(
+        &mut chain,
+        0,
+        GovAction::ApproveCode {
+            code_hash,
+            approved: true,
+        },
+    );
+    vote(&mut chain, 0, id, true);
+    assert_eq!(
+        vote(&mut chain, 2, id, true).output,
+        [ProposalStatus::Executed.code()]
+    );
+    let r = chain
+        .try_submit(0, deploy())
+        .expect("approved code deploys");
+    assert!(r.is_success(), "{}", r.reason);
+    // Approval is for that code only.
+    assert!(matches!(
+        chain.try_submit(
+            0,
+            Payload::Deploy {
+                code: contract_with("other"),
+                init_args: vec![]
+            }
+        ),
+        Err(InvalidTx::CodeNotApproved { .. })
+    ));
+}

@@ -282,6 +282,8 @@ pub struct Policy {
     pub propose: Roles,
     /// Whether a `regulator` may freeze and unfreeze accounts directly, without a vote.
     pub regulator_can_freeze: bool,
+    /// Whether deployments need their code approved by vote first (`approve_code`).
+    pub deploy_needs_approval: bool,
 }
 
 /// A contract only `roles` may call.
@@ -306,6 +308,7 @@ impl Policy {
             contract_rules: Vec::new(),
             propose: Roles::ADMIN,
             regulator_can_freeze: true,
+            deploy_needs_approval: false,
         }
     }
 
@@ -319,6 +322,7 @@ impl Policy {
             contract_rules: Vec::new(),
             propose: Roles::ADMIN,
             regulator_can_freeze: true,
+            deploy_needs_approval: false,
         }
     }
 
@@ -338,7 +342,7 @@ impl Default for Policy {
 }
 
 /// Encoding: `transfer || deploy || call || list<contract || roles> || propose ||
-/// regulator_can_freeze (bool)`, roles as one byte each.
+/// regulator_can_freeze (bool) || deploy_needs_approval (bool)`, roles as one byte each.
 impl Encode for Policy {
     fn encode_to(&self, w: &mut Writer) {
         w.put(&self.transfer)
@@ -348,7 +352,8 @@ impl Encode for Policy {
                 w.put(&r.contract).put(&r.roles);
             })
             .put(&self.propose)
-            .bool(self.regulator_can_freeze);
+            .bool(self.regulator_can_freeze)
+            .bool(self.deploy_needs_approval);
     }
 }
 
@@ -366,6 +371,7 @@ impl Decode for Policy {
             })?,
             propose: Roles::decode_from(r)?,
             regulator_can_freeze: r.bool("regulator can freeze")?,
+            deploy_needs_approval: r.bool("deploy needs approval")?,
         })
     }
 }

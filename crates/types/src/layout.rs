@@ -39,6 +39,12 @@ pub mod prefix {
     pub const MULTISIG: u8 = 0x0b;
     /// Their proposed transactions (`0x0c || address || id (u64)`).
     pub const MULTISIG_TX: u8 = 0x0c;
+    /// Code approved for deployment by vote (`0x0d || code hash`, value: the height approved).
+    pub const APPROVED_CODE: u8 = 0x0d;
+}
+
+pub fn approved_code_key(code_hash: &Hash) -> Vec<u8> {
+    [&[prefix::APPROVED_CODE][..], &code_hash.0].concat()
 }
 
 pub fn multisig_key(account: &Address) -> Vec<u8> {

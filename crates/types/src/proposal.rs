@@ -62,6 +62,12 @@ pub enum GovAction {
     UnfreezeAccount { account: Address },
     /// Tag 13. Replaces an organization's admin keys (e.g. after a key is lost).
     SetOrgAdmins { org: OrgId, admins: Vec<Address> },
+    /// Tag 14. Approves (or withdraws approval of) contract code for deployment, for chains
+    /// whose policy says deployments need approval.
+    ApproveCode {
+        code_hash: citychain_crypto::Hash,
+        approved: bool,
+    },
 }
 
 /// The vote a kind of action needs (`Thresholds`).
@@ -88,6 +94,7 @@ impl GovAction {
             GovAction::FreezeAccount { .. } => "freeze_account",
             GovAction::UnfreezeAccount { .. } => "unfreeze_account",
             GovAction::SetOrgAdmins { .. } => "set_org_admins",
+            GovAction::ApproveCode { .. } => "approve_code",
         }
     }
 
@@ -154,6 +161,12 @@ impl Encode for GovAction {
                 w.u8(13).put(org).list(admins, |w, a| {
                     w.put(a);
                 });
+            }
+            GovAction::ApproveCode {
+                code_hash,
+                approved,
+            } => {
+                w.u8(14).put(code_hash).bool(*approved);
             }
         }
     }
@@ -222,6 +235,10 @@ impl Decode for GovAction {
             13 => GovAction::SetOrgAdmins {
                 org: OrgId::decode_from(r)?,
                 admins: r.list("admins", MAX_ORG_ADMINS, Address::decode_from)?,
+            },
+            14 => GovAction::ApproveCode {
+                code_hash: citychain_crypto::Hash::decode_from(r)?,
+                approved: r.bool("approved")?,
             },
             other => {
                 return Err(r.error(

@@ -433,6 +433,18 @@ fn apply(
             Ok(format!("unfroze {account}"))
         }
         GovAction::SetOrgAdmins { org, admins } => set_admins(overlay, org, admins)?,
+        GovAction::ApproveCode {
+            code_hash,
+            approved,
+        } => {
+            if *approved {
+                overlay.set(layout::approved_code_key(code_hash), env.height.encode());
+                Ok(format!("code {code_hash} approved for deployment"))
+            } else {
+                overlay.remove(layout::approved_code_key(code_hash));
+                Ok(format!("approval of code {code_hash} withdrawn"))
+            }
+        }
     })
 }
 

@@ -80,7 +80,7 @@ impl CommittedAccounts {
         {
             return Ok(r.clone());
         }
-        let r = citychain_execution::permissions::Rules::read(view)?;
+        let r = citychain_execution::permissions::Rules::read(view, self.store.state().suite())?;
         *self.rules.lock() = Some((height, r.clone()));
         Ok(r)
     }
