@@ -3,7 +3,8 @@
 use anyhow::{Context as _, bail};
 use citychain_crypto::{Address, PublicKey, Suite, keystore::KeyFile};
 use citychain_types::{
-    Amount, ChainId, ChainParams, Genesis, GenesisAccount, TimestampMs, Validator, ValidatorKey,
+    Amount, ChainId, ChainParams, Genesis, GenesisAccount, GenesisMember, OrgId, Organization,
+    Policy, Roles, TimestampMs, Validator, ValidatorKey,
 };
 use clap::Subcommand;
 use std::{
@@ -28,6 +29,21 @@ pub enum GenesisCommand {
         /// A funded account as ADDRESS=BALANCE. Repeat.
         #[arg(long = "account")]
         accounts: Vec<String>,
+        /// A consortium organization as ID=ADMIN[,ADMIN…] (admin account addresses; they get
+        /// the admin role). Repeat, once per organization.
+        #[arg(long = "org")]
+        orgs: Vec<String>,
+        /// Which organization runs a validator, as ORG=VALIDATOR_NAME. Repeat.
+        #[arg(long = "org-validator")]
+        org_validators: Vec<String>,
+        /// A member account as ADDRESS=ORG:ROLE[,ROLE…] (roles: admin, validator, client,
+        /// regulator, observer). Repeat.
+        #[arg(long = "member")]
+        members: Vec<String>,
+        /// The permission policy: `consortium` (members deploy, admins propose) or `open`
+        /// (anyone deploys). Default: consortium if organizations are given, else open.
+        #[arg(long, value_parser = ["consortium", "open"])]
+        policy: Option<String>,
         /// With nothing to do, propose an empty block only this often (milliseconds).
         #[arg(long, default_value_t = 1_000)]
         empty_block_interval_ms: u64,
@@ -59,6 +75,78 @@ fn split_pair<'a>(text: &'a str, what: &str) -> anyhow::Result<(&'a str, &'a str
         .with_context(|| format!("{what} {text:?}: expected NAME=VALUE"))
 }
 
+/// The organizations and members given on the command line; admins become admin members.
+fn consortium(
+    orgs: &[String],
+    org_validators: &[String],
+    members: &[String],
+    validators: &[Validator],
+) -> anyhow::Result<(Vec<Organization>, Vec<GenesisMember>)> {
+    let mut organizations = Vec::new();
+    let mut out: Vec<GenesisMember> = Vec::new();
+    for o in orgs {
+        let (id, admins) = split_pair(o, "organization")?;
+        let id = OrgId::new(id).map_err(anyhow::Error::msg)?;
+        let admins = admins
+            .split(',')
+            .map(|a| {
+                a.trim()
+                    .parse::<Address>()
+                    .with_context(|| format!("organization {id}: bad admin address {a:?}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for a in &admins {
+            out.push(GenesisMember {
+                account: *a,
+                org: id.clone(),
+                roles: Roles::ADMIN,
+            });
+        }
+        organizations.push(Organization {
+            name: id.to_string(),
+            id,
+            admins,
+            validators: Vec::new(),
+        });
+    }
+    for ov in org_validators {
+        let (org, name) = split_pair(ov, "org-validator")?;
+        let v = validators
+            .iter()
+            .find(|v| v.name == name)
+            .with_context(|| format!("no validator named {name:?}"))?;
+        let o = organizations
+            .iter_mut()
+            .find(|o| o.id.as_str() == org)
+            .with_context(|| format!("no organization {org:?} (give it with --org)"))?;
+        o.validators.push(v.consensus_key);
+    }
+    for m in members {
+        let (address, rest) = split_pair(m, "member")?;
+        let (org, roles) = rest
+            .split_once(':')
+            .with_context(|| format!("member {m:?}: expected ADDRESS=ORG:ROLES"))?;
+        let account = address
+            .parse::<Address>()
+            .with_context(|| format!("member {address}: bad address"))?;
+        let org = OrgId::new(org).map_err(anyhow::Error::msg)?;
+        let roles = Roles::parse(roles).map_err(anyhow::Error::msg)?;
+        match out.iter_mut().find(|x| x.account == account) {
+            Some(existing) if existing.org == org => existing.roles = existing.roles.union(roles),
+            Some(existing) => bail!(
+                "{account} is already a member of {}; an account belongs to one organization",
+                existing.org
+            ),
+            None => out.push(GenesisMember {
+                account,
+                org,
+                roles,
+            }),
+        }
+    }
+    Ok((organizations, out))
+}
+
 pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
     match cmd {
         GenesisCommand::New {
@@ -66,6 +154,10 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
             suite,
             validators,
             accounts,
+            orgs,
+            org_validators,
+            members,
+            policy,
             empty_block_interval_ms,
             out,
         } => {
@@ -91,6 +183,13 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                     balance: balance.parse::<Amount>().map_err(anyhow::Error::msg)?,
                 });
             }
+            let (organizations, members) = consortium(&orgs, &org_validators, &members, &vs)?;
+            let policy = match policy.as_deref() {
+                Some("open") => Policy::open(),
+                Some(_) => Policy::consortium(),
+                None if organizations.is_empty() => Policy::open(),
+                None => Policy::consortium(),
+            };
             let genesis = Genesis {
                 chain_id: ChainId::new(chain_id).map_err(anyhow::Error::msg)?,
                 suite,
@@ -105,9 +204,9 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 },
                 validators: vs,
                 accounts: accts,
-                organizations: Vec::new(),
-                members: Vec::new(),
-                policy: citychain_types::Policy::default(),
+                organizations,
+                members,
+                policy,
                 thresholds: citychain_types::Thresholds::default(),
             };
             genesis.validate().map_err(anyhow::Error::msg)?;

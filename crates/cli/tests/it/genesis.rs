@@ -51,6 +51,16 @@ fn genesis_from_key_files_and_public_keys_has_one_checkable_hash() {
             &format!("univ={}", public_keys[3]),
             "--account",
             "0x8fa13e12c08cf23322105415c1471f2cc1280079=1000000",
+            "--org",
+            "gov=0x8fa13e12c08cf23322105415c1471f2cc1280079",
+            "--org",
+            "bank=0x00112233445566778899aabbccddeeff00112233",
+            "--org-validator",
+            "gov=gov",
+            "--org-validator",
+            "bank=bank",
+            "--member",
+            "0x7777777777777777777777777777777777777777=gov:regulator,observer",
             "--out",
             "genesis.json",
         ],
@@ -59,6 +69,36 @@ fn genesis_from_key_files_and_public_keys_has_one_checkable_hash() {
     assert!(ok, "{err}");
     let written = json(&out);
     assert_eq!(written["validators"], 4);
+    let consortium: serde_json::Value =
+        json(&std::fs::read_to_string(d.join("genesis.json")).expect("genesis"));
+    assert_eq!(consortium["organizations"][0]["id"], "gov");
+    assert_eq!(
+        consortium["organizations"][1]["validators"][0].as_str(),
+        Some(public_keys[1].trim_start_matches("ed25519:"))
+    );
+    assert_eq!(consortium["members"][2]["roles"][0], "regulator");
+    assert_eq!(
+        consortium["policy"]["deploy"][0], "admin",
+        "the consortium policy"
+    );
+    // A member of an organization nobody declared is refused with the reason.
+    let (ok, _, err) = citychain(
+        &[
+            "genesis",
+            "new",
+            "--chain-id",
+            "city-main",
+            "--validator",
+            "gov=gov.key",
+            "--member",
+            "0x7777777777777777777777777777777777777777=nowhere:client",
+            "--out",
+            "bad.json",
+        ],
+        d,
+    );
+    assert!(!ok);
+    assert!(err.contains("unknown organization nowhere"), "{err}");
     let genesis: serde_json::Value =
         json(&std::fs::read_to_string(d.join("genesis.json")).expect("genesis"));
     for (i, v) in genesis["validators"]
