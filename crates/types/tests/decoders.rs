@@ -47,3 +47,92 @@ proptest! {
         check::<SignedTransaction>(&bytes);
     }
 }
+
+/// Valid payloads of every kind, for mutation.
+fn sample_payloads() -> Vec<citychain_types::Payload> {
+    use citychain_types::{
+        Address, Amount, GovAction, GovTx, Member, OrgId, Payload, Roles, TimestampMs,
+        multisig::MultisigTx,
+    };
+    vec![
+        Payload::Deploy {
+            code: vec![0, 97, 115, 109, 1, 0, 0, 0],
+            init_args: vec![1, 2, 3],
+        },
+        Payload::Call {
+            contract: Address([3; 20]),
+            method: "transfer".into(),
+            args: vec![9; 36],
+            value: Amount(7),
+        },
+        Payload::Governance {
+            op: GovTx::Propose {
+                title: "t".into(),
+                action: GovAction::SetMember {
+                    account: Address([4; 20]),
+                    member: Member {
+                        org: OrgId::new("agency").expect("id"),
+                        roles: Roles::CLIENT,
+                    },
+                },
+                deadline_ms: TimestampMs(5),
+            },
+        },
+        Payload::Governance {
+            op: GovTx::Propose {
+                title: "p".into(),
+                action: GovAction::SetPolicy {
+                    policy: citychain_types::Policy::consortium(),
+                },
+                deadline_ms: TimestampMs(5),
+            },
+        },
+        Payload::Multisig {
+            op: MultisigTx::Propose {
+                account: Address([5; 20]),
+                payload: Box::new(Payload::Transfer {
+                    to: Address([6; 20]),
+                    amount: Amount(1),
+                }),
+            },
+        },
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    /// Random bytes after each payload tag and sub-tag reach deep into the newer decoders.
+    #[test]
+    fn random_payload_bodies_never_panic(
+        tag in prop::sample::select(vec![1u8, 2, 3, 4, 5, 6, 7]),
+        sub in 0u8..16,
+        action in 0u8..16,
+        rest in prop::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let mut bytes = vec![tag, sub, action];
+        bytes.extend_from_slice(&rest);
+        check::<citychain_types::Payload>(&bytes);
+        check::<citychain_types::GovTx>(&bytes[1..]);
+        check::<citychain_types::GovAction>(&bytes[2..]);
+        check::<citychain_types::multisig::MultisigTx>(&bytes[1..]);
+        check::<citychain_types::Policy>(&rest);
+        check::<citychain_types::Proposal>(&rest);
+        check::<citychain_types::proposal::AuditEntry>(&rest);
+        check::<citychain_types::multisig::MultisigPending>(&rest);
+        check::<citychain_types::ContractInfo>(&rest);
+        check::<citychain_types::ChainParams>(&bytes);
+    }
+
+    /// Mutations of valid payloads of every kind: accepted variants stay canonical.
+    #[test]
+    fn mutated_payloads_stay_canonical(which in 0usize..5, pos in 0usize..400, byte in any::<u8>(), cut in 0usize..400) {
+        let payload = &sample_payloads()[which];
+        let mut bytes = payload.encode();
+        let pos = pos % bytes.len();
+        bytes[pos] = byte;
+        check::<citychain_types::Payload>(&bytes);
+        bytes.truncate(cut.min(bytes.len()));
+        check::<citychain_types::Payload>(&bytes);
+    }
+}
