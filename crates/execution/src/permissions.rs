@@ -39,19 +39,24 @@ pub fn policy(state: &impl StateRead) -> Result<Policy> {
     Ok(decode(state.read(&layout::policy_key())?, "policy")?.unwrap_or_default())
 }
 
-/// How many accounts are frozen.
-pub fn frozen_count(state: &impl StateRead) -> Result<u64> {
-    match state.read(&layout::frozen_count_key())? {
+/// A big-endian `u64` counter under `key` (absent: 0).
+pub fn read_u64(state: &impl StateRead, key: &[u8], what: &'static str) -> Result<u64> {
+    match state.read(key)? {
         None => Ok(0),
         Some(raw) => raw
             .as_slice()
             .try_into()
             .map(u64::from_be_bytes)
             .map_err(|_| BlockError::CorruptState {
-                what: "frozen count",
+                what,
                 detail: format!("{} bytes, not 8", raw.len()),
             }),
     }
+}
+
+/// How many accounts are frozen.
+pub fn frozen_count(state: &impl StateRead) -> Result<u64> {
+    read_u64(state, &layout::frozen_count_key(), "frozen count")
 }
 
 /// What permission checks need from the state besides per-account reads, read once per block.

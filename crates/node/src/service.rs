@@ -482,15 +482,7 @@ impl CitychainApiServer for NodeService {
         let details = contracts::details(&view, &contract)
             .map_err(|e| error::internal(format!("state: {e}")))?
             .ok_or_else(|| error::not_found(format!("no contract at {contract}")))?;
-        let balance = match view.get(&layout::account_key(&contract)) {
-            Ok(Some(raw)) => {
-                Account::decode(&raw)
-                    .map_err(|e| error::internal(format!("stored account: {e}")))?
-                    .balance
-            }
-            Ok(None) => citychain_types::Amount(0),
-            Err(e) => return Err(error::internal(format!("state: {e}"))),
-        };
+        let balance = balance_in(&view, &contract)?;
         Ok(ContractView {
             address: contract,
             code_hash: details.info.code_hash,
@@ -592,15 +584,7 @@ impl CitychainApiServer for NodeService {
         let account = multisig::load_account(&view, &address)
             .map_err(state_error)?
             .ok_or_else(|| error::not_found(format!("no multisig account at {address}")))?;
-        let balance = match view.get(&layout::account_key(&address)) {
-            Ok(Some(raw)) => {
-                Account::decode(&raw)
-                    .map_err(|e| error::internal(format!("stored account: {e}")))?
-                    .balance
-            }
-            Ok(None) => citychain_types::Amount(0),
-            Err(e) => return Err(error::internal(format!("state: {e}"))),
-        };
+        let balance = balance_in(&view, &address)?;
         Ok(MultisigView {
             address,
             account,
@@ -690,4 +674,18 @@ impl CitychainApiServer for NodeService {
 
 fn state_error(e: citychain_execution::BlockError) -> ErrorObjectOwned {
     error::internal(format!("state: {e}"))
+}
+
+/// The native balance of `address` in `view`.
+fn balance_in(
+    view: &citychain_state::StateView,
+    address: &Address,
+) -> RpcResult<citychain_types::Amount> {
+    match view.get(&layout::account_key(address)) {
+        Ok(Some(raw)) => Ok(Account::decode(&raw)
+            .map_err(|e| error::internal(format!("stored account: {e}")))?
+            .balance),
+        Ok(None) => Ok(citychain_types::Amount(0)),
+        Err(e) => Err(error::internal(format!("state: {e}"))),
+    }
 }

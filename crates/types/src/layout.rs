@@ -113,10 +113,16 @@ pub const CONTRACT_ADDRESS_DOMAIN: &[u8] = b"citychain/contract-address/v1";
 /// The address of the contract deployed by `deployer` with the transaction nonce `nonce`:
 /// the first 20 bytes of `H(framed(CONTRACT_ADDRESS_DOMAIN, deployer || nonce))`.
 pub fn contract_address(suite: Suite, deployer: &Address, nonce: Nonce) -> Address {
+    derived_address(suite, CONTRACT_ADDRESS_DOMAIN, deployer, nonce)
+}
+
+/// The first 20 bytes of `H(framed(domain, creator || nonce))`: addresses of things an account
+/// creates (contracts, multisig accounts), known before the transaction runs.
+pub fn derived_address(suite: Suite, domain: &[u8], creator: &Address, nonce: Nonce) -> Address {
     let mut msg = Vec::with_capacity(28);
-    msg.extend_from_slice(&deployer.0);
+    msg.extend_from_slice(&creator.0);
     msg.extend_from_slice(&nonce.0.to_be_bytes());
-    let hash = suite.hash(&framed(CONTRACT_ADDRESS_DOMAIN, &msg));
+    let hash = suite.hash(&framed(domain, &msg));
     let mut a = [0u8; 20];
     a.copy_from_slice(&hash.0[..20]);
     Address(a)

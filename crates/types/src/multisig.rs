@@ -5,7 +5,7 @@ use crate::{
     Height, Nonce, Payload,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
 };
-use citychain_crypto::{Address, Suite, framed};
+use citychain_crypto::{Address, Suite};
 use serde::{Deserialize, Serialize};
 
 /// Most signers of one multisig account.
@@ -15,13 +15,7 @@ pub const MULTISIG_ADDRESS_DOMAIN: &[u8] = b"citychain/multisig-address/v1";
 
 /// The address of the multisig account created by `creator` with transaction nonce `nonce`.
 pub fn multisig_address(suite: Suite, creator: &Address, nonce: Nonce) -> Address {
-    let mut msg = Vec::with_capacity(28);
-    msg.extend_from_slice(&creator.0);
-    msg.extend_from_slice(&nonce.0.to_be_bytes());
-    let hash = suite.hash(&framed(MULTISIG_ADDRESS_DOMAIN, &msg));
-    let mut a = [0u8; 20];
-    a.copy_from_slice(&hash.0[..20]);
-    Address(a)
+    crate::layout::derived_address(suite, MULTISIG_ADDRESS_DOMAIN, creator, nonce)
 }
 
 /// A multisig account, stored under `0x0b || address`.

@@ -115,8 +115,9 @@ pub enum AuditCommand {
     },
 }
 
-async fn governance_tx(send: &SendArgs, op: GovTx, json: bool) -> anyhow::Result<Vec<u8>> {
-    let (_, receipt) = send_tx(send, Payload::Governance { op }).await?;
+/// Sends `payload`, prints the receipt, and returns its output (an error if it failed).
+async fn send_and_report(send: &SendArgs, payload: Payload, json: bool) -> anyhow::Result<Vec<u8>> {
+    let (_, receipt) = send_tx(send, payload).await?;
     if json {
         output::json(&receipt)?;
     } else {
@@ -126,6 +127,10 @@ async fn governance_tx(send: &SendArgs, op: GovTx, json: bool) -> anyhow::Result
         bail!("the transaction failed: {}", receipt.receipt.reason);
     }
     Ok(receipt.receipt.output)
+}
+
+async fn governance_tx(send: &SendArgs, op: GovTx, json: bool) -> anyhow::Result<Vec<u8>> {
+    send_and_report(send, Payload::Governance { op }, json).await
 }
 
 pub async fn run_org(cmd: OrgCommand, json: bool) -> anyhow::Result<()> {
@@ -403,16 +408,7 @@ async fn multisig_tx(
     op: citychain_types::multisig::MultisigTx,
     json: bool,
 ) -> anyhow::Result<Vec<u8>> {
-    let (_, receipt) = send_tx(send, Payload::Multisig { op }).await?;
-    if json {
-        output::json(&receipt)?;
-    } else {
-        super::tx::print_receipt(&receipt);
-    }
-    if !receipt.receipt.is_success() {
-        bail!("the transaction failed: {}", receipt.receipt.reason);
-    }
-    Ok(receipt.receipt.output)
+    send_and_report(send, Payload::Multisig { op }, json).await
 }
 
 pub async fn run_multisig(cmd: MultisigCommand, json: bool) -> anyhow::Result<()> {

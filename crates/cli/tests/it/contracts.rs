@@ -1,25 +1,9 @@
 //! Contracts on a running `citychain dev`, driven through the `citychain contract` commands as a
 //! user would: build, deploy, call, query, inspect, prove; and a scaffolded project that builds.
 
-use crate::harness::DevNode;
+use crate::harness::{DevNode, citychain_json};
 use serde_json::Value;
 use std::{path::Path, process::Command};
-
-/// Runs `citychain --json ARGS`; returns the parsed stdout, or panics with stderr.
-fn citychain_json(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run citychain");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "citychain {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
 
 /// Runs `citychain ARGS` expecting failure; returns stderr.
 fn citychain_fails(args: &[&str]) -> String {

@@ -1,26 +1,10 @@
 //! Governance on a running `citychain dev` (a one-organization consortium: alice administers
 //! `city`, bob is its regulator) through `citychain org`, `gov` and `audit`.
 
-use crate::harness::{DevNode, block_on};
+use crate::harness::{DevNode, block_on, citychain_json};
 use citychain_client::{ClientError, keys::open_key_file};
 use citychain_types::{Amount, Gas};
-use serde_json::Value;
 use std::process::Command;
-
-fn citychain_json(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run citychain");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "citychain {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
 
 #[test]
 fn proposals_votes_freezes_and_the_audit_trail_through_the_cli() {

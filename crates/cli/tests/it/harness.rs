@@ -143,3 +143,19 @@ pub async fn wait_for_height(client: &Client, height: u64) {
     }
     panic!("height {height} not reached within 60 s");
 }
+
+/// Runs `citychain --json ARGS`; returns the parsed stdout, or panics with stdout and stderr.
+pub fn citychain_json(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run citychain");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "citychain {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}

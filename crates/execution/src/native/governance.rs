@@ -46,20 +46,6 @@ fn event(topic: &str, data: Vec<u8>) -> Event {
     }
 }
 
-fn read_u64(overlay: &Overlay, key: &[u8]) -> Result<u64> {
-    match overlay.get(key)? {
-        None => Ok(0),
-        Some(raw) => raw
-            .as_slice()
-            .try_into()
-            .map(u64::from_be_bytes)
-            .map_err(|_| BlockError::CorruptState {
-                what: "counter",
-                detail: format!("{} bytes, not 8", raw.len()),
-            }),
-    }
-}
-
 fn be(v: u64) -> Vec<u8> {
     v.to_be_bytes().to_vec()
 }
@@ -107,7 +93,7 @@ fn audit(
     action: &str,
     detail: String,
 ) -> Result<()> {
-    let seq = read_u64(overlay, &layout::audit_sequence_key())?;
+    let seq = permissions::read_u64(overlay, &layout::audit_sequence_key(), "audit sequence")?;
     overlay.set(layout::audit_sequence_key(), be(seq + 1));
     let mut detail = detail;
     if detail.len() > MAX_OUTCOME_LEN {
@@ -223,7 +209,7 @@ fn propose(
     if let Err(reason) = precheck(overlay, action)? {
         return fail(format!("the action cannot apply: {reason}"));
     }
-    let id = read_u64(overlay, &layout::next_proposal_key())?;
+    let id = permissions::read_u64(overlay, &layout::next_proposal_key(), "next proposal")?;
     overlay.set(layout::next_proposal_key(), be(id + 1));
     let proposal = Proposal {
         id,
