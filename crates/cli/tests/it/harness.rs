@@ -33,9 +33,40 @@ pub struct DevNode {
     child: Child,
 }
 
+/// Ports handed to test nodes come from below the kernel's ephemeral range (32768 and up), so a
+/// port picked here cannot be taken by someone else's outgoing connection or port-0 bind before
+/// the node binds it; a shared counter keeps this process's picks apart.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// `n` consecutive free ports; returns the first.
+pub fn free_port_block(n: u16) -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    if NEXT.load(Ordering::Relaxed) == 0 {
+        // Start somewhere different in each run, so parallel runs rarely meet.
+        let seed = (std::process::id() as u16).wrapping_mul(97) % 10_000;
+        let _ = NEXT.compare_exchange(
+            0,
+            TEST_PORTS.start + seed,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+    for _ in 0..1_000 {
+        let mut base = NEXT.fetch_add(n, Ordering::Relaxed);
+        if base + n > TEST_PORTS.end {
+            NEXT.store(TEST_PORTS.start + n, Ordering::Relaxed);
+            base = TEST_PORTS.start;
+        }
+        if (base..base + n).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no block of {n} free test ports");
+}
+
 pub fn free_addr() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
+    SocketAddr::from(([127, 0, 0, 1], free_port_block(1)))
 }
 
 impl DevNode {
