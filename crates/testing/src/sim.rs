@@ -564,7 +564,7 @@ async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
         .liar
         .filter(|_| slot.validator >= world.scenario.validators)
         .map(|v| world.keys[v].public_key());
-    let mut it = register(world, slot.validator)
+    let it = register(world, slot.validator)
         .await
         .into_iter()
         .zip([
@@ -586,6 +586,22 @@ async fn start(context: &Ctx, world: &Arc<World>, slot: &mut Slot) {
                 },
             )
         });
+    run_slot(context, world, slot, chain, genesis_block, it).await;
+}
+
+/// Launches `slot`'s node on its six registered channels (consensus five, then transactions).
+async fn run_slot<S, R>(
+    context: &Ctx,
+    world: &Arc<World>,
+    slot: &mut Slot,
+    chain: Arc<Chain<Sequential>>,
+    genesis_block: citychain_node::consensus::ConsensusBlock,
+    channels: impl IntoIterator<Item = (S, R)>,
+) where
+    S: Sender<PublicKey = ConsensusKey>,
+    R: Receiver<PublicKey = ConsensusKey>,
+{
+    let mut it = channels.into_iter();
     let mut next = || it.next().expect("six channels");
     let channels = Channels {
         votes: next(),
@@ -650,32 +666,7 @@ async fn start_twins(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], vali
             .expect("twin slot");
         let (chain, genesis_block) = open(world, slot);
         slot.started = true;
-        let mut it = halves.into_iter();
-        let mut next = || it.next().expect("six channels");
-        let channels = Channels {
-            votes: next(),
-            certificates: next(),
-            consensus_fetch: next(),
-            blocks: next(),
-            backfill: next(),
-        };
-        let transactions = next();
-        let (relay, root, stopped) = launch(
-            context.child("node"),
-            chain.clone(),
-            genesis_block,
-            engine_config(world, slot),
-            channels,
-            transactions,
-            slot.label.clone(),
-        )
-        .await;
-        slot.running = Some(Running {
-            chain,
-            relay,
-            root,
-            stopped,
-        });
+        run_slot(context, world, slot, chain, genesis_block, halves).await;
     }
 }
 

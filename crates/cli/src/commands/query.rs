@@ -124,6 +124,44 @@ async fn trusted_genesis(
     })
 }
 
+/// A header at `height` whose finality was verified against the trusted genesis, with what the
+/// proof rests on.
+struct Verification {
+    trust: TrustRoot,
+    header: citychain_types::BlockHeader,
+    info: citychain_client::types::HeaderInfo,
+    anchor: Anchor,
+}
+
+async fn verified_header(
+    client: &Client,
+    genesis: Option<PathBuf>,
+    height: u64,
+) -> anyhow::Result<Verification> {
+    let (genesis, source) = trusted_genesis(client, genesis).await?;
+    let trust = TrustRoot::from_genesis(&genesis);
+    let info = client
+        .rpc()
+        .chain_get_header(BlockId::Height(height))
+        .await?;
+    let header = verify_header(&trust, &info).context("the header's finality does not verify")?;
+    let anchor = Anchor {
+        height: header.height.0,
+        block_hash: info.hash,
+        state_root: header.state_root,
+        genesis_hash: trust.genesis_hash,
+        genesis_source: source,
+        signers: info.finality.as_ref().map_or(0, |f| f.signers.len()),
+        validators: trust.validators.len(),
+    };
+    Ok(Verification {
+        trust,
+        header,
+        info,
+        anchor,
+    })
+}
+
 /// What a locally verified proof rests on: a finalized header and the trusted genesis.
 #[derive(Serialize)]
 struct Anchor {
@@ -307,31 +345,17 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 .rpc()
                 .state_get_key_proof(citychain_crypto::hex::encode(&state_key), height)
                 .await?;
-            let (genesis, source) = trusted_genesis(&client, genesis).await?;
-            let trust = TrustRoot::from_genesis(&genesis);
-            let header_info = client
-                .rpc()
-                .chain_get_header(BlockId::Height(proof.height))
-                .await?;
-            let header = verify_header(&trust, &header_info)
-                .context("the header's finality does not verify")?;
-            let value = citychain_client::verify::verify_key(&trust, &header, &state_key, &proof)
-                .context("the storage proof does not verify")?;
-            let signers = header_info.finality.as_ref().map_or(0, |f| f.signers.len());
+            let v = verified_header(&client, genesis, proof.height).await?;
+            let value =
+                citychain_client::verify::verify_key(&v.trust, &v.header, &state_key, &proof)
+                    .context("the storage proof does not verify")?;
+            let trust = v.trust;
             let result = VerifiedStorage {
                 contract,
                 key: citychain_crypto::hex::encode(&own_key),
                 state_key: citychain_crypto::hex::encode(&state_key),
                 value: value.as_ref().map(citychain_crypto::hex::encode),
-                anchor: Anchor {
-                    height: header.height.0,
-                    block_hash: header_info.hash,
-                    state_root: header.state_root,
-                    genesis_hash: trust.genesis_hash,
-                    genesis_source: source,
-                    signers,
-                    validators: trust.validators.len(),
-                },
+                anchor: v.anchor,
             };
             if json {
                 return output::json(&result);
@@ -363,35 +387,23 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
             if !verify {
                 return output::json(&proof);
             }
-            let (genesis, source) = trusted_genesis(&client, genesis).await?;
-            let trust = TrustRoot::from_genesis(&genesis);
-            let header_info = client
-                .rpc()
-                .chain_get_header(BlockId::Height(proof.height))
-                .await?;
-            let header = verify_header(&trust, &header_info)
-                .context("the header's finality does not verify")?;
-            let account = verify_account(&trust, &header, &address, &proof)
+            let v = verified_header(&client, genesis, proof.height).await?;
+            let account = verify_account(&v.trust, &v.header, &address, &proof)
                 .context("the account proof does not verify")?;
-            let finality = header_info
+            let finality = v
+                .info
                 .finality
                 .as_ref()
                 .expect("verified headers carry finality");
+            let finalized_via_descendant_at =
+                (!finality.descendants.is_empty()).then_some(finality.finalized_height);
+            let trust = v.trust;
             let result = Verified {
                 address,
                 nonce: account.nonce.0,
                 balance: account.balance,
-                anchor: Anchor {
-                    height: header.height.0,
-                    block_hash: header_info.hash,
-                    state_root: header.state_root,
-                    genesis_hash: trust.genesis_hash,
-                    genesis_source: source,
-                    signers: finality.signers.len(),
-                    validators: trust.validators.len(),
-                },
-                finalized_via_descendant_at: (!finality.descendants.is_empty())
-                    .then_some(finality.finalized_height),
+                anchor: v.anchor,
+                finalized_via_descendant_at,
             };
             if json {
                 return output::json(&result);
