@@ -18,7 +18,7 @@ use citychain_crypto::{Address, Suite};
 use citychain_state::{StateView, WriteSet};
 use citychain_types::{
     Amount, ChainId, ChainParams, Gas, Height, Nonce, Payload, Receipt, SignedTransaction, Status,
-    TimestampMs, block::MAX_BLOCK_TX_BYTES,
+    TimestampMs, block::MAX_BLOCK_TX_BYTES, layout,
 };
 
 /// What a block's execution needs to know besides the state.
@@ -26,6 +26,20 @@ use citychain_types::{
 pub struct BlockContext {
     pub chain_id: ChainId,
     pub suite: Suite,
+    /// Blocks per consensus epoch (from the genesis): the last block of an epoch records the
+    /// validator set of the next.
+    pub epoch_blocks: u64,
+}
+
+impl BlockContext {
+    /// The context of blocks of the chain `genesis` starts.
+    pub fn of(genesis: &citychain_types::Genesis) -> Self {
+        BlockContext {
+            chain_id: genesis.chain_id.clone(),
+            suite: genesis.suite,
+            epoch_blocks: genesis.epoch_blocks,
+        }
+    }
 }
 
 /// The block being executed, as contracts see it.
@@ -350,12 +364,25 @@ impl Executor {
         multisig::finish(&mut self.overlay, &account, id, result)
     }
 
-    pub fn finish(self) -> BlockOutcome {
-        BlockOutcome {
+    /// Ends the block. The last block of an epoch also records the validator set the next
+    /// epoch runs with: the set as governance left it at the end of this block.
+    pub fn finish(mut self) -> Result<BlockOutcome> {
+        if let Some(next) = layout::epoch_starting_after(self.block.height, self.ctx.epoch_blocks) {
+            let set = self
+                .overlay
+                .get(&layout::validators_key())?
+                .ok_or_else(|| BlockError::CorruptState {
+                    what: "validator set",
+                    detail: "missing".into(),
+                })?;
+            self.overlay.commit_tx();
+            self.overlay.set(layout::epoch_validators_key(next), set);
+        }
+        Ok(BlockOutcome {
             writes: self.overlay.into_writes(),
             receipts: self.receipts,
             gas_used: self.gas_used,
-        }
+        })
     }
 }
 
@@ -400,5 +427,5 @@ pub fn execute_block(
             });
         }
     }
-    Ok(exec.finish())
+    exec.finish()
 }

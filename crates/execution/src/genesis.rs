@@ -12,6 +12,10 @@ pub fn genesis_writes(genesis: &Genesis) -> WriteSet {
         layout::validators_key(),
         Some(genesis.validator_set().encode()),
     );
+    writes.insert(
+        layout::epoch_validators_key(0),
+        Some(genesis.validator_set().encode()),
+    );
     for a in &genesis.accounts {
         let account = Account {
             nonce: Nonce(0),

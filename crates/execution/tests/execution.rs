@@ -49,15 +49,13 @@ fn chain(params: ChainParams, alice_balance: u128) -> Chain {
         members: Vec::new(),
         policy: citychain_types::Policy::default(),
         thresholds: citychain_types::Thresholds::default(),
+        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
     };
     let pending = StateView::committed(store.clone(), None)
         .apply(genesis_writes(&genesis))
         .expect("genesis");
     let view = StateView::pending(store.clone(), pending);
-    let ctx = BlockContext {
-        chain_id: genesis.chain_id.clone(),
-        suite: Suite::Ed25519,
-    };
+    let ctx = BlockContext::of(&genesis);
     Chain {
         _dir: dir,
         store,
@@ -208,7 +206,7 @@ fn fee_must_be_payable_up_front() {
     assert_eq!(err.code(), "insufficient_fee_balance");
     assert_eq!(exec.tx_count(), 0);
     assert!(
-        exec.finish().writes.is_empty(),
+        exec.finish().expect("state ok").writes.is_empty(),
         "a rejected transaction changes nothing"
     );
 }

@@ -54,6 +54,17 @@ impl Default for TestChain {
     }
 }
 
+/// The consensus key of a validator named `label` (deterministic; for tests only).
+pub fn validator_key(label: &str) -> ValidatorKey {
+    let key = SecretKey::insecure_from_label(Suite::Ed25519, &format!("validator {label}"));
+    ValidatorKey(
+        key.public_key()
+            .as_bytes()
+            .try_into()
+            .expect("Ed25519 keys are 32 bytes"),
+    )
+}
+
 impl TestChain {
     /// A chain with the default parameters and six funded Ed25519 accounts, no consortium.
     pub fn new() -> Self {
@@ -69,6 +80,11 @@ impl TestChain {
     /// carol), erin a regulator of `court`, dave and frank citizens, under
     /// [`Policy::consortium`].
     pub fn consortium() -> Self {
+        Self::consortium_with(|_| {})
+    }
+
+    /// [`TestChain::consortium`] with a further `edit` of its genesis.
+    pub fn consortium_with(edit: impl FnOnce(&mut Genesis)) -> Self {
         Self::with_genesis(Suite::Ed25519, ChainParams::default(), |genesis, keys| {
             let addr = |i: usize| keys[i].public_key().address();
             for (i, id) in CONSORTIUM_ORGS.iter().enumerate() {
@@ -91,6 +107,7 @@ impl TestChain {
                 roles: Roles::REGULATOR,
             });
             genesis.policy = Policy::consortium();
+            edit(genesis);
         })
     }
 
@@ -116,7 +133,7 @@ impl TestChain {
             params,
             validators: vec![Validator {
                 name: "harness".into(),
-                consensus_key: ValidatorKey([1; 32]),
+                consensus_key: validator_key("harness"),
             }],
             accounts: keys
                 .iter()
@@ -129,13 +146,11 @@ impl TestChain {
             members: Vec::new(),
             policy: citychain_types::Policy::default(),
             thresholds: citychain_types::Thresholds::default(),
+            epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
         };
         edit(&mut genesis, &keys);
         genesis.validate().expect("a valid harness genesis");
-        let ctx = BlockContext {
-            chain_id: genesis.chain_id.clone(),
-            suite,
-        };
+        let ctx = BlockContext::of(&genesis);
         let mut chain = TestChain {
             _dir: dir,
             db,
@@ -279,7 +294,7 @@ impl TestChain {
         let receipt = exec.apply(tx).expect("the state is readable")?.clone();
         self.height += 1;
         self.time_ms += 1_000;
-        self.commit(exec.finish().writes);
+        self.commit(exec.finish().expect("the state is readable").writes);
         Ok(receipt)
     }
 

@@ -5,10 +5,11 @@
 //! (court admin), 3 dave (citizen), 4 erin (court regulator), 5 frank (citizen).
 
 use citychain_execution::{InvalidTx, native::governance};
-use citychain_harness::TestChain;
+use citychain_harness::{TestChain, validator_key};
 use citychain_types::{
     Address, Amount, ContractStatus, Decode, GovAction, GovTx, Member, OrgId, Payload, Proposal,
-    ProposalStatus, Roles, Status, TimestampMs, layout, proposal::ContractOp,
+    ProposalStatus, Roles, Status, TimestampMs, Validator, ValidatorKey, ValidatorSet, layout,
+    proposal::ContractOp,
 };
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
@@ -433,22 +434,6 @@ fn rules_changes_need_their_threshold_and_apply_from_the_next_block() {
         )
         .expect("the citizen may deploy now");
     assert!(r.is_success(), "{}", r.reason);
-
-    // Validator changes are refused at proposal time, with the reason.
-    let r = chain.submit(
-        0,
-        Payload::Governance {
-            op: GovTx::Propose {
-                title: "remove a validator".into(),
-                action: GovAction::RemoveValidator {
-                    validator: citychain_types::ValidatorKey([1; 32]),
-                },
-                deadline_ms: TimestampMs(chain.time_ms() + DAY_MS),
-            },
-        },
-    );
-    assert_eq!(r.status, Status::Reverted);
-    assert!(r.reason.contains("not supported yet"), "{}", r.reason);
 }
 
 #[test]
@@ -536,4 +521,162 @@ fn deployments_can_require_code_approved_by_vote() {
         ),
         Err(InvalidTx::CodeNotApproved { .. })
     ));
+}
+
+fn validator_set(chain: &TestChain, key: Vec<u8>) -> Option<Vec<ValidatorKey>> {
+    let (raw, _) = chain.prove(&key);
+    raw.map(|r| {
+        ValidatorSet::decode(&r)
+            .expect("decodes")
+            .0
+            .into_iter()
+            .map(|v| v.consensus_key)
+            .collect()
+    })
+}
+
+#[test]
+fn validator_changes_by_vote_take_effect_when_the_next_epoch_starts() {
+    // Epochs of 8 blocks: heights 0..=7 are epoch 0, 8..=15 epoch 1.
+    let mut chain = TestChain::consortium_with(|g| g.epoch_blocks = 8);
+    let first = validator_key("harness");
+    let second = validator_key("bank-1");
+    assert_eq!(
+        validator_set(&chain, layout::epoch_validators_key(0)),
+        Some(vec![first])
+    );
+
+    let id = propose(
+        &mut chain,
+        1,
+        GovAction::AddValidator {
+            org: OrgId::new("bank").expect("id"),
+            validator: Validator {
+                name: "bank-1".into(),
+                consensus_key: second,
+            },
+        },
+    );
+    // Validator changes need more than two thirds: one organization of three is not enough.
+    assert_eq!(
+        vote(&mut chain, 1, id, true).output,
+        [ProposalStatus::Open.code()]
+    );
+    let r = vote(&mut chain, 2, id, true);
+    assert_eq!(r.output, [ProposalStatus::Executed.code()], "{}", r.reason);
+    assert!(proposal(&chain, id).outcome.contains("next epoch"));
+    // The set for the next epoch changed; the running epoch's did not.
+    assert_eq!(
+        validator_set(&chain, layout::validators_key()),
+        Some(vec![first, second])
+    );
+    assert_eq!(
+        validator_set(&chain, layout::epoch_validators_key(0)),
+        Some(vec![first])
+    );
+    assert_eq!(validator_set(&chain, layout::epoch_validators_key(1)), None);
+    let bank = governance_org(&chain, "bank");
+    assert_eq!(bank.validators, vec![second]);
+
+    // The last block of epoch 0 (height 7) records epoch 1's set.
+    while chain.height() < 6 {
+        chain.try_block(&[]).expect("an empty block");
+    }
+    assert_eq!(validator_set(&chain, layout::epoch_validators_key(1)), None);
+    chain.try_block(&[]).expect("height 7");
+    assert_eq!(
+        validator_set(&chain, layout::epoch_validators_key(1)),
+        Some(vec![first, second])
+    );
+
+    // Remove the first validator: epoch 2 (from height 16) runs without it.
+    let id = propose(
+        &mut chain,
+        0,
+        GovAction::RemoveValidator { validator: first },
+    );
+    vote(&mut chain, 0, id, true);
+    let r = vote(&mut chain, 1, id, true);
+    assert_eq!(r.output, [ProposalStatus::Executed.code()], "{}", r.reason);
+    while chain.height() < 15 {
+        chain.try_block(&[]).expect("an empty block");
+    }
+    assert_eq!(
+        validator_set(&chain, layout::epoch_validators_key(1)),
+        Some(vec![first, second])
+    );
+    assert_eq!(
+        validator_set(&chain, layout::epoch_validators_key(2)),
+        Some(vec![second])
+    );
+    assert!(governance_org(&chain, "agency").validators.is_empty());
+
+    // Changes that cannot apply are refused when proposed, with the reason, and change nothing.
+    let refused = |chain: &mut TestChain, action: GovAction| {
+        let r = chain.submit(
+            0,
+            Payload::Governance {
+                op: GovTx::Propose {
+                    title: "refused".into(),
+                    action,
+                    deadline_ms: TimestampMs(chain.time_ms() + DAY_MS),
+                },
+            },
+        );
+        assert_eq!(r.status, Status::Reverted);
+        r.reason
+    };
+    let reason = refused(&mut chain, GovAction::RemoveValidator { validator: second });
+    assert!(reason.contains("last validator"), "{reason}");
+    let reason = refused(&mut chain, GovAction::RemoveValidator { validator: first });
+    assert!(reason.contains("is not a validator"), "{reason}");
+    let reason = refused(
+        &mut chain,
+        GovAction::AddValidator {
+            org: OrgId::new("bank").expect("id"),
+            validator: Validator {
+                name: "again".into(),
+                consensus_key: second,
+            },
+        },
+    );
+    assert!(reason.contains("already a validator"), "{reason}");
+    // About half of all 32-byte strings are not Ed25519 points; take the first.
+    let not_a_point = (0u8..=255)
+        .map(|i| [i; 32])
+        .find(|b| {
+            citychain_crypto::PublicKey::from_bytes(citychain_crypto::Suite::Ed25519, b).is_err()
+        })
+        .expect("an invalid encoding");
+    let reason = refused(
+        &mut chain,
+        GovAction::AddValidator {
+            org: OrgId::new("bank").expect("id"),
+            validator: Validator {
+                name: "broken".into(),
+                consensus_key: ValidatorKey(not_a_point),
+            },
+        },
+    );
+    assert!(reason.contains("not an Ed25519 public key"), "{reason}");
+    let reason = refused(
+        &mut chain,
+        GovAction::AddValidator {
+            org: OrgId::new("nobody").expect("id"),
+            validator: Validator {
+                name: "orphan".into(),
+                consensus_key: validator_key("orphan"),
+            },
+        },
+    );
+    assert!(reason.contains("no organization"), "{reason}");
+    assert_eq!(
+        validator_set(&chain, layout::validators_key()),
+        Some(vec![second])
+    );
+}
+
+fn governance_org(chain: &TestChain, id: &str) -> citychain_types::Organization {
+    let (raw, _) = chain.prove(&layout::organization_key(&OrgId::new(id).expect("id")));
+    citychain_types::Organization::decode(&raw.expect("the organization exists")).expect("decodes")
 }

@@ -25,6 +25,7 @@ fn ctx() -> BlockContext {
     BlockContext {
         chain_id: ChainId::new("pool-test").expect("id"),
         suite: Suite::Ed25519,
+        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
     }
 }
 

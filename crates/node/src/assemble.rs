@@ -73,10 +73,7 @@ pub fn open_chain<S: Strategy>(
         }
     }
 
-    let ctx = citychain_execution::BlockContext {
-        chain_id: genesis.chain_id.clone(),
-        suite: genesis.suite,
-    };
+    let ctx = citychain_execution::BlockContext::of(genesis);
     let mempool = Arc::new(Mempool::new(
         mempool_config,
         ctx,

@@ -301,6 +301,7 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
         members: Vec::new(),
         policy: citychain_types::Policy::default(),
         thresholds: citychain_types::Thresholds::default(),
+        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
     };
     // Validators are primary peers, the full node secondary (as in `citychain node`).
     let (network, oracle) = Network::new_with_split_peers(

@@ -5,7 +5,7 @@ use crate::{
     block::ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
     governance::{MAX_ORGS, OrgId, Organization, Policy, Roles, Thresholds},
-    layout::{MAX_VALIDATOR_NAME_LEN, MAX_VALIDATORS, Validator, ValidatorSet},
+    layout::{MAX_VALIDATORS, Validator, ValidatorSet},
     wasm_params::WasmParams,
 };
 use citychain_crypto::{Address, Hash, Suite, framed};
@@ -165,6 +165,21 @@ pub struct Genesis {
     pub policy: Policy,
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Blocks per consensus epoch. A validator set change approved by governance takes effect
+    /// when the next epoch starts. Fixed for the life of the chain.
+    #[serde(default = "default_epoch_blocks")]
+    pub epoch_blocks: u64,
+}
+
+/// Default blocks per epoch: about ten minutes of an idle chain (one empty block a second).
+pub const DEFAULT_EPOCH_BLOCKS: u64 = 600;
+/// Shortest epoch: boundaries need a few blocks between them to settle.
+pub const MIN_EPOCH_BLOCKS: u64 = 4;
+/// Longest epoch.
+pub const MAX_EPOCH_BLOCKS: u64 = 1 << 32;
+
+fn default_epoch_blocks() -> u64 {
+    DEFAULT_EPOCH_BLOCKS
 }
 
 /// Most member accounts in a genesis document.
@@ -183,14 +198,14 @@ impl Genesis {
         if self.validators.len() > MAX_VALIDATORS {
             return Err(format!("at most {MAX_VALIDATORS} validators"));
         }
+        if !(MIN_EPOCH_BLOCKS..=MAX_EPOCH_BLOCKS).contains(&self.epoch_blocks) {
+            return Err(format!(
+                "epoch_blocks must be between {MIN_EPOCH_BLOCKS} and {MAX_EPOCH_BLOCKS}"
+            ));
+        }
         let mut keys = std::collections::BTreeSet::new();
         for v in &self.validators {
-            if v.name.is_empty() || v.name.len() > MAX_VALIDATOR_NAME_LEN {
-                return Err(format!(
-                    "validator name {:?} must be 1 to {MAX_VALIDATOR_NAME_LEN} bytes",
-                    v.name
-                ));
-            }
+            v.validate()?;
             if !keys.insert(v.consensus_key) {
                 return Err(format!("validator key {} appears twice", v.consensus_key));
             }
@@ -297,7 +312,8 @@ impl Encode for Genesis {
                 w.put(&m.account).put(&m.org).put(&m.roles);
             })
             .put(&self.policy)
-            .put(&self.thresholds);
+            .put(&self.thresholds)
+            .u64(self.epoch_blocks);
     }
 }
 
@@ -328,6 +344,7 @@ impl Decode for Genesis {
             })?,
             policy: Policy::decode_from(r)?,
             thresholds: Thresholds::decode_from(r)?,
+            epoch_blocks: r.u64("epoch_blocks")?,
         })
     }
 }
@@ -344,7 +361,13 @@ mod tests {
             params: ChainParams::default(),
             validators: vec![Validator {
                 name: "v1".into(),
-                consensus_key: ValidatorKey([1; 32]),
+                consensus_key: ValidatorKey(
+                    citychain_crypto::SecretKey::insecure_from_label(Suite::Ed25519, "v1")
+                        .public_key()
+                        .as_bytes()
+                        .try_into()
+                        .expect("32 bytes"),
+                ),
             }],
             accounts: vec![GenesisAccount {
                 address: Address([2; 20]),
@@ -354,6 +377,7 @@ mod tests {
             members: Vec::new(),
             policy: Policy::default(),
             thresholds: Thresholds::default(),
+            epoch_blocks: DEFAULT_EPOCH_BLOCKS,
         }
     }
 

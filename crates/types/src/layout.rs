@@ -228,6 +228,25 @@ pub fn validators_key() -> Vec<u8> {
     [&[prefix::CONSENSUS][..], b"validators"].concat()
 }
 
+/// The key of the validator set that runs consensus in `epoch` (`0x02 || "epoch" || epoch`):
+/// written once, when the last block of the previous epoch executes (at genesis for epoch 0),
+/// as a copy of [`validators_key`]'s value at that point.
+pub fn epoch_validators_key(epoch: u64) -> Vec<u8> {
+    [&[prefix::CONSENSUS][..], b"epoch", &epoch.to_be_bytes()].concat()
+}
+
+/// The epoch of the block at `height` when epochs are `epoch_blocks` long: epoch `e` holds
+/// heights `e * epoch_blocks ..= (e + 1) * epoch_blocks - 1` (genesis is in epoch 0).
+pub fn epoch_of(height: Height, epoch_blocks: u64) -> u64 {
+    height.0 / epoch_blocks
+}
+
+/// If `height` is the last block of its epoch, the epoch that starts after it.
+pub fn epoch_starting_after(height: Height, epoch_blocks: u64) -> Option<u64> {
+    let next = height.0.checked_add(1)?;
+    (next % epoch_blocks == 0).then_some(next / epoch_blocks)
+}
+
 /// A native account. Absent accounts read as nonce 0 and balance 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -264,6 +283,33 @@ pub struct Validator {
 pub const MAX_VALIDATOR_NAME_LEN: usize = 64;
 /// Most validators in one set.
 pub const MAX_VALIDATORS: usize = 256;
+
+impl Validator {
+    /// The name is 1 to [`MAX_VALIDATOR_NAME_LEN`] bytes and the key an Ed25519 point.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.is_empty() || self.name.len() > MAX_VALIDATOR_NAME_LEN {
+            return Err(format!(
+                "validator name {:?} must be 1 to {MAX_VALIDATOR_NAME_LEN} bytes",
+                self.name
+            ));
+        }
+        citychain_crypto::PublicKey::from_bytes(Suite::Ed25519, &self.consensus_key.0).map_err(
+            |e| {
+                format!(
+                    "validator {}: key {} is not an Ed25519 public key ({e})",
+                    self.name, self.consensus_key
+                )
+            },
+        )?;
+        Ok(())
+    }
+}
+
+impl ValidatorSet {
+    pub fn contains(&self, key: &ValidatorKey) -> bool {
+        self.0.iter().any(|v| v.consensus_key == *key)
+    }
+}
 
 impl Encode for Validator {
     fn encode_to(&self, w: &mut Writer) {
@@ -322,5 +368,17 @@ mod tests {
         assert_eq!(k.len(), 21);
         assert_eq!(params_key()[0], prefix::CHAIN);
         assert_eq!(validators_key()[0], prefix::CONSENSUS);
+        assert_eq!(epoch_validators_key(1)[0], prefix::CONSENSUS);
+    }
+
+    #[test]
+    fn epochs_end_on_their_last_height() {
+        assert_eq!(epoch_of(Height(0), 10), 0);
+        assert_eq!(epoch_of(Height(9), 10), 0);
+        assert_eq!(epoch_of(Height(10), 10), 1);
+        assert_eq!(epoch_starting_after(Height(9), 10), Some(1));
+        assert_eq!(epoch_starting_after(Height(19), 10), Some(2));
+        assert_eq!(epoch_starting_after(Height(10), 10), None);
+        assert_eq!(epoch_starting_after(Height(u64::MAX), 10), None);
     }
 }

@@ -19,7 +19,9 @@ pub mod wasm_params;
 
 pub use block::{Block, BlockHeader, ValidatorKey};
 pub use codec::{Decode, DecodeError, Encode};
-pub use genesis::{ChainParams, Genesis, GenesisAccount, GenesisMember};
+pub use genesis::{
+    ChainParams, DEFAULT_EPOCH_BLOCKS, Genesis, GenesisAccount, GenesisMember, MIN_EPOCH_BLOCKS,
+};
 pub use governance::{Member, OrgId, Organization, Policy, Roles, Thresholds};
 pub use layout::{Account, ContractInfo, ContractStatus, Validator, ValidatorSet};
 pub use primitives::{Amount, ChainId, Gas, Height, MAX_CHAIN_ID_LEN, Nonce, TimestampMs};

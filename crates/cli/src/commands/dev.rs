@@ -162,6 +162,7 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         members,
         policy: citychain_types::Policy::open(),
         thresholds: citychain_types::Thresholds::default(),
+        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(&genesis_path, serde_json::to_string_pretty(&genesis)?)?;

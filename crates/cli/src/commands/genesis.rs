@@ -208,6 +208,7 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 members,
                 policy,
                 thresholds: citychain_types::Thresholds::default(),
+                epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
             };
             genesis.validate().map_err(anyhow::Error::msg)?;
             std::fs::OpenOptions::new()

@@ -199,6 +199,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
         members,
         policy: Policy::consortium(),
         thresholds: Thresholds::default(),
+        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(

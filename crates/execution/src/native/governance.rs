@@ -14,9 +14,9 @@ use crate::{
 use citychain_crypto::{Address, Suite};
 use citychain_types::{
     ContractStatus, Decode, Encode, Event, GovAction, GovTx, Height, Member, OrgId, Organization,
-    Proposal, ProposalStatus, Roles, Status, Thresholds, TimestampMs,
+    Proposal, ProposalStatus, Roles, Status, Thresholds, TimestampMs, ValidatorSet,
     governance::{MAX_ORG_ADMINS, passes},
-    layout,
+    layout::{self, MAX_VALIDATORS},
     proposal::{AuditEntry, ContractOp, MAX_OUTCOME_LEN, MAX_TITLE_LEN, ThresholdKind, Vote},
 };
 
@@ -348,11 +348,33 @@ fn precheck(overlay: &Overlay, action: &GovAction) -> Result<std::result::Result
         GovAction::AddOrganization { organization } => organization.validate(),
         GovAction::SetParams { params } => params.validate(),
         GovAction::SetThresholds { thresholds } => thresholds.validate(),
-        GovAction::AddValidator { .. } | GovAction::RemoveValidator { .. } => Err(
-            "validator set changes by governance are not supported yet (they need consensus \
-             epochs to be reconfigured)"
-                .into(),
-        ),
+        GovAction::AddValidator { org, validator } => {
+            let set = validator_set(overlay)?;
+            if let Err(e) = validator.validate() {
+                Err(e)
+            } else if permissions::organization(overlay, org)?.is_none() {
+                Err(format!("no organization {org}"))
+            } else if set.contains(&validator.consensus_key) {
+                Err(format!(
+                    "{} is already a validator",
+                    validator.consensus_key
+                ))
+            } else if set.0.len() >= MAX_VALIDATORS {
+                Err(format!("the validator set is full ({MAX_VALIDATORS})"))
+            } else {
+                Ok(())
+            }
+        }
+        GovAction::RemoveValidator { validator } => {
+            let set = validator_set(overlay)?;
+            if !set.contains(validator) {
+                Err(format!("{validator} is not a validator"))
+            } else if set.0.len() == 1 {
+                Err("the last validator cannot be removed".into())
+            } else {
+                Ok(())
+            }
+        }
         GovAction::Contract { contract, .. } => {
             if contracts::contract_info(overlay, contract)?.is_none() {
                 Err(format!("no contract at {contract}"))
@@ -392,8 +414,32 @@ fn apply(
                 Err(format!("{account} is not a member"))
             }
         }
-        GovAction::AddValidator { .. } | GovAction::RemoveValidator { .. } => {
-            Err("validator set changes are not supported yet".into())
+        GovAction::AddValidator { org, validator } => {
+            let mut set = validator_set(overlay)?;
+            set.0.push(validator.clone());
+            overlay.set(layout::validators_key(), set.encode());
+            if let Some(mut o) = permissions::organization(overlay, org)? {
+                o.validators.push(validator.consensus_key);
+                overlay.set(layout::organization_key(org), o.encode());
+            }
+            Ok(format!(
+                "validator {} ({}) of {org} joins when the next epoch starts",
+                validator.name, validator.consensus_key
+            ))
+        }
+        GovAction::RemoveValidator { validator } => {
+            let mut set = validator_set(overlay)?;
+            set.0.retain(|v| v.consensus_key != *validator);
+            overlay.set(layout::validators_key(), set.encode());
+            for mut o in organizations(overlay)? {
+                if o.validators.contains(validator) {
+                    o.validators.retain(|k| k != validator);
+                    overlay.set(layout::organization_key(&o.id), o.encode());
+                }
+            }
+            Ok(format!(
+                "validator {validator} leaves when the next epoch starts"
+            ))
         }
         GovAction::SetParams { params } => {
             overlay.set(layout::params_key(), params.encode());
@@ -432,6 +478,17 @@ fn apply(
             }
         }
     })
+}
+
+/// The validator set as governance has left it (the next epoch's set).
+fn validator_set(overlay: &Overlay) -> Result<ValidatorSet> {
+    let raw = overlay
+        .get(&layout::validators_key())?
+        .ok_or_else(|| BlockError::CorruptState {
+            what: "validator set",
+            detail: "missing".into(),
+        })?;
+    ValidatorSet::decode(&raw).map_err(|e| corrupt("validator set", e))
 }
 
 fn add_organization(

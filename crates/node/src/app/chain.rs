@@ -166,10 +166,7 @@ impl<S: Strategy> Chain<S> {
         mempool: Arc<Mempool<S>>,
         strategy: S,
     ) -> Self {
-        let ctx = BlockContext {
-            chain_id: genesis.chain_id.clone(),
-            suite: genesis.suite,
-        };
+        let ctx = BlockContext::of(&genesis);
         Chain {
             genesis,
             ctx,
@@ -267,7 +264,9 @@ impl<S: Strategy> Chain<S> {
             dropped,
             "built block"
         );
-        let outcome = exec.finish();
+        let outcome = exec
+            .finish()
+            .map_err(|e| VerifyError::Internal(e.to_string()))?;
         let pending = view_state
             .apply(outcome.writes)
             .map_err(|e| VerifyError::Internal(e.to_string()))?;
