@@ -6,7 +6,7 @@
 
 use crate::{
     app::{
-        App, Chain, Finalizer,
+        Chain, Finalizer,
         chain::{CommittedAccounts, genesis_block},
     },
     consensus::{
@@ -125,24 +125,26 @@ where
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
     T: Strategy,
-    M: Reporter<Activity = Activity<Scheme, ConsensusDigest>>,
+    M: Reporter<Activity = Activity<Scheme, ConsensusDigest>> + Clone,
 {
     let (finalizer, updates) = Finalizer::new();
     let finalized_tip = finalizer.finalized_tip.clone();
+    let (boundaries, committed_boundaries) = futures::channel::mpsc::unbounded();
     let finalizer_task = {
         let chain = chain.clone();
         let tip = finalized_tip.clone();
         context
             .child("finalizer")
-            .spawn(move |context| Finalizer::run(context, chain, updates, tip))
+            .spawn(move |context| Finalizer::run(context, chain, updates, tip, boundaries))
     };
     let running = engine::start(
         context.child("consensus"),
         engine_config,
-        App::new(chain.clone()),
+        chain.clone(),
         finalizer,
         genesis_block,
         channels,
+        committed_boundaries,
     )
     .await?;
     let (relay, relay_queue) = RelayHandle::new();

@@ -176,7 +176,7 @@ pub fn run(
             MAX_MESSAGE_BYTES,
             NZUsize!(4_096),
         );
-        let (mut network, mut oracle) = lookup::Network::new(context.child("p2p"), p2p_config);
+        let (mut network, oracle) = lookup::Network::new(context.child("p2p"), p2p_config);
         // Validators are primary peers (dialed); full nodes are secondary (accepted when they dial).
         let peer_map = |list: &[(ValidatorKey, SocketAddr)]| -> Result<Map<ConsensusKey, commonware_p2p::Address>, String> {
             let mut peers = Vec::new();
@@ -186,11 +186,13 @@ pub fn run(
             }
             peers.try_into().map_err(|e| format!("peer list: {e:?}"))
         };
-        let tracked = commonware_p2p::AddressableTrackedPeers {
-            primary: peer_map(&config.validators)?,
-            secondary: peer_map(&config.full_nodes)?,
-        };
-        let _ = oracle.track(0, tracked);
+        // Every listed peer may connect; each epoch's validators are the primary peers (the
+        // orchestrator tells the oracle as epochs start).
+        let address_book = peer_map(&config.validators)?
+            .into_iter()
+            .chain(peer_map(&config.full_nodes)?)
+            .collect::<Vec<_>>();
+        let peer_sets = AddressBookPeers { oracle: oracle.clone(), address_book };
         // Per-peer message rates: generous for votes, modest for bulk data. Each channel's inbound
         // mailbox holds one burst from every peer, so these also bound memory.
         let channels = Channels {
@@ -210,7 +212,7 @@ pub fn run(
             genesis_block,
             EngineConfig {
                 signer: config.signer.clone(),
-                validators,
+                misbehaviour: None,
                 namespace: consensus_namespace(&config.genesis),
                 partition_prefix: "citychain".into(),
                 timeouts: Timeouts::for_interval(interval),
@@ -218,6 +220,7 @@ pub fn run(
                 blocker: oracle.clone(),
                 strategy: Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?,
                 monitor: None::<engine::NoMonitor>,
+                peer_sets: Box::new(peer_sets),
             },
             channels,
             transactions,
@@ -276,6 +279,37 @@ pub fn run(
         let _ = rpc.stop();
         result
     })
+}
+
+/// Tracks each epoch's peers on the lookup network: the epoch's validators as primary peers,
+/// every other peer in the configuration as secondary.
+struct AddressBookPeers {
+    oracle: lookup::Oracle<ConsensusKey>,
+    address_book: Vec<(ConsensusKey, commonware_p2p::Address)>,
+}
+
+impl consensus::epochs::PeerSets for AddressBookPeers {
+    fn enter_epoch(&mut self, epoch: u64, validators: &[ConsensusKey]) {
+        for v in validators {
+            if !self.address_book.iter().any(|(k, _)| k == v) {
+                warn!(epoch, validator = %consensus::validator_key(v), "a validator of this epoch has no address in this node's configuration; add it to [[validators]] to reach it");
+            }
+        }
+        let (primary, secondary): (Vec<_>, Vec<_>) = self
+            .address_book
+            .iter()
+            .cloned()
+            .partition(|(k, _)| validators.contains(k));
+        match (Map::try_from(primary), Map::try_from(secondary)) {
+            (Ok(primary), Ok(secondary)) => {
+                let _ = self.oracle.track(
+                    epoch,
+                    commonware_p2p::AddressableTrackedPeers { primary, secondary },
+                );
+            }
+            _ => error!(epoch, "the configured peers list a key twice"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -213,8 +213,37 @@ pub fn sync(seed: u64) -> Scenario {
     s
 }
 
+/// 6. Validator set changes by governance under load: a full node is voted in and starts
+///    voting at the next epoch; a validator is voted out and stops counting at the next epoch.
+///    On some seeds the removed validator ignores governance and keeps voting with the genesis
+///    set; on some, a validator crashes and restarts across the epoch boundaries.
+pub fn reconfigure(seed: u64) -> Scenario {
+    let mut d = Dice::new(seed);
+    let joins = d.millis(500, 2_000);
+    let removed = d.below(4) as usize;
+    let add_at = joins + d.millis(500, 3_000);
+    let remove_at = add_at + d.millis(4_000, 8_000);
+    let mut s = Scenario::new("reconfigure", seed)
+        .duration(ms(25_000))
+        .settle(ms(20_000))
+        .full_node(joins)
+        .at(add_at, Fault::AddValidator(4))
+        .at(remove_at, Fault::RemoveValidator(removed));
+    if d.below(2) == 0 {
+        s = s.stale(removed);
+    }
+    if d.below(2) == 0 {
+        let victim = ((removed as u64 + 1 + d.below(3)) % 4) as usize;
+        let at = d.millis(2_000, 15_000);
+        s = s
+            .at(at, Fault::Crash(victim))
+            .at(at + d.millis(500, 4_000), Fault::Restart(victim));
+    }
+    s
+}
+
 /// The named scenarios, for the campaign runner.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
     "twins",
     "canary",
     "partitions",
@@ -223,6 +252,7 @@ pub const NAMES: [&str; 8] = [
     "crashes",
     "all-crash",
     "sync",
+    "reconfigure",
 ];
 
 /// A scenario by name.
@@ -236,6 +266,7 @@ pub fn by_name(name: &str, seed: u64) -> Option<Scenario> {
         "crashes" => crashes(seed),
         "all-crash" => all_crash(seed),
         "sync" => sync(seed),
+        "reconfigure" => reconfigure(seed),
         _ => return None,
     })
 }

@@ -9,7 +9,10 @@
 //! - **Corrupt peers rejected**: a node served corrupt data blocks the peer that served it.
 
 use citychain_crypto::Hash;
-use std::{collections::BTreeMap, fmt};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+};
 
 /// One node's committed chain at the end of a run.
 #[derive(Clone, Debug)]
@@ -36,7 +39,7 @@ pub struct Observations {
     /// Transactions reported committed, with the node and height first reporting them.
     pub acked: BTreeMap<Hash, (String, u64)>,
     /// Conflicting votes seen by the vote monitor: (validator, kind, view).
-    pub vote_conflicts: Vec<(String, &'static str, u64)>,
+    pub vote_conflicts: Vec<(String, &'static str, u64, u64)>,
     /// Blocks finalized during the run on the first honest node (progress).
     pub final_height: u64,
     /// The runtime's audit digest: equal digests mean identical executions.
@@ -45,6 +48,10 @@ pub struct Observations {
     pub blocked: Vec<(String, String)>,
     /// Blocks that must have happened (a node that was served corrupt data blocks the server).
     pub must_block: Vec<(String, String)>,
+    /// Per epoch, the validators whose votes honest nodes' consensus accepted.
+    pub voters: BTreeMap<u64, BTreeSet<String>>,
+    /// Per epoch, the validator set the first honest node's committed state records.
+    pub epoch_sets: BTreeMap<u64, BTreeSet<String>>,
 }
 
 /// A broken property.
@@ -76,6 +83,7 @@ pub enum Violation {
     ConflictingVotes {
         validator: String,
         kind: &'static str,
+        epoch: u64,
         view: u64,
     },
     TimeWentBack {
@@ -85,6 +93,10 @@ pub enum Violation {
     CorruptPeerKept {
         node: String,
         peer: String,
+    },
+    VoteOutsideSet {
+        validator: String,
+        epoch: u64,
     },
 }
 
@@ -117,15 +129,22 @@ impl fmt::Display for Violation {
             Violation::ConflictingVotes {
                 validator,
                 kind,
+                epoch,
                 view,
             } => {
                 write!(
                     f,
-                    "{validator} signed two different {kind} votes in view {view}"
+                    "{validator} signed two different {kind} votes in epoch {epoch}, view {view}"
                 )
             }
             Violation::TimeWentBack { node, height } => {
                 write!(f, "{node}: block {height} is not later than its parent")
+            }
+            Violation::VoteOutsideSet { validator, epoch } => {
+                write!(
+                    f,
+                    "a vote of {validator} counted in epoch {epoch}, whose validator set it is not in"
+                )
             }
             Violation::CorruptPeerKept { node, peer } => {
                 write!(
@@ -227,6 +246,19 @@ pub fn check(obs: &Observations) -> Vec<Violation> {
         }
     }
 
+    // Only the epoch's validators' votes count.
+    for (epoch, voters) in &obs.voters {
+        let set = obs.epoch_sets.get(epoch);
+        for v in voters {
+            if !set.is_some_and(|s| s.contains(v)) {
+                violations.push(Violation::VoteOutsideSet {
+                    validator: v.clone(),
+                    epoch: *epoch,
+                });
+            }
+        }
+    }
+
     for (node, peer) in &obs.must_block {
         if !obs.blocked.contains(&(node.clone(), peer.clone())) {
             violations.push(Violation::CorruptPeerKept {
@@ -236,10 +268,11 @@ pub fn check(obs: &Observations) -> Vec<Violation> {
         }
     }
 
-    for (validator, kind, view) in &obs.vote_conflicts {
+    for (validator, kind, epoch, view) in &obs.vote_conflicts {
         violations.push(Violation::ConflictingVotes {
             validator: validator.clone(),
             kind,
+            epoch: *epoch,
             view: *view,
         });
     }

@@ -27,6 +27,11 @@ pub enum Fault {
     Skew { node: usize, millis: i64 },
     /// Make a node's next commit fail at `point`, as if it crashed there; the harness restarts it.
     CommitCrash { node: usize, point: CommitPoint },
+    /// The consortium votes node `0` (running as a full node until then) into the validator
+    /// set; it votes from the next epoch on.
+    AddValidator(usize),
+    /// The consortium votes validator `0` out; from the next epoch its votes do not count.
+    RemoveValidator(usize),
 }
 
 /// Link characteristics between every pair of nodes.
@@ -77,12 +82,18 @@ pub struct Scenario {
     pub canary: bool,
     pub suite: Suite,
     pub empty_block_interval_ms: u64,
+    /// Blocks per consensus epoch. Short, so that every scenario crosses several epoch
+    /// boundaries while its faults happen.
+    pub epoch_blocks: u64,
     /// A non-voting full node (index `validators`) that starts this long into the run and syncs
     /// from genesis; it must be started before `duration` ends.
     pub full_node_joins: Option<Duration>,
     /// A validator whose answers to the full node's sync requests arrive corrupted (as if it
     /// served bad blocks); the full node must reject and block it, and still sync.
     pub liar: Option<usize>,
+    /// A validator that keeps signing votes after it was voted out, as if still a validator.
+    /// The others must not count its votes.
+    pub stale: Option<usize>,
 }
 
 impl Scenario {
@@ -104,8 +115,10 @@ impl Scenario {
             canary: false,
             suite: Suite::Ed25519,
             empty_block_interval_ms: 200,
+            epoch_blocks: 30,
             full_node_joins: None,
             liar: None,
+            stale: None,
         }
     }
 
@@ -156,6 +169,11 @@ impl Scenario {
 
     pub fn liar(mut self, validator: usize) -> Self {
         self.liar = Some(validator);
+        self
+    }
+
+    pub fn stale(mut self, validator: usize) -> Self {
+        self.stale = Some(validator);
         self
     }
 

@@ -21,17 +21,18 @@ use citychain_node::{
     assemble,
     consensus::{
         self, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme,
-        engine::{Channels, EngineConfig, Timeouts, channel},
+        engine::{Channels, EngineConfig, Misbehaviour, Timeouts, channel},
+        epochs::{self, EpochSchemes},
     },
     relay::RelayHandle,
 };
 use citychain_storage::{CommitPoint, StoreOptions};
 use citychain_types::{
-    Amount, ChainId, ChainParams, Encode, Gas, Genesis, GenesisAccount, Height, Nonce, Payload,
-    TimestampMs, Transaction, Validator,
+    Amount, ChainId, ChainParams, Encode, Gas, Genesis, GenesisAccount, GenesisMember, GovAction,
+    GovTx, Height, Nonce, OrgId, Organization, Payload, Roles, TimestampMs, Transaction, Validator,
 };
 use commonware_actor::Feedback;
-use commonware_consensus::{Reporter, Viewable, simplex::types::Activity};
+use commonware_consensus::{Reporter, simplex::types::Activity};
 use commonware_cryptography::Signer as _;
 use commonware_p2p::{
     Receiver, Recipients, Sender,
@@ -92,37 +93,37 @@ struct Running {
 /// Votes seen by every node's consensus, to catch an honest validator signing twice.
 #[derive(Clone, Default)]
 struct VoteBook {
-    votes: Arc<Mutex<BTreeMap<(ConsensusKey, &'static str, u64), ConsensusDigest>>>,
-    conflicts: Arc<Mutex<BTreeSet<(ConsensusKey, &'static str, u64)>>>,
+    votes: Arc<Mutex<BTreeMap<VoteSlot, ConsensusDigest>>>,
+    conflicts: Arc<Mutex<BTreeSet<VoteSlot>>>,
     byzantine: Arc<BTreeSet<ConsensusKey>>,
+    /// Per epoch, whose votes the consensus of nodes that follow governance accepted.
+    voters: Arc<Mutex<BTreeMap<u64, BTreeSet<ConsensusKey>>>>,
 }
 
-/// One node's view into the vote book: it resolves signer indices with its own validator set.
+/// Who voted for what, and where: (validator, vote kind, epoch, view).
+type VoteSlot = (ConsensusKey, &'static str, u64, u64);
+
+/// One node's view into the vote book: it resolves signer indices with the validator set of
+/// each vote's epoch, as its consensus does.
 #[derive(Clone)]
 struct NodeVotes {
     book: VoteBook,
-    participants: Arc<Vec<ConsensusKey>>,
+    schemes: EpochSchemes,
 }
 
 impl VoteBook {
-    fn record(
-        &self,
-        signer: ConsensusKey,
-        kind: &'static str,
-        view: u64,
-        payload: ConsensusDigest,
-    ) {
-        if self.byzantine.contains(&signer) {
+    fn record(&self, slot: VoteSlot, payload: ConsensusDigest) {
+        if self.byzantine.contains(&slot.0) {
             return;
         }
         let mut votes = self.votes.lock();
-        match votes.get(&(signer.clone(), kind, view)) {
+        match votes.get(&slot) {
             Some(previous) if *previous != payload => {
-                self.conflicts.lock().insert((signer, kind, view));
+                self.conflicts.lock().insert(slot);
             }
             Some(_) => {}
             None => {
-                votes.insert((signer, kind, view), payload);
+                votes.insert(slot, payload);
             }
         }
     }
@@ -132,23 +133,35 @@ impl Reporter for NodeVotes {
     type Activity = Activity<Scheme, ConsensusDigest>;
 
     fn report(&mut self, activity: Self::Activity) -> Feedback {
-        let (signer, kind, view, payload) = match &activity {
+        let (signer, kind, round, payload) = match &activity {
             Activity::Notarize(n) => (
                 n.attestation.signer.get(),
                 "notarize",
-                n.proposal.view().get(),
+                n.proposal.round,
                 n.proposal.payload,
             ),
             Activity::Finalize(f) => (
                 f.attestation.signer.get(),
                 "finalize",
-                f.proposal.view().get(),
+                f.proposal.round,
                 f.proposal.payload,
             ),
             _ => return Feedback::Ok,
         };
-        if let Some(key) = self.participants.get(signer as usize) {
-            self.book.record(key.clone(), kind, view, payload);
+        let epoch = round.epoch().get();
+        if let Some(key) = self
+            .schemes
+            .participants(epoch)
+            .and_then(|p| p.get(signer as usize).cloned())
+        {
+            self.book
+                .voters
+                .lock()
+                .entry(epoch)
+                .or_default()
+                .insert(key.clone());
+            self.book
+                .record((key, kind, epoch, round.view().get()), payload);
         }
         Feedback::Ok
     }
@@ -166,6 +179,53 @@ struct World {
     twin_groups: (BTreeSet<usize>, BTreeSet<usize>),
     /// Messages from the liar that reached the full node corrupted.
     corrupted: Arc<std::sync::atomic::AtomicUsize>,
+    /// The consortium admin's governance transactions.
+    governance: Mutex<Governance>,
+}
+
+/// The admin of the simulated consortium (one organization, `city`, owning every validator).
+#[derive(Default)]
+struct Governance {
+    nonce: u64,
+    next_proposal: u64,
+    /// Signed and not yet seen committed: resubmitted with the load until they are.
+    unconfirmed: Vec<(Vec<u8>, Hash)>,
+}
+
+fn admin_key(scenario: &Scenario) -> SecretKey {
+    SecretKey::insecure_from_label(scenario.suite, &format!("sim {} admin", scenario.seed))
+}
+
+/// Proposes `action` as the admin and approves it (one organization: one vote decides).
+fn govern(world: &World, action: GovAction) {
+    let key = admin_key(&world.scenario);
+    let mut g = world.governance.lock();
+    let id = g.next_proposal;
+    g.next_proposal += 1;
+    let deadline = TimestampMs(START_MS + 24 * 3600 * 1000);
+    let ops = [
+        GovTx::Propose {
+            title: format!("sim: {}", action.kind()),
+            action,
+            deadline_ms: deadline,
+        },
+        GovTx::Vote {
+            proposal: id,
+            approve: true,
+        },
+    ];
+    for op in ops {
+        let tx = Transaction {
+            chain_id: world.genesis.chain_id.clone(),
+            sender: key.public_key(),
+            nonce: Nonce(g.nonce),
+            gas_limit: Gas(1_000_000),
+            payload: Payload::Governance { op },
+        }
+        .sign(&key);
+        g.nonce += 1;
+        g.unconfirmed.push((tx.encode(), tx.hash()));
+    }
 }
 
 fn derive_secret(seed: u64, what: &str) -> [u8; 32] {
@@ -297,11 +357,23 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
                 balance: Amount(1_000_000_000),
             })
             .collect(),
-        organizations: Vec::new(),
-        members: Vec::new(),
+        organizations: vec![Organization {
+            id: OrgId::new("city").expect("valid id"),
+            name: "The city".into(),
+            admins: vec![admin_key(scenario).public_key().address()],
+            validators: keys[..n]
+                .iter()
+                .map(|k| consensus::validator_key(&k.public_key()))
+                .collect(),
+        }],
+        members: vec![GenesisMember {
+            account: admin_key(scenario).public_key().address(),
+            org: OrgId::new("city").expect("valid id"),
+            roles: Roles::ADMIN,
+        }],
         policy: citychain_types::Policy::default(),
         thresholds: citychain_types::Thresholds::default(),
-        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+        epoch_blocks: scenario.epoch_blocks,
     };
     // Validators are primary peers, the full node secondary (as in `citychain node`).
     let (network, oracle) = Network::new_with_split_peers(
@@ -354,6 +426,7 @@ async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
         },
         twin_groups,
         corrupted: Arc::default(),
+        governance: Mutex::default(),
     }
 }
 
@@ -415,13 +488,10 @@ async fn link_all(
     }
 }
 
-/// The validator set a node's consensus uses: everyone, or (canary) only its half.
-fn engine_validators(world: &World, validator: usize) -> Vec<ConsensusKey> {
+/// The canary's broken validator set: each node believes its half is the whole set.
+fn canary_validators(world: &World, validator: usize) -> Vec<ConsensusKey> {
     let n = world.scenario.validators;
     let all = world.keys[..n].iter().map(|k| k.public_key());
-    if !world.scenario.canary {
-        return all.collect();
-    }
     let half = n / 2;
     let mine = validator < half;
     all.enumerate()
@@ -469,16 +539,24 @@ type SimEngineConfig = EngineConfig<
     NodeVotes,
 >;
 
-fn engine_config(world: &World, slot: &Slot) -> SimEngineConfig {
+fn engine_config(world: &World, slot: &Slot, chain: &Chain<Sequential>) -> SimEngineConfig {
     let key = world.keys[slot.validator].clone();
     let me = key.public_key();
-    let validators = engine_validators(world, slot.validator);
-    let mut participants = validators.clone();
-    participants.sort();
+    let stale = world.scenario.stale == Some(slot.validator);
+    let canary = world
+        .scenario
+        .canary
+        .then(|| canary_validators(world, slot.validator));
+    let misbehaviour = if stale {
+        Some(Misbehaviour::VoteWhenRemoved)
+    } else {
+        canary.clone().map(Misbehaviour::FixedValidators)
+    };
+    let namespace = citychain_node::consensus_namespace(&world.genesis);
     EngineConfig {
-        signer: key,
-        validators,
-        namespace: citychain_node::consensus_namespace(&world.genesis),
+        signer: key.clone(),
+        misbehaviour,
+        namespace: namespace.clone(),
         partition_prefix: slot.label.clone(),
         timeouts: Timeouts::for_interval(Duration::from_millis(
             world.scenario.empty_block_interval_ms,
@@ -486,10 +564,44 @@ fn engine_config(world: &World, slot: &Slot) -> SimEngineConfig {
         peer_provider: world.oracle.manager(),
         blocker: world.oracle.control(me),
         strategy: Sequential,
-        monitor: Some(NodeVotes {
-            book: world.votes.clone(),
-            participants: Arc::new(participants),
+        peer_sets: Box::new(SimPeers {
+            manager: world.oracle.manager(),
+            everyone: world.keys.iter().map(|k| k.public_key()).collect(),
         }),
+        // The stale node's engine indexes votes by its own claimed sets: its view is not
+        // recorded.
+        monitor: (!stale).then(|| NodeVotes {
+            book: world.votes.clone(),
+            schemes: EpochSchemes::new(&namespace, key, chain.store.clone(), canary),
+        }),
+    }
+}
+
+/// Tracks each epoch's validators as the simulated network's primary peers (the network is
+/// shared: the first node to enter an epoch registers its set; epoch 0's is registered at start).
+struct SimPeers {
+    manager: simulated::Manager<ConsensusKey, Ctx>,
+    everyone: Vec<ConsensusKey>,
+}
+
+impl epochs::PeerSets for SimPeers {
+    fn enter_epoch(&mut self, epoch: u64, validators: &[ConsensusKey]) {
+        if epoch == 0 {
+            return;
+        }
+        let secondary = self
+            .everyone
+            .iter()
+            .filter(|k| !validators.contains(k))
+            .cloned();
+        let _ = commonware_p2p::Manager::track(
+            &mut self.manager,
+            epoch,
+            commonware_p2p::TrackedPeers::new(
+                commonware_utils::ordered::Set::from_iter_dedup(validators.iter().cloned()),
+                commonware_utils::ordered::Set::from_iter_dedup(secondary),
+            ),
+        );
     }
 }
 
@@ -616,7 +728,7 @@ async fn run_slot<S, R>(
         context.child("node"),
         chain.clone(),
         genesis_block,
-        engine_config(world, slot),
+        engine_config(world, slot, &chain),
         channels,
         transactions,
         slot.label.clone(),
@@ -787,6 +899,22 @@ async fn apply(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], fault: &Fa
                 *slot.commit_crash.lock() = Some(*point);
             }
         }
+        Fault::AddValidator(node) => govern(
+            world,
+            GovAction::AddValidator {
+                org: OrgId::new("city").expect("valid id"),
+                validator: Validator {
+                    name: format!("node{node}"),
+                    consensus_key: consensus::validator_key(&world.keys[*node].public_key()),
+                },
+            },
+        ),
+        Fault::RemoveValidator(node) => govern(
+            world,
+            GovAction::RemoveValidator {
+                validator: consensus::validator_key(&world.keys[*node].public_key()),
+            },
+        ),
     }
 }
 
@@ -875,9 +1003,6 @@ impl LoadState {
         acks: &Acks,
         tick: Duration,
     ) {
-        let Some(load) = world.scenario.load else {
-            return;
-        };
         let live: Vec<&Running> = slots
             .iter()
             .filter(|s| s.side.is_none())
@@ -889,7 +1014,16 @@ impl LoadState {
         for u in self.unconfirmed.iter_mut() {
             u.retain(|(_, _, h)| !acks.acked.contains_key(h));
         }
+        world
+            .governance
+            .lock()
+            .unconfirmed
+            .retain(|(_, h)| !acks.acked.contains_key(h));
         // New transfers, at the configured rate.
+        let load = world.scenario.load.unwrap_or(crate::Load {
+            rate: 0,
+            senders: 0,
+        });
         self.owed += f64::from(load.rate) * tick.as_secs_f64();
         while self.owed >= 1.0 {
             self.owed -= 1.0;
@@ -928,6 +1062,14 @@ impl LoadState {
             .iter()
             .flatten()
             .map(|(_, raw, _)| raw.clone())
+            .chain(
+                world
+                    .governance
+                    .lock()
+                    .unconfirmed
+                    .iter()
+                    .map(|(raw, _)| raw.clone()),
+            )
             .collect();
         if !raws.is_empty() {
             let _ = assemble::submit(&node.chain, &node.relay, raws).await;
@@ -965,7 +1107,7 @@ fn observe(
         }
         nodes.push(NodeChain {
             label: slot.label.clone(),
-            honest: slot.side.is_none(),
+            honest: slot.side.is_none() && world.scenario.stale != Some(slot.validator),
             blocks,
             timestamps,
         });
@@ -979,13 +1121,13 @@ fn observe(
     let conflicts = world.votes.conflicts.lock().clone();
     let vote_conflicts = conflicts
         .into_iter()
-        .map(|(key, kind, view)| {
+        .map(|(key, kind, epoch, view)| {
             let v = world
                 .keys
                 .iter()
                 .position(|k| k.public_key() == key)
                 .unwrap_or(usize::MAX);
-            (format!("v{v}"), kind, view)
+            (format!("v{v}"), kind, epoch, view)
         })
         .collect();
     // Only a liar whose corrupt answers actually reached the full node must be blocked.
@@ -999,7 +1141,30 @@ fn observe(
         .liar
         .filter(|_| world.scenario.full_node_joins.is_some() && corrupted > 0)
         .map(|v| ("full".to_string(), format!("v{v}")));
+    let voters = world
+        .votes
+        .voters
+        .lock()
+        .iter()
+        .map(|(epoch, keys)| (*epoch, keys.iter().map(label).collect()))
+        .collect();
+    // The epoch sets as the furthest honest node's state records them.
+    let mut epoch_sets = BTreeMap::new();
+    if let Some(r) = slots
+        .iter()
+        .filter(|s| s.side.is_none())
+        .filter_map(|s| s.running.as_ref())
+        .max_by_key(|r| r.chain.store.head().map_or(0, |h| h.height.0))
+    {
+        let mut epoch = 0;
+        while let Some(keys) = epochs::epoch_participants(&r.chain.store, epoch) {
+            epoch_sets.insert(epoch, keys.iter().map(label).collect());
+            epoch += 1;
+        }
+    }
     Observations {
+        voters,
+        epoch_sets,
         nodes,
         acked: acks.acked.clone(),
         blocked: blocked.iter().map(|(a, b)| (label(a), label(b))).collect(),

@@ -2,6 +2,7 @@
 
 use super::Chain;
 use crate::consensus::ConsensusBlock;
+use citychain_types::layout;
 use commonware_actor::Feedback;
 use commonware_consensus::{Reporter, marshal::Update};
 use commonware_utils::{Acknowledgement, acknowledgement::Exact};
@@ -32,13 +33,16 @@ impl Finalizer {
         )
     }
 
-    /// Commits each delivered block, then acknowledges it. Stops the node (by returning) on a
-    /// storage or execution failure: acknowledging a block that is not durable would lose it.
+    /// Commits each delivered block, then acknowledges it, and reports the last block of each
+    /// epoch to `boundaries` once it is committed (consensus then moves to the next epoch).
+    /// Stops the node (by returning) on a storage or execution failure: acknowledging a block
+    /// that is not durable would lose it.
     pub async fn run<E: commonware_runtime::Spawner, S: commonware_parallel::Strategy>(
         runtime: E,
         chain: Arc<Chain<S>>,
         mut updates: mpsc::UnboundedReceiver<Update<ConsensusBlock, Exact>>,
         tip: Arc<AtomicU64>,
+        boundaries: mpsc::UnboundedSender<u64>,
     ) -> Result<(), String> {
         while let Some(update) = updates.next().await {
             match update {
@@ -59,6 +63,9 @@ impl Finalizer {
                         return Err(e);
                     }
                     tip.fetch_max(height.0, Ordering::Relaxed);
+                    if layout::epoch_starting_after(height, chain.genesis.epoch_blocks).is_some() {
+                        let _ = boundaries.unbounded_send(height.0);
+                    }
                     if txs > 0 || height.0 % 100 == 0 {
                         info!(%height, txs, "finalized");
                     }

@@ -1,7 +1,8 @@
 //! Wires commonware's consensus stack around the citychain application.
 //!
 //! ```text
-//!   p2p ─ votes, certificates, consensus fetches ─▶ simplex ──▶ Deferred(App) ──▶ marshal
+//!   p2p ─ votes, certificates, consensus fetches ─▶ epochs ─▶ simplex (one per epoch)
+//!                                                     simplex ──▶ Deferred(App) ──▶ marshal
 //!   p2p ─ block gossip ──────────────────────────▶ buffered ─────────────────────▶ marshal
 //!   p2p ─ block backfill ────────────────────────▶ resolver ─────────────────────▶ marshal
 //!                                                  marshal ─ finalized blocks ──▶ Finalizer
@@ -13,8 +14,11 @@
 //! certificates, fetches what is missing from peers, and delivers blocks to the
 //! [`Finalizer`](crate::app::Finalizer) in height order, at least once.
 
-use super::{ConsensusBlock, ConsensusKey, ConsensusSecret, Scheme};
-use crate::app::{App, Finalizer};
+use super::{
+    ConsensusBlock, ConsensusKey, ConsensusSecret, Scheme,
+    epochs::{self, EpochSchemes, EpochsConfig, PeerSets},
+};
+use crate::app::{App, Chain, Finalizer};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{
@@ -23,24 +27,18 @@ use commonware_consensus::{
         resolver::p2p as marshal_resolver,
         standard::{Deferred, Standard},
     },
-    simplex::{self, elector::RoundRobin},
-    types::{Epoch, FixedEpocher, ViewDelta},
+    simplex,
+    types::{FixedEpocher, ViewDelta},
 };
-use commonware_cryptography::{
-    Digested,
-    certificate::{ConstantProvider, Verifier as _},
-};
+use commonware_cryptography::{Digested, certificate::Verifier as _};
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Strategy;
 use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
 use commonware_storage::archive::immutable;
-use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, ordered::Set};
+use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize};
+use futures::channel::mpsc;
 use rand_core::CryptoRng;
-use std::{num::NonZeroU64, time::Duration};
-
-/// Blocks per epoch. Validator-set changes take effect at epoch boundaries; until governance can
-/// change the set, one epoch spans the chain.
-pub const EPOCH_LENGTH: NonZeroU64 = NZU64!(1 << 40);
+use std::{num::NonZeroU64, sync::Arc, time::Duration};
 
 /// Timing and sizing of consensus.
 #[derive(Clone, Debug)]
@@ -68,7 +66,8 @@ impl Timeouts {
 /// What the engine needs besides the network.
 pub struct EngineConfig<P, B, T, M> {
     pub signer: ConsensusSecret,
-    pub validators: Vec<ConsensusKey>,
+    /// Test-only deliberate misbehaviour; `None` in production.
+    pub misbehaviour: Option<Misbehaviour>,
     /// Separates this chain's votes from any other's (derived from the genesis hash).
     pub namespace: Vec<u8>,
     /// Prefix of the storage partitions consensus and marshal use.
@@ -81,6 +80,18 @@ pub struct EngineConfig<P, B, T, M> {
     /// Also receives every consensus activity (votes, certificates), e.g. to check for
     /// conflicting votes in tests.
     pub monitor: Option<M>,
+    /// Makes each epoch's validators the p2p layer's primary peers.
+    pub peer_sets: Box<dyn PeerSets>,
+}
+
+/// Deliberately broken behaviours, for the simulation's adversarial scenarios.
+#[derive(Clone, Debug)]
+pub enum Misbehaviour {
+    /// Every epoch runs with this validator set, whatever the state says (the canary build,
+    /// whose halves each believe they are the whole set).
+    FixedValidators(Vec<ConsensusKey>),
+    /// Once voted out, keep signing votes as if still a validator.
+    VoteWhenRemoved,
 }
 
 /// A monitor that ignores everything (the production default).
@@ -123,14 +134,18 @@ pub struct Running {
     pub marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
 }
 
-/// Builds and starts simplex, marshal, block gossip and backfill.
+/// Builds and starts marshal, block gossip, backfill and the epoch orchestrator (which runs
+/// simplex). `committed_boundaries` carries the heights of epochs' last blocks as the finalizer
+/// commits them.
+#[allow(clippy::too_many_arguments)]
 pub async fn start<E, P, B, S, R, T, M>(
     context: E,
     config: EngineConfig<P, B, T, M>,
-    app: App<T>,
+    chain: Arc<Chain<T>>,
     finalizer: Finalizer,
     genesis: ConsensusBlock,
     channels: Channels<S, R>,
+    committed_boundaries: mpsc::UnboundedReceiver<u64>,
 ) -> Result<Running, String>
 where
     E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
@@ -141,17 +156,18 @@ where
     T: Strategy,
     M: commonware_consensus::Reporter<
             Activity = simplex::types::Activity<Scheme, super::ConsensusDigest>,
-        >,
+        > + Clone,
 {
     let me = commonware_cryptography::Signer::public_key(&config.signer);
-    let participants = Set::from_iter_dedup(config.validators.clone());
-    // A node outside the validator set follows consensus without voting (a full node).
-    let scheme = Scheme::signer(
+    let schemes = EpochSchemes::new(
         &config.namespace,
-        participants.clone(),
         config.signer.clone(),
-    )
-    .unwrap_or_else(|| Scheme::verifier(&config.namespace, participants.clone()));
+        chain.store.clone(),
+        match &config.misbehaviour {
+            Some(Misbehaviour::FixedValidators(set)) => Some(set.clone()),
+            _ => None,
+        },
+    );
     let strategy = config.strategy.clone();
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(4096));
     let prefix = config.partition_prefix.clone();
@@ -232,14 +248,16 @@ where
     .await
     .map_err(|e| format!("cannot open the block archive: {e}"))?;
 
-    let epocher = FixedEpocher::new(EPOCH_LENGTH);
+    let epocher = FixedEpocher::new(
+        NonZeroU64::new(chain.genesis.epoch_blocks).ok_or("the genesis sets no epoch length")?,
+    );
     let genesis_digest = commonware_cryptography::Digestible::digest(&genesis);
     let (marshal_actor, marshal, _floor) = Marshal::init(
         context.child("marshal"),
         finalizations,
         blocks,
         marshal::Config {
-            provider: ConstantProvider::<Scheme, Epoch>::new(scheme.clone()),
+            provider: schemes.clone(),
             epocher: epocher.clone(),
             start: marshal::Start::Genesis(Digested::precomputed(genesis, genesis_digest)),
             partition_prefix: format!("{prefix}-marshal"),
@@ -258,46 +276,39 @@ where
     )
     .await;
 
-    let deferred = Deferred::new(context.child("application"), app, marshal.clone(), epocher);
-    let consensus = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::Config {
-            scheme,
-            elector: RoundRobin::<commonware_cryptography::Sha256>::default(),
-            blocker: config.blocker.clone(),
-            automaton: deferred.clone(),
-            relay: deferred.clone(),
-            reporter: commonware_consensus::Reporters::<_, M>::from((deferred, config.monitor)),
-            track_historical_votes: false,
-            strategy,
-            partition: format!("{prefix}-simplex-epoch-0"),
-            mailbox_size,
-            epoch: Epoch::zero(),
-            floor: simplex::Floor::Genesis(genesis_digest),
-            replay_buffer: NZUsize!(8 << 20),
-            write_buffer: NZUsize!(1 << 20),
-            page_cache,
-            leader_timeout: config.timeouts.leader,
-            certification_timeout: config.timeouts.certification,
-            timeout_retry: config.timeouts.timeout_retry,
-            view_retention: ViewDelta::new(256),
-            skip: simplex::SkipPolicy::Enabled {
-                timeout: config.timeouts.certification + Duration::from_secs(5),
-                budget: simplex::SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(config.timeouts.fetch),
-            fetch_retry_delay: Duration::from_millis(200),
-            forward: simplex::ForwardPolicy::SilentLeader,
-        },
+    let application = Deferred::new(
+        context.child("application"),
+        App::new(chain.clone()),
+        marshal.clone(),
+        epocher.clone(),
     );
+    let epochs = EpochsConfig {
+        schemes,
+        epocher,
+        store: chain.store.clone(),
+        genesis_digest,
+        marshal: marshal.clone(),
+        application,
+        blocker: config.blocker.clone(),
+        strategy,
+        monitor: config.monitor,
+        timeouts: config.timeouts,
+        partition_prefix: prefix,
+        page_cache,
+        peer_sets: config.peer_sets,
+        vote_when_removed: matches!(config.misbehaviour, Some(Misbehaviour::VoteWhenRemoved)),
+    };
 
     // Marshal first, so consensus' replayed events find it running.
     let mut handles = vec![buffer_engine.start(channels.blocks)];
     handles.push(marshal_actor.start(finalizer, buffer, resolver));
-    handles.push(consensus.start(
+    let consensus_channels = (
         channels.votes,
         channels.certificates,
         channels.consensus_fetch,
-    ));
+    );
+    handles.push(context.child("epochs").spawn(move |context| {
+        epochs::run(context, epochs, consensus_channels, committed_boundaries)
+    }));
     Ok(Running { handles, marshal })
 }

@@ -2,6 +2,7 @@
 
 mod block;
 pub mod engine;
+pub mod epochs;
 
 pub use block::{ConsensusBlock, MAX_BLOCK_BYTES};
 

@@ -14,7 +14,7 @@ use std::{process::ExitCode, time::Instant};
 /// Deterministic simulation campaigns.
 #[derive(Parser)]
 struct Args {
-    /// A scenario (twins, canary, partitions, lossy, skew, crashes, all-crash, sync) or "all".
+    /// A scenario (twins, canary, partitions, lossy, skew, crashes, all-crash, sync, reconfigure) or "all".
     #[arg(long, default_value = "all")]
     scenario: String,
     /// How many seeds to run per scenario.
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if args.verbose {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("info")
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
             .with_writer(std::io::stderr)
             .try_init();
     }
@@ -78,6 +78,10 @@ fn main() -> ExitCode {
                     serde_json::json!({
                         "scenario": name, "seed": seed, "ok": ok, "height": obs.final_height,
                         "committed_txs": obs.acked.len(), "faults": scenario.faults.len(),
+                        "longest_block_gap_ms": obs.nodes.iter().find(|n| n.honest).map(|n| {
+                            n.timestamps.windows(2).map(|w| (w[1].saturating_sub(w[0]), w[1])).max()
+                        }),
+                        "epochs": obs.epoch_sets.len(),
                         "violations": violations.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
                     })
                 );
