@@ -215,7 +215,7 @@ def encode_genesis(g):
     validators = u32(len(g["validators"])) + b"".join(string(v["name"]) + unhex(v["consensus_key"]) for v in g["validators"])
     accounts = u32(len(g["accounts"])) + b"".join(unhex(a["address"]) + u128(int(a["balance"])) for a in g["accounts"])
     return (string(g["chain_id"]) + u8(SUITE_TAG[g["suite"]]) + u64(g["genesis_time_ms"]) + params + validators
-            + accounts + encode_consortium(g))
+            + accounts + encode_consortium(g) + u64(g.get("epoch_blocks", 600)))
 
 
 def genesis_hash(g):

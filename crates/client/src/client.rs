@@ -137,6 +137,37 @@ impl Client {
     }
 
     /// The account's next nonce at the latest committed height.
+    /// Extends `trust` with the validator sets of every epoch up to `epoch`, each checked
+    /// against a finalized header of the epoch before (two requests per epoch). `progress` is
+    /// told each epoch as it is learned.
+    pub async fn learn_epochs(
+        &self,
+        trust: &mut crate::verify::TrustRoot,
+        epoch: u64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(), ClientError> {
+        use citychain_rpc::types::BlockId;
+        while trust.latest_epoch() < epoch {
+            let next = trust.latest_epoch() + 1;
+            let height = trust
+                .epoch_record_height(next)
+                .ok_or_else(|| ClientError::Other(format!("epoch {next} is out of range")))?;
+            let header = self.rpc().chain_get_header(BlockId::Height(height)).await?;
+            let key = citychain_types::layout::epoch_validators_key(next);
+            let proof = self
+                .rpc()
+                .state_get_key_proof(citychain_crypto::hex::encode(&key), Some(height))
+                .await?;
+            trust.learn_epoch(next, &header, &proof).map_err(|e| {
+                ClientError::Other(format!(
+                    "the validator set of epoch {next} does not verify: {e}"
+                ))
+            })?;
+            progress(next);
+        }
+        Ok(())
+    }
+
     pub async fn next_nonce(&self, address: &Address) -> Result<Nonce, ClientError> {
         Ok(Nonce(self.http.state_get_account(*address).await?.nonce))
     }

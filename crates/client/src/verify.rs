@@ -1,22 +1,28 @@
 //! Checking, without trusting a node, that a header is final and that a state value is in it.
 //!
-//! Trust starts from the genesis document (the validator set and the consensus namespace). A
-//! header is final if a quorum of those validators signed a finalization of it, or of a
-//! descendant that links back to it by parent hashes. A state value is proven by a Merkle proof
-//! against the state root in a final header.
+//! Trust starts from the genesis document (the first validator set, the epoch length and the
+//! consensus namespace). A header is final if a quorum of its epoch's validators signed a
+//! finalization of it, or of a descendant that links back to it by parent hashes. A state value
+//! is proven by a Merkle proof against the state root in a final header. Epoch `e`'s validator
+//! set is a state value of the last block of epoch `e - 1`, so the sets of later epochs are
+//! learned one epoch at a time ([`TrustRoot::learn_epoch`]).
 
 use citychain_crypto::Address;
 use citychain_crypto::{Hash, PublicKey, Suite};
 use citychain_rpc::types::{FinalityInfo, HeaderInfo, ProofInfo};
-use citychain_types::{Account, BlockHeader, Decode, Genesis, ValidatorKey, layout};
+use citychain_types::{Account, BlockHeader, Decode, Genesis, ValidatorKey, ValidatorSet, layout};
+use std::collections::BTreeMap;
 
-/// What verification trusts: derived from a genesis document.
+/// What verification trusts: derived from a genesis document, extended epoch by epoch.
 #[derive(Clone, Debug)]
 pub struct TrustRoot {
     pub genesis_hash: Hash,
     pub suite: Suite,
-    /// Validator keys sorted by bytes: a certificate's signer index points into this list.
-    pub validators: Vec<ValidatorKey>,
+    /// Blocks per epoch (from the genesis).
+    pub epoch_blocks: u64,
+    /// Each known epoch's validator keys sorted by bytes: a certificate's signer index points
+    /// into its epoch's list.
+    epochs: BTreeMap<u64, Vec<ValidatorKey>>,
     /// `citychain/consensus/v1/ || genesis hash`.
     pub consensus_namespace: Vec<u8>,
 }
@@ -29,16 +35,65 @@ impl TrustRoot {
         TrustRoot {
             genesis_hash,
             suite: genesis.suite,
-            validators,
+            epoch_blocks: genesis.epoch_blocks,
+            epochs: BTreeMap::from([(0, validators)]),
             consensus_namespace: [b"citychain/consensus/v1/".as_slice(), &genesis_hash.0].concat(),
         }
     }
 
-    /// Signatures a finalization needs: `n - floor((n - 1) / 3)`.
-    pub fn quorum(&self) -> usize {
-        let n = self.validators.len();
-        n - (n.saturating_sub(1)) / 3
+    /// The validators of `epoch`, if learned.
+    pub fn validators(&self, epoch: u64) -> Option<&[ValidatorKey]> {
+        self.epochs.get(&epoch).map(Vec::as_slice)
     }
+
+    /// The latest epoch whose validators are known.
+    pub fn latest_epoch(&self) -> u64 {
+        self.epochs.keys().next_back().copied().unwrap_or(0)
+    }
+
+    /// The height of the block that records `epoch`'s validator set: the last block of the
+    /// epoch before (`None` for epoch 0, which the genesis defines).
+    pub fn epoch_record_height(&self, epoch: u64) -> Option<u64> {
+        epoch.checked_sub(1)?;
+        epoch.checked_mul(self.epoch_blocks)?.checked_sub(1)
+    }
+
+    /// Learns the validators of `epoch` (the next unknown one) from the header of the block
+    /// that records them and a proof of the record against it.
+    pub fn learn_epoch(
+        &mut self,
+        epoch: u64,
+        header: &HeaderInfo,
+        proof: &ProofInfo,
+    ) -> Result<(), VerifyError> {
+        if epoch != self.latest_epoch() + 1 {
+            return Err(VerifyError::UnknownEpoch(epoch.saturating_sub(1)));
+        }
+        let verified = verify_header(self, header)?;
+        let expected = self.epoch_record_height(epoch).unwrap_or(0);
+        if verified.height.0 != expected {
+            return Err(VerifyError::HeightMismatch {
+                proof: expected,
+                header: verified.height.0,
+            });
+        }
+        let value = verify_key(self, &verified, &layout::epoch_validators_key(epoch), proof)?
+            .ok_or_else(|| {
+                VerifyError::Malformed(format!("block {expected} records no set for epoch {epoch}"))
+            })?;
+        let set =
+            ValidatorSet::decode(&value).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let mut keys: Vec<ValidatorKey> = set.0.iter().map(|v| v.consensus_key).collect();
+        keys.sort();
+        keys.dedup();
+        self.epochs.insert(epoch, keys);
+        Ok(())
+    }
+}
+
+/// Signatures a finalization by `n` validators needs: `n - floor((n - 1) / 3)`.
+pub fn quorum(n: usize) -> usize {
+    n - (n.saturating_sub(1)) / 3
 }
 
 /// Why verification failed.
@@ -58,6 +113,10 @@ pub enum VerifyError {
     WrongRound,
     #[error("{signed} distinct validators signed; {needed} are needed")]
     NoQuorum { signed: usize, needed: usize },
+    #[error(
+        "the certificate is from epoch {0}, whose validators are not known yet (learn the epochs before it first)"
+    )]
+    UnknownEpoch(u64),
     #[error("signer index {0} is not in the validator set")]
     UnknownSigner(u32),
     #[error("the signature of validator {0} does not verify")]
@@ -151,17 +210,19 @@ fn verify_certificate(
             "signers and signatures do not pair up".into(),
         ));
     }
-    if signers.len() < trust.quorum() {
+    let validators = trust
+        .validators(f.epoch)
+        .ok_or(VerifyError::UnknownEpoch(f.epoch))?;
+    if signers.len() < quorum(validators.len()) {
         return Err(VerifyError::NoQuorum {
             signed: signers.len(),
-            needed: trust.quorum(),
+            needed: quorum(validators.len()),
         });
     }
     let namespace = [trust.consensus_namespace.as_slice(), b"_FINALIZE"].concat();
     let message = finalize_message(f.epoch, f.view, f.parent_view, &f.finalized_hash);
     for (index, signature) in f.signers.iter().zip(&f.signatures) {
-        let key = trust
-            .validators
+        let key = validators
             .get(*index as usize)
             .ok_or(VerifyError::UnknownSigner(*index))?;
         let key = PublicKey::from_bytes(Suite::Ed25519, &key.0)
@@ -237,15 +298,8 @@ mod tests {
 
     #[test]
     fn quorum_is_two_thirds_plus_one() {
-        let mut t = TrustRoot {
-            genesis_hash: Hash::ZERO,
-            suite: Suite::Ed25519,
-            validators: vec![],
-            consensus_namespace: vec![],
-        };
         for (n, q) in [(1, 1), (3, 3), (4, 3), (5, 4), (7, 5), (10, 7)] {
-            t.validators = vec![ValidatorKey::default(); n];
-            assert_eq!(t.quorum(), q, "n = {n}");
+            assert_eq!(quorum(n), q, "n = {n}");
         }
     }
 }

@@ -40,8 +40,6 @@ pub struct NodeService {
     chain: Arc<Chain>,
     marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
     finalized_tip: Arc<AtomicU64>,
-    /// Validators sorted as consensus indexes them.
-    validators: Arc<Vec<ValidatorInfo>>,
     /// Counts connected peers.
     peers: Arc<dyn Fn() -> usize + Send + Sync>,
     /// Sends admitted transactions to the other nodes' mempools.
@@ -62,22 +60,10 @@ impl NodeService {
         peers: Arc<dyn Fn() -> usize + Send + Sync>,
         relay: RelayHandle,
     ) -> Self {
-        let mut sorted: Vec<_> = chain.genesis.validators.clone();
-        sorted.sort_by_key(|v| v.consensus_key);
-        let validators = sorted
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| ValidatorInfo {
-                name: v.name,
-                consensus_key: v.consensus_key,
-                index: i as u32,
-            })
-            .collect();
         NodeService {
             chain,
             marshal,
             finalized_tip,
-            validators: Arc::new(validators),
             peers,
             relay,
             queries: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_QUERIES)),
@@ -86,6 +72,34 @@ impl NodeService {
 
     pub fn chain(&self) -> &Arc<Chain> {
         &self.chain
+    }
+
+    /// The epoch of the next block.
+    fn current_epoch(&self) -> u64 {
+        let next = self.chain.store.head().map_or(0, |h| h.height.0 + 1);
+        layout::epoch_of(Height(next), self.chain.genesis.epoch_blocks)
+    }
+
+    /// A stored validator set, sorted as certificates index it.
+    fn validator_set(&self, key: &[u8]) -> RpcResult<Option<Vec<ValidatorInfo>>> {
+        let Some(raw) = Self::storage(self.chain.store.state().get(key).map_err(Into::into))?
+        else {
+            return Ok(None);
+        };
+        let mut set = citychain_types::ValidatorSet::decode(&raw)
+            .map_err(|e| error::internal(format!("stored validator set: {e}")))?
+            .0;
+        set.sort_by_key(|v| v.consensus_key);
+        Ok(Some(
+            set.into_iter()
+                .enumerate()
+                .map(|(i, v)| ValidatorInfo {
+                    name: v.name,
+                    consensus_key: v.consensus_key,
+                    index: i as u32,
+                })
+                .collect(),
+        ))
     }
 
     fn storage<T>(r: Result<T, citychain_storage::Error>) -> RpcResult<T> {
@@ -278,7 +292,9 @@ impl CitychainApiServer for NodeService {
                 .load(Ordering::Relaxed)
                 .max(head.height.0),
             pending_txs: self.chain.mempool.len(),
-            validators: self.chain.genesis.validators.len(),
+            validators: self
+                .validator_set(&layout::epoch_validators_key(self.current_epoch()))?
+                .map_or(0, |v| v.len()),
             peers: (self.peers)(),
             node_version: env!("CARGO_PKG_VERSION").into(),
         })
@@ -336,8 +352,27 @@ impl CitychainApiServer for NodeService {
         })
     }
 
-    async fn chain_get_validators(&self) -> RpcResult<Vec<ValidatorInfo>> {
-        Ok(self.validators.as_ref().clone())
+    async fn chain_get_validators(&self, epoch: Option<u64>) -> RpcResult<EpochValidators> {
+        let blocks = self.chain.genesis.epoch_blocks;
+        let current = self.current_epoch();
+        let epoch = epoch.unwrap_or(current);
+        let validators = self
+            .validator_set(&layout::epoch_validators_key(epoch))?
+            .ok_or_else(|| {
+                error::not_found(format!(
+                    "epoch {epoch} has not started (the current epoch is {current})"
+                ))
+            })?;
+        let next = self
+            .validator_set(&layout::validators_key())?
+            .unwrap_or_default();
+        Ok(EpochValidators {
+            epoch,
+            first_height: epoch.saturating_mul(blocks),
+            last_height: epoch.saturating_add(1).saturating_mul(blocks) - 1,
+            validators,
+            next,
+        })
     }
 
     async fn chain_get_genesis(&self) -> RpcResult<Genesis> {

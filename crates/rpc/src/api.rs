@@ -20,9 +20,10 @@ pub trait CitychainApi {
     #[method(name = "chain_getHeader")]
     async fn chain_get_header(&self, block: BlockId) -> RpcResult<HeaderInfo>;
 
-    /// The validator set, in the order certificates index it.
+    /// An epoch's validator set, in the order its certificates index it (default: the epoch of
+    /// the next block), and the set governance has chosen for the epoch after the current one.
     #[method(name = "chain_getValidators")]
-    async fn chain_get_validators(&self) -> RpcResult<Vec<ValidatorInfo>>;
+    async fn chain_get_validators(&self, epoch: Option<u64>) -> RpcResult<EpochValidators>;
 
     /// The genesis document.
     #[method(name = "chain_getGenesis")]

@@ -211,6 +211,19 @@ pub struct FinalizedHeader {
 
 /// `chain_getValidators`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochValidators {
+    pub epoch: u64,
+    /// Heights of the epoch's first and last blocks.
+    pub first_height: u64,
+    pub last_height: u64,
+    pub validators: Vec<ValidatorInfo>,
+    /// The set the next epoch starts with as governance has left it so far (it is fixed when
+    /// the current epoch's last block commits).
+    pub next: Vec<ValidatorInfo>,
+}
+
+/// One validator of an epoch.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ValidatorInfo {
     pub name: String,
     pub consensus_key: citychain_types::ValidatorKey,

@@ -47,6 +47,10 @@ pub enum GenesisCommand {
         /// With nothing to do, propose an empty block only this often (milliseconds).
         #[arg(long, default_value_t = 1_000)]
         empty_block_interval_ms: u64,
+        /// Blocks per consensus epoch: validator set changes voted by governance take effect
+        /// when the next epoch starts. Fixed for the life of the chain.
+        #[arg(long, default_value_t = citychain_types::DEFAULT_EPOCH_BLOCKS)]
+        epoch_blocks: u64,
         /// Where to write it (never overwritten).
         #[arg(long)]
         out: PathBuf,
@@ -159,6 +163,7 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
             members,
             policy,
             empty_block_interval_ms,
+            epoch_blocks,
             out,
         } => {
             if out.exists() {
@@ -208,7 +213,7 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 members,
                 policy,
                 thresholds: citychain_types::Thresholds::default(),
-                epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+                epoch_blocks,
             };
             genesis.validate().map_err(anyhow::Error::msg)?;
             std::fs::OpenOptions::new()

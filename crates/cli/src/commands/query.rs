@@ -42,6 +42,16 @@ pub enum QueryCommand {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
+    /// The validators of an epoch (default: the current one), in certificate order, and the set
+    /// governance has chosen for the next epoch.
+    Validators {
+        /// An epoch number.
+        #[arg(long)]
+        epoch: Option<u64>,
+        /// The node's API.
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
     /// A header and its finality certificate.
     Header {
         /// A height, a block hash, or "latest".
@@ -139,12 +149,25 @@ async fn verified_header(
     height: u64,
 ) -> anyhow::Result<Verification> {
     let (genesis, source) = trusted_genesis(client, genesis).await?;
-    let trust = TrustRoot::from_genesis(&genesis);
+    let mut trust = TrustRoot::from_genesis(&genesis);
     let info = client
         .rpc()
         .chain_get_header(BlockId::Height(height))
         .await?;
+    // A certificate of a later epoch needs that epoch's validators, learned from the genesis
+    // onwards one epoch at a time.
+    let epoch = info.finality.as_ref().map_or(0, |f| f.epoch);
+    if epoch > trust.latest_epoch() {
+        if epoch > 1 {
+            eprintln!("verifying the validator sets of epochs 1 to {epoch}…");
+        }
+        client
+            .learn_epochs(&mut trust, epoch, |_| {})
+            .await
+            .context("cannot establish the certificate's validator set")?;
+    }
     let header = verify_header(&trust, &info).context("the header's finality does not verify")?;
+    let validators = trust.validators(epoch).map_or(0, <[_]>::len);
     let anchor = Anchor {
         height: header.height.0,
         block_hash: info.hash,
@@ -152,7 +175,8 @@ async fn verified_header(
         genesis_hash: trust.genesis_hash,
         genesis_source: source,
         signers: info.finality.as_ref().map_or(0, |f| f.signers.len()),
-        validators: trust.validators.len(),
+        validators,
+        epoch,
     };
     Ok(Verification {
         trust,
@@ -172,10 +196,13 @@ struct Anchor {
     genesis_source: String,
     signers: usize,
     validators: usize,
+    /// The consensus epoch of the certificate.
+    epoch: u64,
 }
 
 impl Anchor {
-    fn rows(&self, quorum: usize) -> [(&'static str, String); 3] {
+    fn rows(&self) -> [(&'static str, String); 3] {
+        let quorum = citychain_client::verify::quorum(self.validators);
         [
             (
                 "proven against",
@@ -187,8 +214,8 @@ impl Anchor {
             (
                 "finality",
                 format!(
-                    "{} of {} validators signed (quorum {quorum})",
-                    self.signers, self.validators
+                    "{} of {} validators of epoch {} signed (quorum {quorum})",
+                    self.signers, self.validators, self.epoch
                 ),
             ),
             (
@@ -283,6 +310,39 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 );
             }
         }
+        QueryCommand::Validators { epoch, rpc } => {
+            let v = Client::connect(&rpc)?
+                .rpc()
+                .chain_get_validators(epoch)
+                .await?;
+            if json {
+                return output::json(&v);
+            }
+            println!(
+                "epoch {} (heights {} to {}): {} validators",
+                v.epoch,
+                v.first_height,
+                v.last_height,
+                v.validators.len()
+            );
+            let list = |set: &[citychain_client::types::ValidatorInfo]| {
+                for x in set {
+                    println!("  {:>3}  {}  {}", x.index, x.consensus_key, x.name);
+                }
+            };
+            list(&v.validators);
+            let keys = |set: &[citychain_client::types::ValidatorInfo]| {
+                set.iter().map(|x| x.consensus_key).collect::<Vec<_>>()
+            };
+            if epoch.is_none() && keys(&v.next) != keys(&v.validators) {
+                println!(
+                    "from epoch {} (chosen by governance so far): {} validators",
+                    v.epoch + 1,
+                    v.next.len()
+                );
+                list(&v.next);
+            }
+        }
         QueryCommand::Header { block, rpc } => {
             let h = Client::connect(&rpc)?.rpc().chain_get_header(block).await?;
             if json {
@@ -349,7 +409,6 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
             let value =
                 citychain_client::verify::verify_key(&v.trust, &v.header, &state_key, &proof)
                     .context("the storage proof does not verify")?;
-            let trust = v.trust;
             let result = VerifiedStorage {
                 contract,
                 key: citychain_crypto::hex::encode(&own_key),
@@ -372,7 +431,7 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                         .unwrap_or_else(|| "absent (proven)".into()),
                 ),
             ];
-            rows.extend(result.anchor.rows(trust.quorum()));
+            rows.extend(result.anchor.rows());
             output::rows(&rows);
         }
         QueryCommand::Proof {
@@ -397,7 +456,6 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 .expect("verified headers carry finality");
             let finalized_via_descendant_at =
                 (!finality.descendants.is_empty()).then_some(finality.finalized_height);
-            let trust = v.trust;
             let result = Verified {
                 address,
                 nonce: account.nonce.0,
@@ -414,7 +472,7 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 ("balance", result.balance.to_string()),
                 ("nonce", result.nonce.to_string()),
             ];
-            rows.extend(result.anchor.rows(trust.quorum()));
+            rows.extend(result.anchor.rows());
             output::rows(&rows);
             if let Some(h) = result.finalized_via_descendant_at {
                 println!("  (finalized through descendant block {h}, linked by parent hashes)");

@@ -51,6 +51,10 @@ pub struct InitArgs {
     /// With nothing to do, propose an empty block only this often (milliseconds).
     #[arg(long, default_value_t = 1_000)]
     empty_block_interval_ms: u64,
+    /// Blocks per consensus epoch: validator set changes voted by governance take effect when
+    /// the next epoch starts.
+    #[arg(long, default_value_t = citychain_types::DEFAULT_EPOCH_BLOCKS)]
+    epoch_blocks: u64,
 }
 
 #[derive(Args)]
@@ -199,7 +203,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
         members,
         policy: Policy::consortium(),
         thresholds: Thresholds::default(),
-        epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+        epoch_blocks: args.epoch_blocks,
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(

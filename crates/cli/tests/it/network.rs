@@ -59,6 +59,16 @@ impl Testnet {
     /// Creates (does not start) `validators` validators and `full_nodes` full nodes, with
     /// fresh ports and a proxy on every link.
     pub fn init(validators: usize, full_nodes: usize, empty_block_interval_ms: u64) -> Testnet {
+        Self::init_with(validators, full_nodes, empty_block_interval_ms, &[])
+    }
+
+    /// [`Testnet::init`] with more `testnet init` arguments.
+    pub fn init_with(
+        validators: usize,
+        full_nodes: usize,
+        empty_block_interval_ms: u64,
+        extra: &[&str],
+    ) -> Testnet {
         let guard = exclusive();
         let dir = tempfile::tempdir().expect("tempdir");
         let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
@@ -70,6 +80,7 @@ impl Testnet {
                 "--empty-block-interval-ms",
                 &empty_block_interval_ms.to_string(),
             ])
+            .args(extra)
             .output()
             .expect("run testnet init");
         assert!(
@@ -304,7 +315,7 @@ impl Testnet {
             .filter(|i| self.is_running(*i))
             .map(|i| (i, self.client(i)))
             .collect();
-        let trust = citychain_client::verify::TrustRoot::from_genesis(&self.genesis);
+        let mut trust = citychain_client::verify::TrustRoot::from_genesis(&self.genesis);
         self.block_on(async {
             for h in 1..=height {
                 let mut first: Option<(usize, Hash, Hash)> = None;
@@ -323,7 +334,12 @@ impl Testnet {
                             "fork at height {h} between node {j} and node {i}"
                         ),
                     }
-                    if info.finality.is_some() {
+                    if let Some(f) = &info.finality {
+                        // Later epochs' validators, learned through proofs from the genesis on.
+                        client
+                            .learn_epochs(&mut trust, f.epoch, |_| {})
+                            .await
+                            .unwrap_or_else(|e| panic!("node {i}: epoch {}: {e}", f.epoch));
                         citychain_client::verify::verify_header(&trust, &info).unwrap_or_else(
                             |e| panic!("node {i} serves block {h} with a bad certificate: {e}"),
                         );

@@ -413,31 +413,6 @@ fn four_organizations_govern_across_the_validators() {
     net.start_all();
     net.wait_for(0, 2, secs(60));
     let dave = net.account_key("dave").public_key().address();
-    let send = |net: &Testnet, signer: &str, node: usize, payload: Payload| {
-        let key = net.account_key(signer);
-        let client = net.client(node);
-        net.block_on(async {
-            let info = client.chain_info().await.expect("chain info");
-            let nonce = client
-                .next_nonce(&key.public_key().address())
-                .await
-                .expect("nonce");
-            let tx = citychain_types::Transaction {
-                chain_id: info.chain_id,
-                sender: key.public_key(),
-                nonce,
-                gas_limit: citychain_types::Gas(1_000_000),
-                payload,
-            }
-            .sign(&key);
-            let hash = client.submit(&tx).await.expect("admitted");
-            client
-                .wait_for_receipt(hash, secs(30))
-                .await
-                .expect("receipt")
-                .receipt
-        })
-    };
     let head_ms = net
         .block_on(net.client(0).status())
         .expect("status")
@@ -487,4 +462,171 @@ fn four_organizations_govern_across_the_validators() {
             "node {i} disagrees"
         );
     }
+}
+
+/// Signs `payload` as account `signer`, submits it through node `node` and waits for its receipt.
+fn send(
+    net: &Testnet,
+    signer: &str,
+    node: usize,
+    payload: citychain_types::Payload,
+) -> citychain_types::Receipt {
+    let key = net.account_key(signer);
+    let client = net.client(node);
+    net.block_on(async {
+        let info = client.chain_info().await.expect("chain info");
+        let nonce = client
+            .next_nonce(&key.public_key().address())
+            .await
+            .expect("nonce");
+        let tx = citychain_types::Transaction {
+            chain_id: info.chain_id,
+            sender: key.public_key(),
+            nonce,
+            gas_limit: citychain_types::Gas(1_000_000),
+            payload,
+        }
+        .sign(&key);
+        let hash = client.submit(&tx).await.expect("admitted");
+        client
+            .wait_for_receipt(hash, secs(30))
+            .await
+            .expect("receipt")
+            .receipt
+    })
+}
+
+/// Proposes `action` as org1 and has org1 to org3 approve it (three of four organizations is
+/// more than the two thirds validator changes need).
+fn decide(net: &Testnet, proposal: u64, action: citychain_types::GovAction) {
+    use citychain_types::{GovTx, Payload, TimestampMs};
+    let head_ms = net
+        .block_on(net.client(0).status())
+        .expect("status")
+        .head_timestamp_ms;
+    let r = send(
+        net,
+        "org1-admin",
+        0,
+        Payload::Governance {
+            op: GovTx::Propose {
+                title: format!("{}", action.kind()),
+                action,
+                deadline_ms: TimestampMs(head_ms + 3_600_000),
+            },
+        },
+    );
+    assert!(r.is_success(), "{}", r.reason);
+    for (i, org) in ["org1-admin", "org2-admin", "org3-admin"]
+        .iter()
+        .enumerate()
+    {
+        let r = send(
+            net,
+            org,
+            i,
+            Payload::Governance {
+                op: GovTx::Vote {
+                    proposal,
+                    approve: true,
+                },
+            },
+        );
+        assert!(r.is_success(), "{org}: {}", r.reason);
+    }
+}
+
+/// Waits until node 0's current epoch has `n` validators; returns that epoch.
+fn wait_for_set_of(net: &Testnet, n: usize, limit: Duration) -> u64 {
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(v) = net.block_on(net.client(0).rpc().chain_get_validators(None))
+            && v.validators.len() == n
+        {
+            return v.epoch;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "no epoch with {n} validators within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_validator_voted_out_stops_counting_and_one_voted_back_in_votes_again() {
+    use citychain_types::{GovAction, OrgId, Validator};
+    // Epochs of 20 blocks, a block every 200 ms when idle: an epoch lasts about four seconds.
+    let mut net = Testnet::init_with(4, 0, 200, &["--epoch-blocks", "20"]);
+    net.start_all();
+    net.wait_for(0, 2, secs(60));
+    let org4 = net.genesis.validators[3].clone();
+
+    // Out: from the next epoch, three validators sign; node 3 follows without voting.
+    decide(
+        &net,
+        0,
+        GovAction::RemoveValidator {
+            validator: org4.consensus_key,
+        },
+    );
+    let out = wait_for_set_of(&net, 3, secs(60));
+    assert!(out >= 1);
+    let tip = net.tip(None);
+    let height = net.converge(tip + 20, secs(60));
+    net.assert_same_chain(height);
+    let header = net
+        .block_on(
+            net.client(0)
+                .rpc()
+                .chain_get_header(BlockId::Height(height)),
+        )
+        .expect("header");
+    let finality = header.finality.expect("a certificate");
+    assert!(finality.epoch >= out);
+    assert!(
+        finality.signers.iter().all(|s| *s < 3),
+        "signers {:?} of a three-validator epoch",
+        finality.signers
+    );
+
+    // Back in: from the next epoch it votes again. With node 0 stopped, the chain only goes on
+    // if node 3's votes count (three of four are needed).
+    decide(
+        &net,
+        1,
+        GovAction::AddValidator {
+            org: OrgId::new("org4").expect("id"),
+            validator: Validator {
+                name: org4.name.clone(),
+                consensus_key: org4.consensus_key,
+            },
+        },
+    );
+    let back = wait_for_set_of(&net, 4, secs(60));
+    assert!(back > out);
+    net.kill(0);
+    let before = net.tip(Some(0));
+    let after = net.converge(before + 10, secs(60));
+    assert!(after >= before + 10);
+
+    // A light client that trusts only the genesis learns every epoch's validators from proofs
+    // and verifies a certificate of the last one.
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["query", "proof", "--verify", "--rpc", &net.rpc_url(1)])
+        .arg(
+            net.account_key("org1-admin")
+                .public_key()
+                .address()
+                .to_string(),
+        )
+        .output()
+        .expect("run query proof");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("of 4 validators of epoch"), "{stdout}");
 }
