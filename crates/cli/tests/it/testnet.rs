@@ -510,7 +510,7 @@ fn decide(net: &Testnet, proposal: u64, action: citychain_types::GovAction) {
         0,
         Payload::Governance {
             op: GovTx::Propose {
-                title: format!("{}", action.kind()),
+                title: action.kind().to_string(),
                 action,
                 deadline_ms: TimestampMs(head_ms + 3_600_000),
             },

@@ -232,14 +232,34 @@ pub(super) async fn run<E, B, T, M, S, R>(
     let Some(mut active) = active else {
         return;
     };
-    let mut retired: Vec<u64> = Vec::new();
+    // Journals of stopped engines, removed once a later engine runs (an epoch that ended before
+    // a restart included).
+    let mut retired: Vec<u64> = first.checked_sub(1).into_iter().collect();
     loop {
-        let behind = futures::select_biased! {
-            boundary = committed_boundaries.next() => {
-                if boundary.is_none() {
-                    debug!("the finalizer stopped; stopping consensus");
-                    return;
-                }
+        let event = futures::select_biased! {
+            boundary = committed_boundaries.next() => match boundary {
+                Some(_) => Event::Committed,
+                None => Event::Closed("the finalizer stopped"),
+            },
+            message = futures::FutureExt::fuse(channels.votes_backup.recv()) => match message {
+                Some((epoch, (from, _))) => Event::Unrouted { epoch, from },
+                None => Event::Closed("the vote channel closed"),
+            },
+            message = futures::FutureExt::fuse(channels.certificates_backup.recv()) => match message {
+                Some((epoch, (from, _))) => Event::Unrouted { epoch, from },
+                None => Event::Closed("the certificate channel closed"),
+            },
+            stopped = futures::FutureExt::fuse(&mut active.handle) => {
+                error!(epoch = active.epoch, result = ?stopped, "the consensus engine stopped");
+                return;
+            },
+        };
+        match event {
+            Event::Closed(why) => {
+                debug!(why, "stopping consensus");
+                return;
+            }
+            Event::Committed => {
                 let target = current_epoch(&config);
                 if target <= active.epoch {
                     continue;
@@ -260,29 +280,36 @@ pub(super) async fn run<E, B, T, M, S, R>(
                         debug!(epoch, error = %e, "no consensus journal to remove");
                     }
                 }
-                None
-            },
-            message = futures::FutureExt::fuse(channels.votes_backup.recv()) => message,
-            message = futures::FutureExt::fuse(channels.certificates_backup.recv()) => message,
-            stopped = futures::FutureExt::fuse(&mut active.handle) => {
-                error!(epoch = active.epoch, result = ?stopped, "the consensus engine stopped");
-                return;
-            },
-        };
-        // A message from a later epoch: this node has not seen its epoch end. Ask the sender for
-        // the finalization of the epoch's last block (marshal then fills in the blocks).
-        if let Some((their_epoch, (from, _))) = behind
-            && their_epoch > active.epoch
-            && let Some(last) = config.epocher.last(Epoch::new(active.epoch))
-        {
-            debug!(
-                their_epoch,
-                our_epoch = active.epoch,
-                "a peer is in a later epoch"
-            );
-            config.marshal.hint_finalized(last, NonEmptyVec::new(from));
+            }
+            // A message from a later epoch: this node has not seen its epoch end. Ask the
+            // sender for the finalization of the epoch's last block (marshal then fetches the
+            // blocks, the finalizer commits them, and the next engine starts).
+            Event::Unrouted { epoch, from } if epoch > active.epoch => {
+                if let Some(last) = config.epocher.last(Epoch::new(active.epoch)) {
+                    debug!(
+                        their_epoch = epoch,
+                        our_epoch = active.epoch,
+                        "a peer is in a later epoch"
+                    );
+                    config.marshal.hint_finalized(last, NonEmptyVec::new(from));
+                }
+            }
+            // Stragglers of an epoch that ended here.
+            Event::Unrouted { .. } => {}
         }
     }
+}
+
+/// What woke the orchestrator.
+enum Event {
+    /// The finalizer committed the last block of an epoch.
+    Committed,
+    /// A vote or certificate for an epoch without an engine here.
+    Unrouted {
+        epoch: u64,
+        from: ConsensusKey,
+    },
+    Closed(&'static str),
 }
 
 fn partition(prefix: &str, epoch: u64) -> String {
