@@ -88,8 +88,27 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, with a node's JSON-RPC error shown as its message.
+fn describe(e: &anyhow::Error) -> String {
+    use citychain_rpc::jsonrpsee::core::client::Error as RpcError;
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        if let Some(RpcError::Call(object)) = cause.downcast_ref::<RpcError>() {
+            // Its sources only repeat the object.
+            parts.push(format!("the node says: {}", object.message()));
+            break;
+        }
+        let text = cause.to_string();
+        // Wrappers often repeat their source's text.
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }

@@ -7,7 +7,7 @@
 //! p2p_listen = "0.0.0.0:26656"
 //! rpc_listen = "127.0.0.1:8545"
 //!
-//! [[validators]]                     # every genesis validator and where to reach it
+//! [[validators]]                     # every validator (genesis or voted in) and where to reach it
 //! name = "org1"
 //! key = "0x…"
 //! address = "10.0.0.1:26656"
@@ -18,8 +18,8 @@
 //! address = "10.0.0.9:26656"
 //! ```
 //!
-//! A node whose key is a genesis validator votes; any other node follows the chain and serves
-//! the API (a full node). Only keys listed here may connect.
+//! A node votes in the epochs whose validator set (in the state) holds its key; otherwise it
+//! follows the chain and serves the API (a full node). Only keys listed here may connect.
 
 use crate::{consensus::ConsensusSecret, run::NodeConfig};
 use citychain_crypto::{SecretKey, keystore::KeyFile};

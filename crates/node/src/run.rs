@@ -49,7 +49,7 @@ use tracing::{error, info, warn};
 pub struct NodeConfig {
     pub data_dir: PathBuf,
     pub genesis: Genesis,
-    /// This validator's consensus key (must be in the genesis validator set).
+    /// This node's consensus key (it votes in the epochs whose validator set holds it).
     pub signer: ConsensusSecret,
     pub p2p_listen: SocketAddr,
     /// Where to reach each validator, this one included.
@@ -135,17 +135,8 @@ pub fn run(
             StoreOptions::default(),
         )?;
         let me = config.signer.public_key();
-        let validators: Vec<ConsensusKey> = config
-            .genesis
-            .validators
-            .iter()
-            .map(|v| {
-                consensus::consensus_key(&v.consensus_key)
-                    .ok_or_else(|| format!("validator {} has an invalid key", v.name))
-            })
-            .collect::<Result<_, _>>()?;
-        let role = if validators.contains(&me) { "validator" } else { "full node" };
-        info!(key = %consensus::validator_key(&me), role, "starting");
+        // Whether it votes is decided per epoch (logged as each epoch starts).
+        info!(key = %consensus::validator_key(&me), "starting");
         let my_key = consensus::validator_key(&me);
         if !config.validators.iter().chain(&config.full_nodes).any(|(k, _)| *k == my_key) {
             warn!(key = %my_key, "this node's key is in neither [[validators]] nor [[full_nodes]] of its configuration; peers only accept keys they list");

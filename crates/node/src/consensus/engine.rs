@@ -1,18 +1,18 @@
 //! Wires commonware's consensus stack around the citychain application.
 //!
 //! ```text
-//!   p2p ─ votes, certificates, consensus fetches ─▶ epochs ─▶ simplex (one per epoch)
-//!                                                     simplex ──▶ Deferred(App) ──▶ marshal
-//!   p2p ─ block gossip ──────────────────────────▶ buffered ─────────────────────▶ marshal
-//!   p2p ─ block backfill ────────────────────────▶ resolver ─────────────────────▶ marshal
-//!                                                  marshal ─ finalized blocks ──▶ Finalizer
+//!   p2p ─ votes, certificates, fetches ─▶ epochs ─▶ simplex (the epoch's) ─▶ Deferred(App) ─▶ marshal
+//!   p2p ─ block gossip ─────────────────▶ buffered ───────────────────────────────────────▶ marshal
+//!   p2p ─ block backfill ───────────────▶ resolver ───────────────────────────────────────▶ marshal
+//!   marshal ─ finalized blocks ─▶ Finalizer ─ an epoch's last block committed ─▶ epochs
 //! ```
 //!
 //! Simplex orders blocks and produces finality certificates; the `Deferred` wrapper lets a
 //! validator vote once a block is available and its context checks out, and withholds the
 //! finalize vote until the application has executed it; marshal stores finalized blocks and
 //! certificates, fetches what is missing from peers, and delivers blocks to the
-//! [`Finalizer`](crate::app::Finalizer) in height order, at least once.
+//! [`Finalizer`](crate::app::Finalizer) in height order, at least once. The epoch orchestrator
+//! ([`epochs`]) runs one simplex engine per epoch with the validator set the state records.
 
 use super::{
     ConsensusBlock, ConsensusKey, ConsensusSecret, Scheme,
