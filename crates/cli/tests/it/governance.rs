@@ -208,3 +208,63 @@ fn proposals_votes_freezes_and_the_audit_trail_through_the_cli() {
     let account = citychain_json(&["multisig", "show", &treasury, "--rpc", &rpc]);
     assert_eq!(account["balance"], "750");
 }
+
+#[test]
+fn a_validator_voted_in_is_listed_for_the_next_epoch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let rpc = node.banner.rpc_url.clone();
+    let alice = node
+        .account("alice")
+        .key_file
+        .to_str()
+        .expect("utf-8")
+        .to_string();
+    let before = citychain_json(&["query", "validators", "--rpc", &rpc]);
+    assert_eq!(before["epoch"], 0);
+    assert_eq!(before["validators"].as_array().map(Vec::len), Some(1));
+    assert_eq!(before["next"], before["validators"]);
+
+    let newcomer = citychain_harness::validator_key("city-2");
+    let action = format!(
+        r#"{{"type":"add_validator","org":"city","validator":{{"name":"city-2","consensus_key":"{newcomer}"}}}}"#
+    );
+    citychain_json(&[
+        "gov",
+        "propose",
+        "--rpc",
+        &rpc,
+        "--key",
+        &alice,
+        "--title",
+        "a second validator",
+        "--action",
+        &action,
+    ]);
+    let voted = citychain_json(&["gov", "vote", "--rpc", &rpc, "--key", &alice, "0", "yes"]);
+    assert_eq!(voted["receipt"]["status"], "success", "{voted}");
+    let shown = citychain_json(&["gov", "show", "0", "--rpc", &rpc]);
+    assert_eq!(shown["status"], "executed", "{shown}");
+
+    // The running epoch keeps its one validator; the next starts with two.
+    let after = citychain_json(&["query", "validators", "--rpc", &rpc]);
+    assert_eq!(after["epoch"], 0);
+    assert_eq!(after["validators"], before["validators"]);
+    let next: Vec<String> = after["next"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v["consensus_key"].as_str().expect("a key").to_string())
+        .collect();
+    assert_eq!(next.len(), 2);
+    assert!(next.contains(&newcomer.to_string()), "{next:?}");
+    let orgs = citychain_json(&["org", "list", "--rpc", &rpc]);
+    assert!(
+        orgs[0]["validators"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|v| v == &serde_json::json!(newcomer.to_string())),
+        "{orgs}"
+    );
+}
