@@ -10,21 +10,19 @@ use crate::{
         chain::{CommittedAccounts, genesis_block},
     },
     consensus::{
-        ConsensusBlock, ConsensusDigest, ConsensusKey, Scheme,
+        ConsensusBlock, ConsensusKey, Scheme,
         engine::{self, Channels, EngineConfig},
+        epochs::{Monitor, PeerBlocker, Runtime},
     },
     relay::{self, RelayHandle},
 };
 use citychain_mempool::{Mempool, MempoolConfig};
 use citychain_storage::{ChainStore, StoreOptions};
 use citychain_types::{Genesis, Height};
-use commonware_consensus::{
-    Reporter, marshal, marshal::standard::Standard, simplex::types::Activity,
-};
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_consensus::{marshal, marshal::standard::Standard};
+use commonware_p2p::{Provider, Receiver, Sender};
 use commonware_parallel::Strategy;
-use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage};
-use rand_core::CryptoRng;
+use commonware_runtime::Handle;
 use std::sync::{Arc, atomic::AtomicU64};
 use tracing::{info, warn};
 
@@ -119,13 +117,13 @@ pub async fn start<E, P, B, S, R, T, M>(
     transactions: (S, R),
 ) -> Result<Started, String>
 where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
+    E: Runtime,
     P: Provider<PublicKey = ConsensusKey> + Clone,
-    B: Blocker<PublicKey = ConsensusKey> + Clone,
+    B: PeerBlocker,
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
     T: Strategy,
-    M: Reporter<Activity = Activity<Scheme, ConsensusDigest>> + Clone,
+    M: Monitor,
 {
     let (finalizer, updates) = Finalizer::new();
     let finalized_tip = finalizer.finalized_tip.clone();

@@ -16,7 +16,7 @@
 
 use super::{
     ConsensusBlock, ConsensusKey, ConsensusSecret, Scheme,
-    epochs::{self, EpochSchemes, EpochsConfig, PeerSets},
+    epochs::{self, EpochSchemes, EpochsConfig, Monitor, PeerBlocker, PeerSets, Runtime},
 };
 use crate::app::{App, Chain, Finalizer};
 use commonware_broadcast::buffered;
@@ -31,13 +31,12 @@ use commonware_consensus::{
     types::{FixedEpocher, ViewDelta},
 };
 use commonware_cryptography::{Digested, certificate::Verifier as _};
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_p2p::{Provider, Receiver, Sender};
 use commonware_parallel::Strategy;
-use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
+use commonware_runtime::{Handle, buffer::paged::CacheRef};
 use commonware_storage::archive::immutable;
 use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize};
 use futures::channel::mpsc;
-use rand_core::CryptoRng;
 use std::{num::NonZeroU64, sync::Arc, time::Duration};
 
 /// Timing and sizing of consensus.
@@ -148,15 +147,13 @@ pub async fn start<E, P, B, S, R, T, M>(
     committed_boundaries: mpsc::UnboundedReceiver<u64>,
 ) -> Result<Running, String>
 where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
+    E: Runtime,
     P: Provider<PublicKey = ConsensusKey> + Clone,
-    B: Blocker<PublicKey = ConsensusKey> + Clone,
+    B: PeerBlocker,
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
     T: Strategy,
-    M: commonware_consensus::Reporter<
-            Activity = simplex::types::Activity<Scheme, super::ConsensusDigest>,
-        > + Clone,
+    M: Monitor,
 {
     let me = commonware_cryptography::Signer::public_key(&config.signer);
     let schemes = EpochSchemes::new(

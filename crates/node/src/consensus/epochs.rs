@@ -140,6 +140,25 @@ impl Provider for EpochSchemes {
     }
 }
 
+/// What consensus needs of the runtime.
+pub trait Runtime: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng {}
+impl<E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng> Runtime for E {}
+
+/// Blocks misbehaving peers.
+pub trait PeerBlocker: Blocker<PublicKey = ConsensusKey> + Clone {}
+impl<B: Blocker<PublicKey = ConsensusKey> + Clone> PeerBlocker for B {}
+
+/// Receives every consensus activity of every epoch (tests watch votes with it).
+pub trait Monitor:
+    commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, ConsensusDigest>> + Clone
+{
+}
+impl<M> Monitor for M where
+    M: commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, ConsensusDigest>>
+        + Clone
+{
+}
+
 /// Tells the p2p layer who an epoch's validators are: they become its primary peers (whose
 /// blocks and votes are buffered and whose connections are kept), everyone else allowed stays
 /// secondary. Called with increasing epochs.
@@ -148,11 +167,7 @@ pub trait PeerSets: Send + 'static {
 }
 
 /// What the orchestrator needs to build each epoch's engine.
-pub(super) struct EpochsConfig<B, T, M, E>
-where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
-    T: Strategy,
-{
+pub(super) struct EpochsConfig<B, T: Strategy, M, E: Runtime> {
     pub schemes: EpochSchemes,
     pub epocher: FixedEpocher,
     pub store: Arc<ChainStore>,
@@ -194,11 +209,10 @@ pub(super) async fn run<E, B, T, M, S, R>(
     (votes, certificates, fetch): ((S, R), (S, R), (S, R)),
     mut committed_boundaries: mpsc::UnboundedReceiver<u64>,
 ) where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
-    B: Blocker<PublicKey = ConsensusKey> + Clone,
+    E: Runtime,
+    B: PeerBlocker,
     T: Strategy,
-    M: commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, ConsensusDigest>>
-        + Clone,
+    M: Monitor,
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
 {
@@ -317,10 +331,7 @@ fn partition(prefix: &str, epoch: u64) -> String {
 }
 
 /// The epoch of the block after the committed head.
-fn current_epoch<B, T: Strategy, M, E>(config: &EpochsConfig<B, T, M, E>) -> u64
-where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
-{
+fn current_epoch<B, T: Strategy, M, E: Runtime>(config: &EpochsConfig<B, T, M, E>) -> u64 {
     let next = config.store.head().map_or(0, |h| h.height.0 + 1);
     config
         .epocher
@@ -346,20 +357,18 @@ async fn register<S: Sender<PublicKey = ConsensusKey>>(
 }
 
 /// Opens `epoch`'s subchannels and starts its engine on them.
-async fn enter<E, B, T, M, S>(
+async fn enter<
+    E: Runtime,
+    B: PeerBlocker,
+    T: Strategy,
+    M: Monitor,
+    S: Sender<PublicKey = ConsensusKey>,
+>(
     context: &E,
     config: EpochsConfig<B, T, M, E>,
     channels: &mut Subchannels<S>,
     epoch: u64,
-) -> (EpochsConfig<B, T, M, E>, Option<Active>)
-where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
-    B: Blocker<PublicKey = ConsensusKey> + Clone,
-    T: Strategy,
-    M: commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, ConsensusDigest>>
-        + Clone,
-    S: Sender<PublicKey = ConsensusKey>,
-{
+) -> (EpochsConfig<B, T, M, E>, Option<Active>) {
     let Some(subchannels) = register(channels, epoch).await else {
         debug!(epoch, "the consensus channels closed");
         return (config, None);
@@ -370,20 +379,18 @@ where
 }
 
 /// Starts the engine of `epoch`.
-fn start_engine<E, B, T, M, S>(
+fn start_engine<
+    E: Runtime,
+    B: PeerBlocker,
+    T: Strategy,
+    M: Monitor,
+    S: Sender<PublicKey = ConsensusKey>,
+>(
     context: &E,
     config: &mut EpochsConfig<B, T, M, E>,
     (votes, certificates, fetch): (Subchannel<S>, Subchannel<S>, Subchannel<S>),
     epoch: u64,
-) -> Option<Active>
-where
-    E: Clock + CryptoRng + Spawner + Storage + Metrics + rand_core::Rng,
-    B: Blocker<PublicKey = ConsensusKey> + Clone,
-    T: Strategy,
-    M: commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, ConsensusDigest>>
-        + Clone,
-    S: Sender<PublicKey = ConsensusKey>,
-{
+) -> Option<Active> {
     let (Some(mut scheme), Some(participants)) = (
         config.schemes.get(epoch),
         config.schemes.participants(epoch),
