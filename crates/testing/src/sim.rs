@@ -922,6 +922,20 @@ async fn crash(slot: &mut Slot) {
     if let Some(r) = slot.running.take() {
         r.root.abort();
         let _ = r.root.await;
+        // The root's descendants are dropped as the runtime next polls them; the node is gone
+        // (its storage unlocked) once nothing else holds its chain. Something that never lets
+        // go would be a task outliving its node.
+        for _ in 0..1_000 {
+            if Arc::strong_count(&r.chain) == 1 {
+                return;
+            }
+            commonware_runtime::utils::reschedule().await;
+        }
+        panic!(
+            "{}: {} references to the chain outlive the crashed node",
+            slot.label,
+            Arc::strong_count(&r.chain) - 1
+        );
     }
 }
 
