@@ -208,7 +208,7 @@ pub fn sync(seed: u64) -> Scenario {
         .duration(ms(25_000))
         .settle(ms(20_000))
         .full_node(joins);
-    if seed % 2 == 0 {
+    if seed.is_multiple_of(2) {
         s = s.liar(liar);
         s.epoch_blocks = 100_000;
     }
