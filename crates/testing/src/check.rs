@@ -52,6 +52,9 @@ pub struct Observations {
     pub voters: BTreeMap<u64, BTreeSet<String>>,
     /// Per epoch, the validator set the first honest node's committed state records.
     pub epoch_sets: BTreeMap<u64, BTreeSet<String>>,
+    /// (node, height): an epoch's last block for which the node holds no certificate of that
+    /// epoch, so a light client asking it could not learn the next epoch's validators.
+    pub unprovable_epochs: Vec<(String, u64)>,
 }
 
 /// A broken property.
@@ -98,6 +101,10 @@ pub enum Violation {
         validator: String,
         epoch: u64,
     },
+    EpochUnprovable {
+        node: String,
+        height: u64,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -140,6 +147,10 @@ impl fmt::Display for Violation {
             Violation::TimeWentBack { node, height } => {
                 write!(f, "{node}: block {height} is not later than its parent")
             }
+            Violation::EpochUnprovable { node, height } => write!(
+                f,
+                "{node} has no certificate of its own epoch for block {height}, which records the next epoch's validators"
+            ),
             Violation::VoteOutsideSet { validator, epoch } => {
                 write!(
                     f,
@@ -244,6 +255,14 @@ pub fn check(obs: &Observations) -> Vec<Violation> {
                 height: h as u64 + 1,
             });
         }
+    }
+
+    // Every node can prove every epoch's validator set to a light client.
+    for (node, height) in &obs.unprovable_epochs {
+        violations.push(Violation::EpochUnprovable {
+            node: node.clone(),
+            height: *height,
+        });
     }
 
     // Only the epoch's validators' votes count.

@@ -59,6 +59,10 @@ use tracing::{debug, info};
 const START_MS: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
 type Ctx = deterministic::Context;
+type Marshal = commonware_consensus::marshal::core::Mailbox<
+    Scheme,
+    commonware_consensus::marshal::standard::Standard<consensus::ConsensusBlock>,
+>;
 type SimOracle = Oracle<ConsensusKey, Ctx>;
 
 /// Which half of a twin pair an instance is.
@@ -85,6 +89,7 @@ struct Slot {
 struct Running {
     chain: Arc<Chain<Sequential>>,
     relay: RelayHandle,
+    marshal: Marshal,
     root: Handle<()>,
     /// Set when the node stopped by itself (a commit crash).
     stopped: Arc<AtomicBool>,
@@ -317,7 +322,10 @@ async fn simulate(context: Ctx, scenario: Scenario) -> Observations {
     }
 
     let blocked = world.oracle.blocked().await.unwrap_or_default();
-    observe(&context, &world, &slots, &acks, &blocked)
+    let unprovable = unprovable_epochs(&world, &slots).await;
+    let mut obs = observe(&context, &world, &slots, &acks, &blocked);
+    obs.unprovable_epochs = unprovable;
+    obs
 }
 
 async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
@@ -724,7 +732,7 @@ async fn run_slot<S, R>(
         backfill: next(),
     };
     let transactions = next();
-    let (relay, root, stopped) = launch(
+    let ((relay, marshal), root, stopped) = launch(
         context.child("node"),
         chain.clone(),
         genesis_block,
@@ -737,6 +745,7 @@ async fn run_slot<S, R>(
     slot.running = Some(Running {
         chain,
         relay,
+        marshal,
         root,
         stopped,
     });
@@ -812,7 +821,7 @@ async fn launch<S, R, M>(
     channels: Channels<S, R>,
     transactions: (S, R),
     label: String,
-) -> (RelayHandle, Handle<()>, Arc<AtomicBool>)
+) -> ((RelayHandle, Marshal), Handle<()>, Arc<AtomicBool>)
 where
     S: Sender<PublicKey = ConsensusKey>,
     R: Receiver<PublicKey = ConsensusKey>,
@@ -835,7 +844,7 @@ where
             Ok(s) => s,
             Err(e) => panic!("{label} failed to start: {e}"),
         };
-        let _ = relay_tx.send(started.relay.clone());
+        let _ = relay_tx.send((started.relay.clone(), started.marshal.clone()));
         // A commit crash ends the finalizer; the node dies with it and the harness restarts it.
         let result = started.finalizer.await;
         debug!(node = %label, ?result, "node stopped");
@@ -1091,6 +1100,35 @@ impl LoadState {
     }
 }
 
+/// Epoch boundaries each honest node cannot prove: the last block of epoch `e - 1` records
+/// epoch `e`'s validators, and a light client needs that block's own certificate (of epoch
+/// `e - 1`) to learn them. Returns (node, height) pairs.
+async fn unprovable_epochs(world: &World, slots: &[Slot]) -> Vec<(String, u64)> {
+    let blocks = world.genesis.epoch_blocks;
+    let mut missing = Vec::new();
+    for slot in slots
+        .iter()
+        .filter(|s| s.side.is_none() && world.scenario.stale != Some(s.validator))
+    {
+        let Some(r) = &slot.running else { continue };
+        let head = r.chain.store.head().map_or(0, |h| h.height.0);
+        let mut epoch = 1;
+        while epoch * blocks - 1 <= head {
+            let height = epoch * blocks - 1;
+            let own = r
+                .marshal
+                .get_finalization(commonware_consensus::types::Height::new(height))
+                .await
+                .is_some_and(|f| commonware_consensus::Epochable::epoch(&f).get() == epoch - 1);
+            if !own {
+                missing.push((slot.label.clone(), height));
+            }
+            epoch += 1;
+        }
+    }
+    missing
+}
+
 fn observe(
     context: &Ctx,
     world: &World,
@@ -1177,6 +1215,7 @@ fn observe(
         }
     }
     Observations {
+        unprovable_epochs: Vec::new(),
         voters,
         epoch_sets,
         nodes,
