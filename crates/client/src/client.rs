@@ -138,32 +138,38 @@ impl Client {
 
     /// The account's next nonce at the latest committed height.
     /// Extends `trust` with the validator sets of every epoch up to `epoch`, each checked
-    /// against a finalized header of the epoch before (two requests per epoch). `progress` is
-    /// told each epoch as it is learned.
+    /// against a finalized header of the epoch before (fetched in batches of
+    /// [`MAX_EPOCH_RECORDS`](citychain_rpc::types::MAX_EPOCH_RECORDS)). `progress` is told each
+    /// epoch as it is learned.
     pub async fn learn_epochs(
         &self,
         trust: &mut crate::verify::TrustRoot,
         epoch: u64,
         mut progress: impl FnMut(u64),
     ) -> Result<(), ClientError> {
-        use citychain_rpc::types::BlockId;
         while trust.latest_epoch() < epoch {
             let next = trust.latest_epoch() + 1;
-            let height = trust
-                .epoch_record_height(next)
-                .ok_or_else(|| ClientError::Other(format!("epoch {next} is out of range")))?;
-            let header = self.rpc().chain_get_header(BlockId::Height(height)).await?;
-            let key = citychain_types::layout::epoch_validators_key(next);
-            let proof = self
+            let wanted = (epoch - next + 1).min(u64::from(citychain_rpc::types::MAX_EPOCH_RECORDS));
+            let records = self
                 .rpc()
-                .state_get_key_proof(citychain_crypto::hex::encode(&key), Some(height))
+                .chain_get_epoch_records(next, Some(wanted as u32))
                 .await?;
-            trust.learn_epoch(next, &header, &proof).map_err(|e| {
-                ClientError::Other(format!(
-                    "the validator set of epoch {next} does not verify: {e}"
-                ))
-            })?;
-            progress(next);
+            if records.is_empty() {
+                return Err(ClientError::Other(format!(
+                    "the node has no record of epoch {next}'s validators yet"
+                )));
+            }
+            for record in records {
+                trust
+                    .learn_epoch(record.epoch, &record.header, &record.proof)
+                    .map_err(|e| {
+                        ClientError::Other(format!(
+                            "the validator set of epoch {} does not verify: {e}",
+                            record.epoch
+                        ))
+                    })?;
+                progress(record.epoch);
+            }
         }
         Ok(())
     }

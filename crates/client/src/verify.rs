@@ -67,7 +67,10 @@ impl TrustRoot {
         proof: &ProofInfo,
     ) -> Result<(), VerifyError> {
         if epoch != self.latest_epoch() + 1 {
-            return Err(VerifyError::UnknownEpoch(epoch.saturating_sub(1)));
+            return Err(VerifyError::Malformed(format!(
+                "expected the record of epoch {}, got one of epoch {epoch}",
+                self.latest_epoch() + 1
+            )));
         }
         let verified = verify_header(self, header)?;
         let expected = self.epoch_record_height(epoch).unwrap_or(0);
@@ -294,6 +297,77 @@ mod tests {
         varint(128, &mut out);
         varint(300, &mut out);
         assert_eq!(out, vec![0x00, 0x7f, 0x80, 0x01, 0xac, 0x02]);
+    }
+
+    fn trust(epoch_blocks: u64) -> TrustRoot {
+        TrustRoot {
+            genesis_hash: Hash::ZERO,
+            suite: Suite::Ed25519,
+            epoch_blocks,
+            epochs: BTreeMap::from([(0, vec![ValidatorKey::default()])]),
+            consensus_namespace: vec![],
+        }
+    }
+
+    #[test]
+    fn epoch_records_sit_on_the_block_before_the_epoch() {
+        let t = trust(600);
+        assert_eq!(t.epoch_record_height(0), None);
+        assert_eq!(t.epoch_record_height(1), Some(599));
+        assert_eq!(t.epoch_record_height(2), Some(1_199));
+        assert_eq!(t.epoch_record_height(u64::MAX), None);
+    }
+
+    #[test]
+    fn epochs_are_learned_in_order_only() {
+        let mut t = trust(10);
+        let header = HeaderInfo {
+            hash: Hash::ZERO,
+            header_bytes: String::new(),
+            header: BlockHeader {
+                chain_id: citychain_types::ChainId::new("test").expect("id"),
+                height: citychain_types::Height(9),
+                parent: Hash::ZERO,
+                timestamp: citychain_types::TimestampMs(1),
+                epoch: 0,
+                view: 9,
+                parent_view: 8,
+                proposer: ValidatorKey::default(),
+                tx_root: Hash::ZERO,
+                tx_count: 0,
+                state_root: Hash::ZERO,
+                receipts_root: Hash::ZERO,
+                gas_used: citychain_types::Gas(0),
+                suite: Suite::Ed25519,
+            },
+            finality: None,
+        };
+        let proof = ProofInfo {
+            key: String::new(),
+            value: None,
+            account: None,
+            height: 9,
+            state_root: Hash::ZERO,
+            proof: citychain_types::proof::StateProof {
+                leaf: None,
+                siblings: Vec::new(),
+            },
+        };
+        let err = t
+            .learn_epoch(2, &header, &proof)
+            .expect_err("epoch 1 is not known yet");
+        assert!(
+            err.to_string().contains("expected the record of epoch 1"),
+            "{err}"
+        );
+        // Epoch 1 with a header that does not even hash to its claimed hash.
+        assert!(matches!(
+            t.learn_epoch(1, &header, &proof),
+            Err(VerifyError::HeaderHash { .. })
+        ));
+        assert_eq!(t.latest_epoch(), 0);
+        // Nothing was learned.
+        assert!(t.validators(1).is_none());
     }
 
     #[test]

@@ -375,6 +375,36 @@ impl CitychainApiServer for NodeService {
         })
     }
 
+    async fn chain_get_epoch_records(
+        &self,
+        from: u64,
+        count: Option<u32>,
+    ) -> RpcResult<Vec<EpochRecord>> {
+        if from == 0 {
+            return Err(error::invalid_params(
+                "epoch 0's validators are the genesis document's; records start at epoch 1",
+            ));
+        }
+        let count = count.unwrap_or(MAX_EPOCH_RECORDS).min(MAX_EPOCH_RECORDS);
+        let blocks = self.chain.genesis.epoch_blocks;
+        let head = self.chain.store.head().map_or(0, |h| h.height.0);
+        let mut records = Vec::new();
+        for epoch in from..from.saturating_add(u64::from(count)) {
+            let Some(height) = epoch.checked_mul(blocks).and_then(|h| h.checked_sub(1)) else {
+                break;
+            };
+            if height > head {
+                break;
+            }
+            records.push(EpochRecord {
+                epoch,
+                header: self.chain_get_header(BlockId::Height(height)).await?,
+                proof: self.proof(layout::epoch_validators_key(epoch), Some(height))?,
+            });
+        }
+        Ok(records)
+    }
+
     async fn chain_get_genesis(&self) -> RpcResult<Genesis> {
         Ok(self.chain.genesis.clone())
     }

@@ -25,6 +25,16 @@ pub trait CitychainApi {
     #[method(name = "chain_getValidators")]
     async fn chain_get_validators(&self, epoch: Option<u64>) -> RpcResult<EpochValidators>;
 
+    /// What a light client needs to learn the validators of epochs `from`, `from + 1`, … (up to
+    /// `count`, at most 64, and only epochs that have started): for each, the header of the
+    /// block before the epoch with its certificate, and the proof of the epoch's record.
+    #[method(name = "chain_getEpochRecords")]
+    async fn chain_get_epoch_records(
+        &self,
+        from: u64,
+        count: Option<u32>,
+    ) -> RpcResult<Vec<EpochRecord>>;
+
     /// The genesis document.
     #[method(name = "chain_getGenesis")]
     async fn chain_get_genesis(&self) -> RpcResult<citychain_types::Genesis>;

@@ -222,6 +222,19 @@ pub struct EpochValidators {
     pub next: Vec<ValidatorInfo>,
 }
 
+/// `chain_getEpochRecords`: proof of one epoch's validator set.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: u64,
+    /// The last block of the epoch before, with its certificate.
+    pub header: HeaderInfo,
+    /// The value and proof of `0x02 || "epoch" || epoch` at that block.
+    pub proof: ProofInfo,
+}
+
+/// Most records one `chain_getEpochRecords` call returns.
+pub const MAX_EPOCH_RECORDS: u32 = 64;
+
 /// One validator of an epoch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ValidatorInfo {

@@ -162,7 +162,11 @@ async fn verified_header(
             eprintln!("verifying the validator sets of epochs 1 to {epoch}…");
         }
         client
-            .learn_epochs(&mut trust, epoch, |_| {})
+            .learn_epochs(&mut trust, epoch, |e| {
+                if e % 1_000 == 0 {
+                    eprintln!("  … epoch {e} of {epoch}");
+                }
+            })
             .await
             .context("cannot establish the certificate's validator set")?;
     }
