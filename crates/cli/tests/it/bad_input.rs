@@ -111,6 +111,27 @@ fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
             br#"{"jsonrpc":"2.0","id":1,"method":"chain_nope","params":[]}"#,
         );
         assert!(body.contains("-32601"), "method not found expected: {body}");
+        // Epoch queries out of range: clear errors, or nothing.
+        let err = client
+            .rpc()
+            .chain_get_validators(Some(u64::MAX))
+            .await
+            .expect_err("an epoch that has not started");
+        assert!(err.to_string().contains("has not started"), "{err}");
+        let err = client
+            .rpc()
+            .chain_get_epoch_records(0, None)
+            .await
+            .expect_err("epoch 0 has no record");
+        assert!(err.to_string().contains("genesis"), "{err}");
+        for (from, count) in [(u64::MAX, Some(u32::MAX)), (1, Some(0)), (1 << 40, None)] {
+            let records = client
+                .rpc()
+                .chain_get_epoch_records(from, count)
+                .await
+                .expect("answers");
+            assert!(records.is_empty(), "{from} {count:?}: {records:?}");
+        }
         let huge = format!(
             r#"{{"jsonrpc":"2.0","id":1,"method":"tx_submit","params":["0x{}"]}}"#,
             "00".repeat(9 << 20)
