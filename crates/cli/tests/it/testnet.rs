@@ -471,6 +471,9 @@ fn send(
     node: usize,
     payload: citychain_types::Payload,
 ) -> citychain_types::Receipt {
+    // Every node first commits what the others have (the signer's previous transaction may be
+    // known only to the node that answered its receipt), so `node` gives the right nonce.
+    net.converge(net.tip(None), secs(60));
     let key = net.account_key(signer);
     let client = net.client(node);
     net.block_on(async {
