@@ -38,6 +38,15 @@ fn ms(m: u64) -> Duration {
     Duration::from_millis(m)
 }
 
+/// Crashes one of the four validators other than `spared` at a time within `window` (ms) and
+/// restarts it 0.5–4 s later.
+fn crash_another(s: Scenario, d: &mut Dice, spared: usize, window: (u64, u64)) -> Scenario {
+    let victim = ((spared as u64 + 1 + d.below(3)) % 4) as usize;
+    let at = d.millis(window.0, window.1);
+    s.at(at, Fault::Crash(victim))
+        .at(at + d.millis(500, 4_000), Fault::Restart(victim))
+}
+
 /// 1. Twins: four validators, one of them run twice with one key (an equivocator), its halves
 ///    talking to seed-chosen overlapping groups; the others crash now and then.
 pub fn twins(seed: u64) -> Scenario {
@@ -53,11 +62,7 @@ pub fn twins(seed: u64) -> Scenario {
         delivery: 1.0,
     };
     if d.below(2) == 0 {
-        let victim = ((twin as u64 + 1 + d.below(3)) % 4) as usize;
-        let at = d.millis(2_000, 8_000);
-        s = s
-            .at(at, Fault::Crash(victim))
-            .at(at + d.millis(500, 4_000), Fault::Restart(victim));
+        s = crash_another(s, &mut d, twin, (2_000, 8_000));
     }
     s
 }
@@ -241,11 +246,7 @@ pub fn reconfigure(seed: u64) -> Scenario {
         s = s.stale(removed);
     }
     if d.below(2) == 0 {
-        let victim = ((removed as u64 + 1 + d.below(3)) % 4) as usize;
-        let at = d.millis(2_000, 15_000);
-        s = s
-            .at(at, Fault::Crash(victim))
-            .at(at + d.millis(500, 4_000), Fault::Restart(victim));
+        s = crash_another(s, &mut d, removed, (2_000, 15_000));
     }
     s
 }

@@ -204,6 +204,16 @@ fn print_proposal(v: &ProposalView) {
     ]);
 }
 
+/// An argument given inline, or as `@FILE` to read it from a file.
+fn inline_or_file(arg: String, what: &str) -> anyhow::Result<String> {
+    match arg.strip_prefix('@') {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading the {what} from {path}"))
+        }
+        None => Ok(arg),
+    }
+}
+
 pub async fn run_gov(cmd: GovCommand, json: bool) -> anyhow::Result<()> {
     match cmd {
         GovCommand::Propose {
@@ -212,12 +222,7 @@ pub async fn run_gov(cmd: GovCommand, json: bool) -> anyhow::Result<()> {
             action,
             hours,
         } => {
-            let text = match action.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("reading the action from {path}"))?,
-                None => action,
-            };
-            let action: GovAction = serde_json::from_str(&text)
+            let action: GovAction = serde_json::from_str(&inline_or_file(action, "action")?)
                 .context("the action is not valid JSON for a governance action")?;
             let status = Client::connect(&send.rpc)?.status().await?;
             let deadline = TimestampMs(
@@ -430,12 +435,7 @@ pub async fn run_multisig(cmd: MultisigCommand, json: bool) -> anyhow::Result<()
             account,
             payload,
         } => {
-            let text = match payload.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("reading the payload from {path}"))?,
-                None => payload,
-            };
-            let payload: Payload = serde_json::from_str(&text)
+            let payload: Payload = serde_json::from_str(&inline_or_file(payload, "payload")?)
                 .context("the payload is not valid JSON for a transaction payload")?;
             let out = multisig_tx(
                 &send,
