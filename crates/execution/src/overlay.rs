@@ -1,8 +1,9 @@
 //! Buffered reads and writes over a state view, with per-transaction and per-call rollback.
 
-use crate::{BlockError, Result};
-use citychain_crypto::Address;
-use citychain_state::{StateView, WriteSet, next_in_layers};
+use crate::{BlockError, Result, contracts::Loaded};
+use citychain_crypto::{Address, Hash};
+use std::collections::HashMap;
+use citychain_state::{Scan, StateView, WriteSet, next_in_layers, scan_layers};
 use citychain_types::{Account, ChainParams, Decode, Encode, layout};
 
 /// The block's view of the state: the parent state plus this block's writes so far.
@@ -16,6 +17,9 @@ pub struct Overlay {
     block: WriteSet,
     /// Open layers of the current transaction, innermost last; never empty.
     tx: Vec<WriteSet>,
+    /// Contract code this block has run or deployed, compiled: later runs in the block pay no
+    /// load price, and are never compiled again whatever the engine's cache does.
+    loaded: HashMap<Hash, Loaded>,
 }
 
 impl Overlay {
@@ -24,7 +28,18 @@ impl Overlay {
             base: base.clone(),
             block: WriteSet::new(),
             tx: vec![WriteSet::new()],
+            loaded: HashMap::new(),
         }
+    }
+
+    /// The compiled code `code_hash` if this block already ran or deployed it.
+    pub(crate) fn loaded(&self, code_hash: &Hash) -> Option<Loaded> {
+        self.loaded.get(code_hash).cloned()
+    }
+
+    /// Records that this block has loaded `code_hash`.
+    pub(crate) fn loaded_in_block(&mut self, code_hash: Hash, loaded: Loaded) {
+        self.loaded.insert(code_hash, loaded);
     }
 
     /// Moves the overlay out, leaving an empty one over the same base (a contract call owns the
@@ -55,6 +70,15 @@ impl Overlay {
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let layers: Vec<&WriteSet> = self.layers().collect();
         Ok(next_in_layers(&layers, prefix, after, |cursor| {
+            self.base.next_key(prefix, cursor)
+        })?)
+    }
+
+    /// [`Overlay::next_key`], stepping over at most `max_skips` of this block's deletions
+    /// (the count a contract pays for: it depends on the block's own writes only).
+    pub fn scan(&self, prefix: &[u8], after: Option<&[u8]>, max_skips: u64) -> Result<Scan> {
+        let layers: Vec<&WriteSet> = self.layers().collect();
+        Ok(scan_layers(&layers, prefix, after, max_skips, |cursor| {
             self.base.next_key(prefix, cursor)
         })?)
     }

@@ -253,6 +253,35 @@ impl TestChain {
         .sign(key)
     }
 
+    /// Signs `payload` from account `from` with nonce `nonce` (for blocks of several
+    /// transactions from one sender).
+    pub fn sign_with_nonce(&self, from: usize, nonce: u64, payload: Payload) -> SignedTransaction {
+        let key = &self.keys[from];
+        Transaction {
+            chain_id: self.ctx.chain_id.clone(),
+            sender: key.public_key(),
+            nonce: Nonce(nonce),
+            gas_limit: self.gas_limit,
+            payload,
+        }
+        .sign(key)
+    }
+
+    /// Executes `txs` as the next block and computes its state root, as a validator verifying
+    /// it would, but keeps nothing: the receipts, or why the block is invalid.
+    pub fn dry_run(&self, txs: &[SignedTransaction]) -> Result<(Vec<Receipt>, Hash), String> {
+        let info = BlockInfo {
+            height: Height(self.height + 1),
+            timestamp: TimestampMs(self.time_ms + 1_000),
+        };
+        let out =
+            execute_block(&self.view, self.ctx.clone(), info, txs).map_err(|e| e.to_string())?;
+        let pending = self.view.apply(out.writes).map_err(|e| e.to_string())?;
+        let root = pending.root();
+        pending.detach_parent();
+        Ok((out.receipts, root))
+    }
+
     /// Executes `txs` as the next block and commits it, or says why the block is invalid (and
     /// commits nothing).
     pub fn try_block(&mut self, txs: &[SignedTransaction]) -> Result<Vec<Receipt>, String> {

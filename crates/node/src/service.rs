@@ -49,6 +49,9 @@ pub struct NodeService {
     queries: Arc<tokio::sync::Semaphore>,
 }
 
+/// How long a contract query waits for a free slot before the node answers that it is busy.
+const QUERY_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Contract queries that may run at the same time.
 const CONCURRENT_QUERIES: usize = 2;
 
@@ -520,11 +523,18 @@ impl CitychainApiServer for NodeService {
         };
         let gas = citychain_types::Gas(gas_limit.unwrap_or(u64::MAX));
         // Contract code is CPU-bound: keep it off the API's async workers, a few at a time.
-        let _permit = self
-            .queries
-            .acquire()
-            .await
-            .map_err(|_| error::unavailable("the node is shutting down"))?;
+        let permit = tokio::time::timeout(QUERY_WAIT_LIMIT, self.queries.acquire()).await;
+        let _permit = match permit {
+            Ok(Ok(p)) => p,
+            Ok(Err(_)) => return Err(error::unavailable("the node is shutting down")),
+            Err(_) => {
+                return Err(error::unavailable(format!(
+                    "the node is busy with other contract queries (waited {} ms for one of \
+                     {CONCURRENT_QUERIES} slots); try again",
+                    QUERY_WAIT_LIMIT.as_millis()
+                )));
+            }
+        };
         let out = tokio::task::spawn_blocking(move || {
             contracts::query(&view, env, &contract, &method, &args, gas)
         })

@@ -210,10 +210,45 @@ pub fn next_in_layers<E>(
     layers: &[&WriteSet],
     prefix: &[u8],
     after: Option<&[u8]>,
-    mut base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E>,
+    base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E>,
 ) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E> {
+    Ok(scan_layers(layers, prefix, after, u64::MAX, base)?.found)
+}
+
+/// What [`scan_layers`] found, and how much it looked at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scan {
+    /// The first live key after the cursor, with its value; `None` at the end or when
+    /// `complete` is false.
+    pub found: Option<(Vec<u8>, Vec<u8>)>,
+    /// Deletions in `layers` stepped over.
+    pub skipped: u64,
+    /// False when the scan stopped at `max_skips` before finding an answer.
+    pub complete: bool,
+}
+
+/// [`next_in_layers`], stepping over at most `max_skips` deletions recorded in `layers`.
+///
+/// The count covers only `layers`, not deletions `base` skips internally, so a caller that
+/// owns the layers (a block's execution) gets a count that depends on its own writes alone.
+/// Each layer's and the base's next candidate are kept between steps, so a skipped deletion
+/// costs one ordered-map lookup per layer and no base read.
+pub fn scan_layers<E>(
+    layers: &[&WriteSet],
+    prefix: &[u8],
+    after: Option<&[u8]>,
+    max_skips: u64,
+    mut base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E>,
+) -> std::result::Result<Scan, E> {
     use std::ops::Bound;
     let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+    let past_cursor = |k: &[u8], cursor: &Option<Vec<u8>>| match cursor.as_deref() {
+        Some(c) if c >= prefix => k > c,
+        _ => true,
+    };
+    // The base's first key after the cursor; refreshed only once the cursor passes it.
+    let mut base_next: Option<Option<(Vec<u8>, Vec<u8>)>> = None;
+    let mut skipped = 0u64;
     loop {
         let start = match cursor.as_deref() {
             Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
@@ -231,16 +266,46 @@ pub fn next_in_layers<E>(
                 best = Some((k.clone(), v.clone()));
             }
         }
-        if let Some((k, v)) = base(cursor.as_deref())?
-            && best.as_ref().is_none_or(|(b, _)| &k < b)
+        let stale = match &base_next {
+            None => true,
+            Some(None) => false,
+            Some(Some((k, _))) => !past_cursor(k, &cursor),
+        };
+        if stale {
+            base_next = Some(base(cursor.as_deref())?);
+        }
+        if let Some(Some((k, v))) = &base_next
+            && best.as_ref().is_none_or(|(b, _)| k < b)
         {
-            best = Some((k, Some(v)));
+            best = Some((k.clone(), Some(v.clone())));
         }
         match best {
-            None => return Ok(None),
-            Some((k, Some(v))) => return Ok(Some((k, v))),
+            None => {
+                return Ok(Scan {
+                    found: None,
+                    skipped,
+                    complete: true,
+                });
+            }
+            Some((k, Some(v))) => {
+                return Ok(Scan {
+                    found: Some((k, v)),
+                    skipped,
+                    complete: true,
+                });
+            }
             // Deleted in a newer layer: look past it.
-            Some((k, None)) => cursor = Some(k),
+            Some((k, None)) => {
+                if skipped >= max_skips {
+                    return Ok(Scan {
+                        found: None,
+                        skipped,
+                        complete: false,
+                    });
+                }
+                skipped += 1;
+                cursor = Some(k);
+            }
         }
     }
 }

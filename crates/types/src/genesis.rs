@@ -44,7 +44,7 @@ pub struct ChainParams {
 impl Default for ChainParams {
     fn default() -> Self {
         ChainParams {
-            block_gas_limit: Gas(1_000_000_000),
+            block_gas_limit: Gas(200_000_000),
             max_tx_gas: Gas(50_000_000),
             max_block_txs: 20_000,
             max_tx_bytes: 512 * 1024,

@@ -44,12 +44,28 @@ pub struct WasmParams {
     pub bytes_per_gas: u32,
     /// Gas of every host call, on top of its own cost.
     pub host_call_gas: Gas,
-    /// Gas to instantiate a contract for a call.
+    /// Gas to instantiate a contract for a call, plus `instantiate_byte_gas` per byte of its
+    /// code and `memory_page_gas` per page of its initial memory.
     pub instantiate_gas: Gas,
-    /// Gas per byte of code stored by a deployment.
+    /// Gas per byte of code at every instantiation (data segments are copied, the code is
+    /// linked).
+    pub instantiate_byte_gas: Gas,
+    /// Gas per function, export and global at every instantiation.
+    pub instantiate_item_gas: Gas,
+    /// Gas per 64 KiB page of initial memory at instantiation.
+    pub memory_page_gas: Gas,
+    /// Gas per byte of code the first time a block runs a contract's code: a node that does
+    /// not hold it compiled compiles it then.
+    pub load_byte_gas: Gas,
+    /// Gas per function of the code, at the same first run (compilation has a cost per
+    /// function besides its cost per byte).
+    pub load_function_gas: Gas,
+    /// Gas per byte of code at deployment: validating, compiling and storing it.
     pub deploy_byte_gas: Gas,
     /// Gas of a storage read (or one step of prefix iteration).
     pub storage_read_gas: Gas,
+    /// Gas per deleted key that prefix iteration steps over (deletions of the current block).
+    pub storage_step_gas: Gas,
     /// Gas per byte of key and value read.
     pub storage_read_byte_gas: Gas,
     /// Gas of a storage write or removal.
@@ -85,8 +101,14 @@ impl Default for WasmParams {
             bytes_per_gas: 64,
             host_call_gas: Gas(20),
             instantiate_gas: Gas(5_000),
+            instantiate_byte_gas: Gas(1),
+            instantiate_item_gas: Gas(50),
+            memory_page_gas: Gas(200),
+            load_byte_gas: Gas(5),
+            load_function_gas: Gas(400),
             deploy_byte_gas: Gas(20),
             storage_read_gas: Gas(300),
+            storage_step_gas: Gas(64),
             storage_read_byte_gas: Gas(1),
             storage_write_gas: Gas(2_000),
             storage_write_byte_gas: Gas(10),
@@ -164,6 +186,12 @@ impl Encode for WasmParams {
             self.hash_gas,
             self.hash_byte_gas,
             self.verify_gas,
+            self.instantiate_byte_gas,
+            self.instantiate_item_gas,
+            self.memory_page_gas,
+            self.load_byte_gas,
+            self.load_function_gas,
+            self.storage_step_gas,
         ] {
             w.put(&gas);
         }
@@ -197,6 +225,12 @@ impl Decode for WasmParams {
             hash_gas: Gas::decode_from(r)?,
             hash_byte_gas: Gas::decode_from(r)?,
             verify_gas: Gas::decode_from(r)?,
+            instantiate_byte_gas: Gas::decode_from(r)?,
+            instantiate_item_gas: Gas::decode_from(r)?,
+            memory_page_gas: Gas::decode_from(r)?,
+            load_byte_gas: Gas::decode_from(r)?,
+            load_function_gas: Gas::decode_from(r)?,
+            storage_step_gas: Gas::decode_from(r)?,
         })
     }
 }
@@ -210,7 +244,7 @@ mod tests {
         let p = WasmParams::default();
         p.validate().expect("valid");
         let bytes = p.encode();
-        assert_eq!(bytes.len(), 7 * 4 + 3 + 4 + 13 * 8);
+        assert_eq!(bytes.len(), 7 * 4 + 3 + 4 + 19 * 8);
         assert_eq!(WasmParams::decode(&bytes).expect("decodes"), p);
     }
 

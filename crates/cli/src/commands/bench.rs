@@ -211,7 +211,8 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
                 to,
                 amount: Amount(1),
             }),
-            Gas(50_000),
+            // A transfer uses about 3,600 gas; the block's gas limit counts what is reserved.
+            Gas(10_000),
         ),
         Workload::Token => {
             let token = setup_token(&client, &info, &funder, &keys, &args, &say).await?;

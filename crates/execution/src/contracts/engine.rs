@@ -1,7 +1,10 @@
 //! The WASM engine: configured from the chain parameters, validating modules at deployment and
 //! keeping compiled modules for later calls.
 
-use super::host::{self, HostState};
+use super::{
+    host::{self, HostState},
+    reasons, shape,
+};
 use citychain_crypto::Hash;
 use citychain_types::{WasmParams, transaction::MAX_METHOD_LEN};
 use parking_lot::Mutex;
@@ -20,7 +23,68 @@ pub struct Vm {
     pub(crate) params: WasmParams,
     pub(crate) engine: Engine,
     pub(crate) linker: Linker<HostState>,
-    modules: Mutex<HashMap<Hash, Module>>,
+    modules: Mutex<HashMap<Hash, Loaded>>,
+}
+
+/// Why a deployed contract's code cannot run.
+pub(crate) enum LoadError {
+    Invalid(String),
+    /// Its first run costs more gas than the call has (it was not compiled).
+    OutOfGas,
+}
+
+/// A compiled module with what running it is priced by (all of it a function of the code).
+#[derive(Clone)]
+pub(crate) struct Loaded {
+    pub module: Module,
+    /// Bytes of its code.
+    pub code_len: u64,
+    pub counts: shape::Counts,
+}
+
+impl Loaded {
+    fn new(module: Module, code: &[u8]) -> Self {
+        Loaded {
+            module,
+            code_len: code.len() as u64,
+            counts: shape::count(code),
+        }
+    }
+
+    /// Gas of one instantiation: the base price, the code's bytes, its functions, exports and
+    /// globals, and its initial memory.
+    pub fn instantiate_gas(&self, p: &WasmParams) -> u64 {
+        instantiate_gas(p, self.code_len, &self.counts)
+    }
+
+    /// Gas of the first run of this code in a block: what compiling it costs a node that does
+    /// not hold it compiled (every node pays it, so the price does not depend on caches).
+    pub fn load_gas(&self, p: &WasmParams) -> u64 {
+        load_gas(p, self.code_len, &self.counts)
+    }
+
+    /// Both prices of a first run of `code`, known before compiling it.
+    pub fn first_run_gas_of(p: &WasmParams, code: &[u8]) -> u64 {
+        let counts = shape::count(code);
+        let len = code.len() as u64;
+        instantiate_gas(p, len, &counts).saturating_add(load_gas(p, len, &counts))
+    }
+}
+
+fn instantiate_gas(p: &WasmParams, code_len: u64, c: &shape::Counts) -> u64 {
+    let items = c.functions + c.exports + c.globals;
+    p.instantiate_gas
+        .0
+        .saturating_add(p.instantiate_byte_gas.0.saturating_mul(code_len))
+        .saturating_add(p.instantiate_item_gas.0.saturating_mul(items))
+        .saturating_add(p.memory_page_gas.0.saturating_mul(c.memory_pages))
+}
+
+fn load_gas(p: &WasmParams, code_len: u64, c: &shape::Counts) -> u64 {
+    p.load_byte_gas
+        .0
+        .saturating_mul(code_len)
+        .saturating_add(p.load_function_gas.0.saturating_mul(c.functions))
 }
 
 static CURRENT: Mutex<Option<Arc<Vm>>> = Mutex::new(None);
@@ -84,7 +148,8 @@ impl Vm {
                 self.params.max_code_bytes
             ));
         }
-        let module = Module::new(&self.engine, code).map_err(|e| format!("invalid module: {e}"))?;
+        shape::check(code)?;
+        let module = Module::new(&self.engine, code).map_err(|e| reasons::invalid_module(&e))?;
         for import in module.imports() {
             let ExternType::Func(ty) = import.ty() else {
                 return Err(format!(
@@ -109,9 +174,10 @@ impl Vm {
                 }
                 Some((params, results)) if ty.params() != params || ty.results() != results => {
                     return Err(format!(
-                        "imports {HOST_MODULE}::{} with type {ty:?}, but the host function is \
-                         {params:?} -> {results:?}",
-                        import.name()
+                        "imports {HOST_MODULE}::{} with type {}, but the host function is {}",
+                        import.name(),
+                        reasons::function_type(ty.params(), ty.results()),
+                        reasons::function_type(params, results),
                     ));
                 }
                 Some(_) => {}
@@ -133,9 +199,10 @@ impl Vm {
                 ExternType::Func(ty) => {
                     if !ty.params().is_empty() || !ty.results().is_empty() {
                         return Err(format!(
-                            "exported function {} has type {ty:?}; entry points take and return \
+                            "exported function {} has type {}; entry points take and return \
                              nothing (arguments and results go through the host API)",
-                            export.name()
+                            export.name(),
+                            reasons::function_type(ty.params(), ty.results()),
                         ));
                     }
                     if export.name().len() > MAX_METHOD_LEN {
@@ -156,7 +223,7 @@ impl Vm {
         store.limiter(|s| &mut s.limits);
         self.linker
             .instantiate_and_start(&mut store, &module)
-            .map_err(|e| format!("the module cannot be instantiated: {e}"))?;
+            .map_err(|e| reasons::cannot_instantiate(&e))?;
         Ok(module)
     }
 
@@ -164,35 +231,58 @@ impl Vm {
     ///
     /// Deployed code passed [`Vm::validate`] when it was deployed and is not checked again: the
     /// rules may have changed since, and whether a node has a module cached must never change
-    /// what a call does.
+    /// what a call does (nor what it costs: calls pay for loading by code size either way).
+    /// With `budget`, code whose first run in a block would cost more gas than that is not
+    /// compiled: the call is out of gas before any work is done for it.
     pub(crate) fn module<E>(
         &self,
         code_hash: &Hash,
+        budget: Option<u64>,
         code: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<Result<Module, String>, E> {
+    ) -> Result<Result<Loaded, LoadError>, E> {
         if let Some(m) = self.modules.lock().get(code_hash) {
             return Ok(Ok(m.clone()));
         }
         let bytes = code()?;
+        if let Some(budget) = budget {
+            let price = Loaded::first_run_gas_of(&self.params, &bytes);
+            if price > budget {
+                return Ok(Err(LoadError::OutOfGas));
+            }
+        }
         let module = match Module::new(&self.engine, &bytes) {
             Ok(m) => m,
-            Err(e) => return Ok(Err(format!("the stored code does not compile: {e}"))),
+            Err(e) => {
+                return Ok(Err(LoadError::Invalid(format!(
+                    "the stored code does not compile: {}",
+                    reasons::invalid_module(&e)
+                ))));
+            }
         };
+        let loaded = Loaded::new(module, &bytes);
+        self.remember(*code_hash, loaded.clone());
+        Ok(Ok(loaded))
+    }
+
+    /// Drops every compiled module, as a restart would (benchmarks of the uncached path).
+    pub fn forget_compiled(&self) {
+        self.modules.lock().clear();
+    }
+
+    /// Remembers a compiled module.
+    pub(crate) fn remember(&self, code_hash: Hash, loaded: Loaded) {
         let mut modules = self.modules.lock();
         if modules.len() >= MODULE_CACHE_ENTRIES {
             modules.clear();
         }
-        modules.insert(*code_hash, module.clone());
-        Ok(Ok(module))
+        modules.insert(code_hash, loaded);
     }
 
     /// Remembers a module just validated at deployment.
-    pub(crate) fn remember(&self, code_hash: Hash, module: Module) {
-        let mut modules = self.modules.lock();
-        if modules.len() >= MODULE_CACHE_ENTRIES {
-            modules.clear();
-        }
-        modules.insert(code_hash, module);
+    pub(crate) fn remember_validated(&self, code_hash: Hash, module: Module, code: &[u8]) -> Loaded {
+        let loaded = Loaded::new(module, code);
+        self.remember(code_hash, loaded.clone());
+        loaded
     }
 }
 
@@ -233,8 +323,17 @@ fn operator_costs(params: &WasmParams) -> wasmi::OperatorCost {
         i64_load8_u, i64_load16_s, i64_load16_u, i64_load32_s, i64_load32_u, i32_store, i64_store,
         i32_store8, i32_store16, i64_store8, i64_store16, i64_store32,
     );
-    // ...and calls theirs.
+    // ...and calls theirs. Branches back to a loop's head also pay for the engine's
+    // per-block bookkeeping (measured: an empty loop cost 7x a transfer's time per gas when
+    // a branch cost one), and bulk memory operations have a price of their own besides their
+    // per-byte price (set by `bytes_per_gas`).
     set!(params.call_instruction_gas => call, call_indirect);
+    let branch = base.saturating_mul(4);
+    set!(branch => br, br_if, br_table, loop_);
+    set!(params.call_instruction_gas =>
+        memory_fill, memory_copy, memory_init, data_drop, table_fill, table_copy, table_init,
+        elem_drop, table_grow, memory_grow,
+    );
     c
 }
 

@@ -33,6 +33,8 @@ pub enum Abort {
     Trap(String),
     /// The node could not read its own state; recorded in [`HostState::fatal`].
     Fatal,
+    /// A query ran past its wall-clock limit.
+    TimeLimit,
 }
 
 impl fmt::Display for Abort {
@@ -42,6 +44,7 @@ impl fmt::Display for Abort {
             Abort::OutOfGas => write!(f, "out of gas"),
             Abort::Trap(m) => write!(f, "{m}"),
             Abort::Fatal => write!(f, "state unavailable"),
+            Abort::TimeLimit => write!(f, "the query's time limit was reached"),
         }
     }
 }
@@ -79,6 +82,8 @@ pub struct HostState {
     pub(crate) limits: Limits,
     /// A state read failure: the block cannot be executed on this node.
     pub(crate) fatal: Option<BlockError>,
+    /// Queries only (never a transaction): the wall-clock time at which the query is stopped.
+    pub(crate) deadline: Option<std::time::Instant>,
 }
 
 impl HostState {
@@ -94,6 +99,7 @@ impl HostState {
             events: Vec::new(),
             register: Vec::new(),
             fatal: None,
+            deadline: None,
         }
     }
 
@@ -109,6 +115,7 @@ impl HostState {
             events: Vec::new(),
             register: Vec::new(),
             fatal: None,
+            deadline: None,
         }
     }
 
@@ -288,8 +295,18 @@ fn to_register(caller: &mut Caller<'_, HostState>, bytes: Vec<u8>) -> i32 {
 }
 
 fn enter(caller: &mut Caller<'_, HostState>, extra: u64) -> Result<(), Error> {
+    past_deadline(caller.data())?;
     let base = caller.data().params.host_call_gas.0;
     charge(&mut *caller, base.saturating_add(extra))
+}
+
+/// Stops a query that ran past its wall-clock limit (transactions have no deadline: their
+/// outcome must not depend on the machine).
+pub(crate) fn past_deadline(state: &HostState) -> Result<(), Error> {
+    match state.deadline {
+        Some(d) if std::time::Instant::now() >= d => Err(Error::host(Abort::TimeLimit)),
+        _ => Ok(()),
+    }
 }
 
 const I32: ValType = ValType::I32;
@@ -462,7 +479,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
         |mut c: C<'_>, pp: i32, pl: i32, ap: i32, al: i32| -> Result<i32, Error> {
             let p = c.data().params.clone();
             let prefix = read_bounded(&c, pp, pl, p.max_key_bytes as usize, "storage prefix")?;
-            let after = if al < 0 {
+            let after = if al == -1 {
                 None
             } else {
                 Some(read_bounded(
@@ -477,14 +494,25 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
             let contract = c.data().frame()?.contract;
             let full_prefix = layout::contract_storage_key(&contract, &prefix);
             let full_after = after.map(|a| layout::contract_storage_key(&contract, &a));
-            let found = {
+            // Every deletion of this block stepped over is paid for; the scan stops where the
+            // gas left would run out.
+            let step = p.storage_step_gas.0.max(1);
+            let max_skips = c.get_fuel()? / step;
+            let scan = {
                 let s = c.data_mut();
-                match s.overlay()?.next_key(&full_prefix, full_after.as_deref()) {
+                match s
+                    .overlay()?
+                    .scan(&full_prefix, full_after.as_deref(), max_skips)
+                {
                     Ok(v) => v,
                     Err(e) => return Err(s.fail(e)),
                 }
             };
-            let Some((key, value)) = found else {
+            charge(&mut c, scan.skipped.saturating_mul(step))?;
+            if !scan.complete {
+                charge(&mut c, step)?;
+            }
+            let Some((key, value)) = scan.found else {
                 return Ok(-1);
             };
             let key = &key[21..];

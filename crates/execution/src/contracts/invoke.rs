@@ -3,7 +3,9 @@
 
 use super::{
     engine::INIT_METHOD,
+    LoadError,
     host::{self, Abort, Frame, HostState},
+    reasons,
 };
 use crate::{BlockError, Overlay, Result};
 use citychain_crypto::Address;
@@ -89,6 +91,7 @@ pub(crate) fn move_value(
 /// Runs one call in its own state layer, with the store's current fuel as its gas.
 pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequest) -> CallResult {
     let mut store = ctx.as_context_mut();
+    let fuel = store.get_fuel().unwrap_or(0);
     let state = store.data_mut();
     let depth = state.frames.len() as u32;
     if depth >= state.params.max_call_depth {
@@ -128,23 +131,56 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let Some(vm) = state.vm.clone() else {
         return CallResult::failed(Status::Trapped, "no engine");
     };
-    let module = vm.module(&info.code_hash, || {
+    let warm = overlay.loaded(&info.code_hash);
+    let cold = warm.is_none();
+    let module = match warm {
+        Some(loaded) => Ok(Ok(loaded)),
+        None => vm.module(&info.code_hash, Some(fuel), || {
         overlay
             .get(&layout::code_key(&info.code_hash))?
             .ok_or_else(|| BlockError::CorruptState {
                 what: "contract code",
                 detail: format!("code {} of {} is missing", info.code_hash, req.contract),
             })
-    });
-    let module = match module {
+        }),
+    };
+    let loaded = match module {
         Ok(Ok(m)) => m,
-        Ok(Err(reason)) => return CallResult::failed(Status::InvalidCode, reason),
+        Ok(Err(LoadError::Invalid(reason))) => {
+            return CallResult::failed(Status::InvalidCode, reason);
+        }
+        Ok(Err(LoadError::OutOfGas)) => {
+            // As if the load price had been charged and not met: all the gas is spent.
+            let _ = store.set_fuel(0);
+            return CallResult::failed(Status::OutOfGas, "out of gas");
+        }
         Err(e) => {
             state.fatal = Some(e);
             return CallResult::Fatal;
         }
     };
-    let Some(wasmi::ExternType::Func(_)) = module.get_export(&req.method) else {
+    if cold {
+        // The first run in the block pays for loading, whether or not this node had the code
+        // compiled, and before anything else can fail; checked as before compiling, so both
+        // kinds of node end alike.
+        let first_run = loaded
+            .instantiate_gas(&state.params)
+            .saturating_add(loaded.load_gas(&state.params));
+        if first_run > fuel {
+            let _ = store.set_fuel(0);
+            return CallResult::failed(Status::OutOfGas, "out of gas");
+        }
+        let load = loaded.load_gas(&state.params);
+        overlay.loaded_in_block(info.code_hash, loaded.clone());
+        if store.set_fuel(fuel - load).is_err() {
+            return CallResult::failed(Status::Trapped, "the engine does not meter gas");
+        }
+    }
+    let state = store.data_mut();
+    let Some(overlay) = state.overlay.as_mut() else {
+        return CallResult::failed(Status::Trapped, "no state");
+    };
+    let Some(wasmi::ExternType::Func(_)) = loaded.module.get_export(&req.method) else {
         return CallResult::failed(
             Status::MethodNotFound,
             format!(
@@ -153,6 +189,7 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
             ),
         );
     };
+
 
     // From here on, everything the call does is undone if it fails.
     overlay.checkpoint();
@@ -175,9 +212,11 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         input: req.input,
         output: Vec::new(),
     });
-    let instantiate_gas = state.params.instantiate_gas.0;
-    let outcome = host::charge(&mut store, instantiate_gas).and_then(|()| {
-        let instance = vm.linker.instantiate_and_start(&mut store, &module)?;
+    let instantiate_gas = loaded.instantiate_gas(&state.params);
+    let outcome = host::past_deadline(state)
+        .and_then(|()| host::charge(&mut store, instantiate_gas))
+        .and_then(|()| {
+        let instance = vm.linker.instantiate_and_start(&mut store, &loaded.module)?;
         let func = instance
             .get_func(&store, &req.method)
             .ok_or_else(|| Error::new("entry point vanished"))?;
@@ -217,11 +256,11 @@ fn classify(error: &Error) -> (Status, String) {
             Abort::OutOfGas => (Status::OutOfGas, "out of gas".into()),
             Abort::Trap(msg) => (Status::Trapped, msg.clone()),
             Abort::Fatal => (Status::Trapped, "state unavailable".into()),
+            Abort::TimeLimit => (Status::OutOfGas, abort.to_string()),
         };
     }
     match error.as_trap_code() {
         Some(TrapCode::OutOfFuel) => (Status::OutOfGas, "out of gas".into()),
-        Some(code) => (Status::Trapped, format!("trap: {code}")),
-        None => (Status::Trapped, error.to_string()),
+        _ => (Status::Trapped, reasons::trapped(error)),
     }
 }

@@ -5,10 +5,17 @@
 //! state (`docs/contracts.md`), so they can be proven like balances.
 
 mod engine;
+pub(crate) use engine::{LoadError, Loaded};
 mod host;
 mod invoke;
+mod reasons;
+mod shape;
 
 pub use engine::{HOST_MODULE, INIT_METHOD, Vm, entry_points};
+pub use shape::{
+    MAX_BR_TABLE_TARGETS, MAX_DATA_SEGMENTS, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS,
+    MAX_FUNCTION_LOCALS, MAX_FUNCTIONS, MAX_GLOBALS, ShapeLimits,
+};
 pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
 pub use invoke::contract_info;
 
@@ -21,7 +28,10 @@ use citychain_types::{
 };
 use host::HostState;
 use invoke::{CallRequest, CallResult};
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use wasmi::Store;
 
 /// Topic of the event a deployment emits (data: contract address, code hash).
@@ -33,20 +43,36 @@ fn with_store(
     vm: &Arc<Vm>,
     env: Env,
     meter: &mut GasMeter,
+    deadline: Option<Instant>,
     f: impl FnOnce(&mut Store<HostState>) -> CallResult,
 ) -> Result<(CallResult, Vec<Event>)> {
-    let mut store = Store::new(&vm.engine, HostState::new(overlay.take(), env, vm.clone()));
+    let mut state = HostState::new(overlay.take(), env, vm.clone());
+    state.deadline = deadline;
+    let mut store = Store::new(&vm.engine, state);
     store.limiter(|s| &mut s.limits);
     let budget = meter.remaining();
     let result = match store.set_fuel(budget) {
         Ok(()) => f(&mut store),
-        Err(e) => CallResult::Done {
+        Err(_) => CallResult::Done {
             status: Status::Trapped,
             output: Vec::new(),
-            reason: e.to_string(),
+            reason: "the engine does not meter gas".into(),
         },
     };
-    let left = store.get_fuel().unwrap_or(0).min(budget);
+    // Running out of gas spends all of it (the engine may stop with less than one
+    // instruction's price left).
+    let ran_out = matches!(
+        result,
+        CallResult::Done {
+            status: Status::OutOfGas,
+            ..
+        }
+    );
+    let left = if ran_out {
+        0
+    } else {
+        store.get_fuel().unwrap_or(0).min(budget)
+    };
     meter
         .charge(Gas(budget - left))
         .expect("a call cannot use more fuel than it was given");
@@ -118,7 +144,9 @@ pub fn deploy(
         });
     }
     let code_hash = env.suite.hash(code);
-    vm.remember(code_hash, module.clone());
+    // Deployment paid for compiling it: the rest of the block runs it warm.
+    let loaded = vm.remember_validated(code_hash, module.clone(), code);
+    overlay.loaded_in_block(code_hash, loaded);
     let code_key = layout::code_key(&code_hash);
     if overlay.get(&code_key)?.is_none() {
         overlay.set(code_key, code.to_vec());
@@ -147,7 +175,7 @@ pub fn deploy(
             output: address.0.to_vec(),
         });
     }
-    let (result, events) = with_store(overlay, &vm, env, meter, |store| {
+    let (result, events) = with_store(overlay, &vm, env, meter, None, |store| {
         invoke::invoke(
             store,
             CallRequest {
@@ -176,6 +204,7 @@ pub fn deploy(
 }
 
 /// Calls `method` of `contract` for the transaction's sender, attaching `value`.
+#[allow(clippy::too_many_arguments)]
 pub fn call(
     overlay: &mut Overlay,
     params: &ChainParams,
@@ -186,9 +215,24 @@ pub fn call(
     args: &[u8],
     value: Amount,
 ) -> Result<PayloadOutcome> {
+    call_until(overlay, params, env, meter, contract, method, args, value, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn call_until(
+    overlay: &mut Overlay,
+    params: &ChainParams,
+    env: Env,
+    meter: &mut GasMeter,
+    contract: &Address,
+    method: &str,
+    args: &[u8],
+    value: Amount,
+    deadline: Option<Instant>,
+) -> Result<PayloadOutcome> {
     let vm = Vm::for_params(&params.wasm);
     let caller = env.origin;
-    let (result, events) = with_store(overlay, &vm, env, meter, |store| {
+    let (result, events) = with_store(overlay, &vm, env, meter, deadline, |store| {
         invoke::invoke(
             store,
             CallRequest {
@@ -214,7 +258,13 @@ pub struct QueryOutcome {
     pub gas_used: Gas,
 }
 
-/// Runs `method` of `contract` on `view` as `env.origin` would, keeping nothing it writes.
+/// The longest a query may run: it stops at its next host call or contract call after this,
+/// with status `out_of_gas` and a reason that says so. Its gas (at most `max_tx_gas`) bounds
+/// the time between two such points.
+pub const QUERY_TIME_LIMIT: Duration = Duration::from_secs(1);
+
+/// Runs `method` of `contract` on `view` as `env.origin` would, keeping nothing it writes,
+/// within `gas` (at most `max_tx_gas`) and [`QUERY_TIME_LIMIT`].
 pub fn query(
     view: &StateView,
     env: Env,
@@ -226,7 +276,7 @@ pub fn query(
     let mut overlay = Overlay::new(view);
     let params = overlay.params()?;
     let mut meter = GasMeter::new(Gas(gas.0.min(params.max_tx_gas.0)));
-    let out = call(
+    let out = call_until(
         &mut overlay,
         &params,
         env,
@@ -235,6 +285,7 @@ pub fn query(
         method,
         args,
         Amount(0),
+        Some(Instant::now() + QUERY_TIME_LIMIT),
     )?;
     let gas_used = meter.used();
     Ok(match out {
@@ -275,8 +326,8 @@ pub fn details(view: &StateView, contract: &Address) -> Result<Option<ContractDe
     let params = overlay.params()?;
     let vm = Vm::for_params(&params.wasm);
     let entry_points = vm
-        .module(&info.code_hash, || Ok::<_, crate::BlockError>(code.clone()))?
-        .map(|m| entry_points(&m))
+        .module(&info.code_hash, None, || Ok::<_, crate::BlockError>(code.clone()))?
+        .map(|m| entry_points(&m.module))
         .unwrap_or_default();
     Ok(Some(ContractDetails {
         info,

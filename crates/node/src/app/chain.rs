@@ -30,6 +30,9 @@ use std::{
     },
 };
 
+/// Rejected blocks remembered (by hash) so that a retried verification does not re-execute.
+const MAX_REMEMBERED_REJECTIONS: usize = 1_024;
+
 /// A block and what executing it produced.
 pub struct Executed {
     pub block: Arc<Block>,
@@ -154,6 +157,11 @@ pub struct Chain<S: Strategy = Rayon> {
     pub mempool: Arc<Mempool<S>>,
     strategy: S,
     executed: Mutex<HashMap<Hash, Arc<Executed>>>,
+    /// Blocks being verified now: a second request for one waits for the first's result
+    /// instead of executing it again.
+    verifying: Mutex<HashMap<Hash, Arc<Mutex<()>>>>,
+    /// Blocks found invalid, with the reason (a retried request gets it without re-executing).
+    rejected: Mutex<HashMap<Hash, String>>,
     subscribers: Mutex<Vec<mpsc::Sender<FinalizedBlock>>>,
     /// Test-only offset of this node's wall clock (simulating a skewed clock).
     clock_skew_ms: AtomicI64,
@@ -174,6 +182,8 @@ impl<S: Strategy> Chain<S> {
             mempool,
             strategy,
             executed: Mutex::new(HashMap::new()),
+            verifying: Mutex::new(HashMap::new()),
+            rejected: Mutex::new(HashMap::new()),
             subscribers: Mutex::new(Vec::new()),
             clock_skew_ms: AtomicI64::new(0),
         }
@@ -302,11 +312,40 @@ impl<S: Strategy> Chain<S> {
     }
 
     /// Checks a block built by someone else and executes it on its parent's state.
+    ///
+    /// Each block is executed at most once: concurrent requests for the same block wait for
+    /// the first, and later ones get its result (the executed state, or the rejection).
     pub fn verify(&self, block: &Arc<Block>, parent: &Block) -> Result<Arc<Executed>, VerifyError> {
         let hash = block.hash();
         if let Some(done) = self.executed(&hash) {
             return Ok(done);
         }
+        let slot = self.verifying.lock().entry(hash).or_default().clone();
+        let _only_one = slot.lock();
+        if let Some(done) = self.executed(&hash) {
+            return Ok(done);
+        }
+        if let Some(reason) = self.rejected.lock().get(&hash) {
+            return Err(VerifyError::Invalid(reason.clone()));
+        }
+        let result = self.verify_once(block, parent);
+        if let Err(VerifyError::Invalid(reason)) = &result {
+            let mut rejected = self.rejected.lock();
+            if rejected.len() >= MAX_REMEMBERED_REJECTIONS {
+                rejected.clear();
+            }
+            rejected.insert(hash, reason.clone());
+        }
+        self.verifying.lock().remove(&hash);
+        result
+    }
+
+    fn verify_once(
+        &self,
+        block: &Arc<Block>,
+        parent: &Block,
+    ) -> Result<Arc<Executed>, VerifyError> {
+        let hash = block.hash();
         let h = &block.header;
         let invalid = |m: String| Err(VerifyError::Invalid(m));
         if h.chain_id != self.genesis.chain_id {
