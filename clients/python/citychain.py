@@ -167,7 +167,9 @@ WASM_U32 = ["max_code_bytes", "max_memory_pages", "max_call_depth", "max_recursi
 WASM_U8 = ["instruction_gas", "memory_access_gas", "call_instruction_gas"]
 WASM_GAS = ["host_call_gas", "instantiate_gas", "deploy_byte_gas", "storage_read_gas",
             "storage_read_byte_gas", "storage_write_gas", "storage_write_byte_gas", "event_gas",
-            "event_byte_gas", "call_gas", "hash_gas", "hash_byte_gas", "verify_gas"]
+            "event_byte_gas", "call_gas", "hash_gas", "hash_byte_gas", "verify_gas",
+            "instantiate_byte_gas", "instantiate_item_gas", "memory_page_gas", "load_byte_gas",
+            "load_function_gas", "storage_step_gas"]
 
 
 def encode_params(p):
@@ -177,7 +179,7 @@ def encode_params(p):
         + u32(w["bytes_per_gas"]) + b"".join(u64(w[k]) for k in WASM_GAS)
     )
     return (
-        u8(2) + u64(p["block_gas_limit"]) + u64(p["max_tx_gas"]) + u32(p["max_block_txs"]) + u32(p["max_tx_bytes"])
+        u8(3) + u64(p["block_gas_limit"]) + u64(p["max_tx_gas"]) + u32(p["max_block_txs"]) + u32(p["max_tx_bytes"])
         + u128(int(p["fee_price"])) + u64(p["tx_base_gas"]) + u64(p["tx_byte_gas"]) + u64(p["transfer_gas"])
         + u64(p["empty_block_interval_ms"]) + wasm
     )

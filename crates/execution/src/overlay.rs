@@ -2,9 +2,9 @@
 
 use crate::{BlockError, Result, contracts::Loaded};
 use citychain_crypto::{Address, Hash};
-use std::collections::HashMap;
-use citychain_state::{Scan, StateView, WriteSet, next_in_layers, scan_layers};
+use citychain_state::{Scan, StateView, WriteSet, scan_layers};
 use citychain_types::{Account, ChainParams, Decode, Encode, layout};
+use std::collections::HashMap;
 
 /// The block's view of the state: the parent state plus this block's writes so far.
 ///
@@ -68,18 +68,15 @@ impl Overlay {
         prefix: &[u8],
         after: Option<&[u8]>,
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let layers: Vec<&WriteSet> = self.layers().collect();
-        Ok(next_in_layers(&layers, prefix, after, |cursor| {
-            self.base.next_key(prefix, cursor)
-        })?)
+        Ok(self.scan(prefix, after, u64::MAX)?.found)
     }
 
-    /// [`Overlay::next_key`], stepping over at most `max_skips` of this block's deletions
-    /// (the count a contract pays for: it depends on the block's own writes only).
+    /// [`Overlay::next_key`], stepping over at most `max_skips` deleted keys (a count that
+    /// is the same on every node, so a contract can pay for it).
     pub fn scan(&self, prefix: &[u8], after: Option<&[u8]>, max_skips: u64) -> Result<Scan> {
         let layers: Vec<&WriteSet> = self.layers().collect();
         Ok(scan_layers(&layers, prefix, after, max_skips, |cursor| {
-            self.base.next_key(prefix, cursor)
+            self.base.next_entry(prefix, cursor)
         })?)
     }
 

@@ -57,7 +57,13 @@ fn looping(body: &str, extra: &str) -> Vec<u8> {
 
 /// A module of `exports` entry points, `functions` functions, `globals` globals, `data` bytes of
 /// data segments and `elements` table elements, whose `noop` does nothing.
-fn shaped(exports: usize, functions: usize, globals: usize, data: usize, elements: usize) -> Vec<u8> {
+fn shaped(
+    exports: usize,
+    functions: usize,
+    globals: usize,
+    data: usize,
+    elements: usize,
+) -> Vec<u8> {
     let mut m = String::from("(module (memory (export \"memory\") 4)\n");
     m.push_str("(func $noop (export \"noop\"))\n");
     for i in 0..functions {
@@ -65,7 +71,11 @@ fn shaped(exports: usize, functions: usize, globals: usize, data: usize, element
     }
     for i in 0..exports {
         let f = if functions > 0 { i % functions } else { 0 };
-        let target = if functions > 0 { format!("$f{f}") } else { "$noop".into() };
+        let target = if functions > 0 {
+            format!("$f{f}")
+        } else {
+            "$noop".into()
+        };
         m.push_str(&format!("(export \"e{i}\" (func {target}))\n"));
     }
     for i in 0..globals {
@@ -74,7 +84,10 @@ fn shaped(exports: usize, functions: usize, globals: usize, data: usize, element
     let mut offset = 0;
     while offset < data {
         let n = (data - offset).min(4096);
-        m.push_str(&format!("(data (i32.const {offset}) \"{}\")\n", "\\ab".repeat(n)));
+        m.push_str(&format!(
+            "(data (i32.const {offset}) \"{}\")\n",
+            "\\ab".repeat(n)
+        ));
         offset += n;
     }
     if elements > 0 {
@@ -112,9 +125,17 @@ fn compile_heavy(kind: &str, bytes: usize) -> Vec<u8> {
                 let export = if i == 0 { "(export \"f0\")" } else { "" };
                 // Locals of alternating types do not compress into one declaration.
                 let decl: String = (0..locals)
-                    .map(|j| if j % 2 == 0 { "(local i64)" } else { "(local i32)" })
+                    .map(|j| {
+                        if j % 2 == 0 {
+                            "(local i64)"
+                        } else {
+                            "(local i32)"
+                        }
+                    })
                     .collect();
-                m.push_str(&format!("(func {export} {decl} (local.set 0 (i64.const 1)))\n"));
+                m.push_str(&format!(
+                    "(func {export} {decl} (local.set 0 (i64.const 1)))\n"
+                ));
             }
         }
         "functions" => {
@@ -204,7 +225,12 @@ fn deploy(chain: &mut TestChain, code: &[u8]) -> citychain_types::Address {
         .unwrap_or_else(|r| panic!("calibration module does not deploy: {}", r.reason))
 }
 
-fn calls(chain: &TestChain, contract: &citychain_types::Address, method: &str, n: usize) -> Vec<SignedTransaction> {
+fn calls(
+    chain: &TestChain,
+    contract: &citychain_types::Address,
+    method: &str,
+    n: usize,
+) -> Vec<SignedTransaction> {
     let nonce = chain.account(&chain.address(0)).nonce.0;
     (0..n as u64)
         .map(|i| {
@@ -227,11 +253,7 @@ fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     let json = args.iter().any(|a| a == "--json");
     let reps = if quick { 3 } else { 7 };
-    let filter = args
-        .iter()
-        .skip(1)
-        .find(|a| !a.starts_with("--"))
-        .cloned();
+    let filter = args.iter().skip(1).find(|a| !a.starts_with("--")).cloned();
     let mut chain = TestChain::with(Suite::Ed25519, bench_params());
     let mut rows: Vec<Row> = Vec::new();
     let keep = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
@@ -258,44 +280,156 @@ fn main() {
     // WASM instruction classes, each a loop of one kind of instruction.
     let classes: Vec<(&str, &str, &str)> = vec![
         ("wasm: empty loop", "(nop)", ""),
-        ("wasm: i64 add", "(local.set $x (i64.add (local.get $x) (i64.const 3)))", ""),
-        ("wasm: i64 mul", "(local.set $x (i64.mul (local.get $x) (i64.const 3)))", ""),
-        ("wasm: i64 div/rem", "(local.set $x (i64.rem_u (i64.div_u (i64.const -1) (i64.const 7)) (i64.const 5)))", ""),
-        ("wasm: i32 shifts/compare", "(local.set $y (i32.lt_u (i32.shl (local.get $y) (i32.const 3)) (i32.const 9)))", ""),
-        ("wasm: globals", "(global.set $g (i64.add (global.get $g) (i64.const 1)))", ""),
-        ("wasm: select", "(local.set $y (select (local.get $y) (i32.const 1) (local.get $y)))", ""),
+        (
+            "wasm: i64 add",
+            "(local.set $x (i64.add (local.get $x) (i64.const 3)))",
+            "",
+        ),
+        (
+            "wasm: i64 mul",
+            "(local.set $x (i64.mul (local.get $x) (i64.const 3)))",
+            "",
+        ),
+        (
+            "wasm: i64 div/rem",
+            "(local.set $x (i64.rem_u (i64.div_u (i64.const -1) (i64.const 7)) (i64.const 5)))",
+            "",
+        ),
+        (
+            "wasm: i32 shifts/compare",
+            "(local.set $y (i32.lt_u (i32.shl (local.get $y) (i32.const 3)) (i32.const 9)))",
+            "",
+        ),
+        (
+            "wasm: globals",
+            "(global.set $g (i64.add (global.get $g) (i64.const 1)))",
+            "",
+        ),
+        (
+            "wasm: select",
+            "(local.set $y (select (local.get $y) (i32.const 1) (local.get $y)))",
+            "",
+        ),
         ("wasm: load", "(local.set $x (i64.load (i32.const 64)))", ""),
-        ("wasm: store", "(i64.store (i32.const 64) (local.get $x))", ""),
-        ("wasm: load8/store8", "(i32.store8 (i32.const 65) (i32.load8_u (i32.const 66)))", ""),
+        (
+            "wasm: store",
+            "(i64.store (i32.const 64) (local.get $x))",
+            "",
+        ),
+        (
+            "wasm: load8/store8",
+            "(i32.store8 (i32.const 65) (i32.load8_u (i32.const 66)))",
+            "",
+        ),
         ("wasm: call", "(call $leaf)", "(func $leaf)"),
-        ("wasm: call with args", "(local.set $x (call $add (local.get $x) (i64.const 1)))", "(func $add (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))"),
-        ("wasm: call_indirect", "(call_indirect (type $t) (i32.const 0))", "(type $t (func)) (table 1 funcref) (elem (i32.const 0) $leaf) (func $leaf)"),
-        ("wasm: br_table", "(block $a (block $b (block $c (br_table $a $b $c (i32.and (local.get $y) (i32.const 3))))))", ""),
+        (
+            "wasm: call with args",
+            "(local.set $x (call $add (local.get $x) (i64.const 1)))",
+            "(func $add (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))",
+        ),
+        (
+            "wasm: call_indirect",
+            "(call_indirect (type $t) (i32.const 0))",
+            "(type $t (func)) (table 1 funcref) (elem (i32.const 0) $leaf) (func $leaf)",
+        ),
+        (
+            "wasm: br_table",
+            "(block $a (block $b (block $c (br_table $a $b $c (i32.and (local.get $y) (i32.const 3))))))",
+            "",
+        ),
         ("wasm: br_if", "(block $a (br_if $a (local.get $y)))", ""),
         ("wasm: memory.size", "(local.set $y (memory.size))", ""),
-        ("wasm: memory.fill 64 KiB", "(memory.fill (i32.const 0) (i32.const 1) (i32.const 65536))", ""),
-        ("wasm: memory.copy 64 KiB", "(memory.copy (i32.const 0) (i32.const 65536) (i32.const 65536))", ""),
-        ("wasm: memory.fill 8 B", "(memory.fill (i32.const 0) (i32.const 1) (i32.const 8))", ""),
+        (
+            "wasm: memory.fill 64 KiB",
+            "(memory.fill (i32.const 0) (i32.const 1) (i32.const 65536))",
+            "",
+        ),
+        (
+            "wasm: memory.copy 64 KiB",
+            "(memory.copy (i32.const 0) (i32.const 65536) (i32.const 65536))",
+            "",
+        ),
+        (
+            "wasm: memory.fill 8 B",
+            "(memory.fill (i32.const 0) (i32.const 1) (i32.const 8))",
+            "",
+        ),
     ];
     // Host functions, with their worst cases.
     let data = r#"(data (i32.const 0) "key") (data (i32.const 16) "topic")"#;
     let host: Vec<(&str, &str, &str)> = vec![
         ("host: block_height", "(drop (call $height))", ""),
         ("host: caller", "(call $caller (i32.const 64))", ""),
-        ("host: storage_read missing", "(drop (call $read (i32.const 0) (i32.const 3)))", data),
-        ("host: storage_read 256 B key", "(drop (call $read (i32.const 0) (i32.const 256)))", data),
-        ("host: storage_write 8 B", "(call $write (i32.const 0) (i32.const 3) (i32.const 64) (i32.const 8))", data),
-        ("host: storage_write 64 KiB", "(call $write (i32.const 0) (i32.const 3) (i32.const 1024) (i32.const 65536))", data),
-        ("host: storage_write new keys", "(i32.store (i32.const 0) (local.get $k)) (local.set $k (i32.add (local.get $k) (i32.const 1))) (call $write (i32.const 0) (i32.const 4) (i32.const 64) (i32.const 8))", data),
-        ("host: storage_remove", "(call $remove (i32.const 0) (i32.const 3))", data),
-        ("host: storage_remove new keys", "(i32.store (i32.const 0) (local.get $k)) (local.set $k (i32.add (local.get $k) (i32.const 1))) (call $remove (i32.const 0) (i32.const 4))", data),
-        ("host: emit 8 B", "(call $emit (i32.const 16) (i32.const 5) (i32.const 64) (i32.const 8))", data),
-        ("host: hash 32 B", "(call $hash (i32.const 0) (i32.const 32) (i32.const 64))", ""),
-        ("host: hash 64 KiB", "(call $hash (i32.const 0) (i32.const 65536) (i32.const 64))", ""),
-        ("host: verify (bad key)", "(drop (call $verify (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 32) (i32.const 128)))", ""),
-        ("host: balance", "(call $balance (i32.const 0) (i32.const 64))", ""),
-        ("host: transfer 0", "(drop (call $transfer (i32.const 0) (i32.const 64)))", ""),
-        ("host: input + read_register", "(drop (call $input)) (call $reg (i32.const 64))", ""),
+        (
+            "host: storage_read missing",
+            "(drop (call $read (i32.const 0) (i32.const 3)))",
+            data,
+        ),
+        (
+            "host: storage_read 256 B key",
+            "(drop (call $read (i32.const 0) (i32.const 256)))",
+            data,
+        ),
+        (
+            "host: storage_write 8 B",
+            "(call $write (i32.const 0) (i32.const 3) (i32.const 64) (i32.const 8))",
+            data,
+        ),
+        (
+            "host: storage_write 64 KiB",
+            "(call $write (i32.const 0) (i32.const 3) (i32.const 1024) (i32.const 65536))",
+            data,
+        ),
+        (
+            "host: storage_write new keys",
+            "(i32.store (i32.const 0) (local.get $k)) (local.set $k (i32.add (local.get $k) (i32.const 1))) (call $write (i32.const 0) (i32.const 4) (i32.const 64) (i32.const 8))",
+            data,
+        ),
+        (
+            "host: storage_remove",
+            "(call $remove (i32.const 0) (i32.const 3))",
+            data,
+        ),
+        (
+            "host: storage_remove new keys",
+            "(i32.store (i32.const 0) (local.get $k)) (local.set $k (i32.add (local.get $k) (i32.const 1))) (call $remove (i32.const 0) (i32.const 4))",
+            data,
+        ),
+        (
+            "host: emit 8 B",
+            "(call $emit (i32.const 16) (i32.const 5) (i32.const 64) (i32.const 8))",
+            data,
+        ),
+        (
+            "host: hash 32 B",
+            "(call $hash (i32.const 0) (i32.const 32) (i32.const 64))",
+            "",
+        ),
+        (
+            "host: hash 64 KiB",
+            "(call $hash (i32.const 0) (i32.const 65536) (i32.const 64))",
+            "",
+        ),
+        (
+            "host: verify (bad key)",
+            "(drop (call $verify (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 32) (i32.const 128)))",
+            "",
+        ),
+        (
+            "host: balance",
+            "(call $balance (i32.const 0) (i32.const 64))",
+            "",
+        ),
+        (
+            "host: transfer 0",
+            "(drop (call $transfer (i32.const 0) (i32.const 64)))",
+            "",
+        ),
+        (
+            "host: input + read_register",
+            "(drop (call $input)) (call $reg (i32.const 64))",
+            "",
+        ),
     ];
     for (name, body, extra) in classes.iter().chain(host.iter()) {
         if !keep(name) {
@@ -311,7 +445,10 @@ fn main() {
         let key = citychain_crypto::SecretKey::insecure_from_label(Suite::Ed25519, "calibration");
         let pk = key.public_key();
         let msg = [7u8; 32];
-        let sig = key.sign(citychain_execution::contracts::CONTRACT_MESSAGE_NAMESPACE, &msg);
+        let sig = key.sign(
+            citychain_execution::contracts::CONTRACT_MESSAGE_NAMESPACE,
+            &msg,
+        );
         let hex = |b: &[u8]| b.iter().map(|x| format!("\\{x:02x}")).collect::<String>();
         let extra = format!(
             r#"(data (i32.const 0) "{}") (data (i32.const 64) "{}") (data (i32.const 128) "{}")"#,
@@ -320,16 +457,25 @@ fn main() {
             hex(&sig.0)
         );
         let key_len = citychain_types::Encode::encode(&pk).len();
-        let body = format!("(drop (call $verify (i32.const 0) (i32.const {key_len}) (i32.const 64) (i32.const 32) (i32.const 128)))");
+        let body = format!(
+            "(drop (call $verify (i32.const 0) (i32.const {key_len}) (i32.const 64) (i32.const 32) (i32.const 128)))"
+        );
         let body = body.as_str();
         let contract = deploy(&mut chain, &looping(body, &extra));
         let txs = calls(&chain, &contract, "run", 2);
-        rows.push(measure(&chain, "host: verify (valid)", &txs, reps, &nothing));
+        rows.push(measure(
+            &chain,
+            "host: verify (valid)",
+            &txs,
+            reps,
+            &nothing,
+        ));
     }
 
     // storage_next over keys this transaction removed, and over committed removals.
     if keep("storage_next") {
-        let body = r#"(drop (call $next (i32.const 0) (i32.const 1) (i32.const 0) (i32.const -1)))"#;
+        let body =
+            r#"(drop (call $next (i32.const 0) (i32.const 1) (i32.const 0) (i32.const -1)))"#;
         let extra = r#"(data (i32.const 0) "p")
   (func (export "fill") (local $i i32)
     (loop $l (i32.store (i32.const 1) (local.get $i))
@@ -351,24 +497,51 @@ fn main() {
       (br_if $l (i32.lt_u (local.get $i) (i32.const 2000)))))"#;
         let contract = deploy(&mut chain, &looping(body, extra));
         let txs = calls(&chain, &contract, "run", 2);
-        rows.push(measure(&chain, "host: storage_next (no keys)", &txs, reps, &nothing));
+        rows.push(measure(
+            &chain,
+            "host: storage_next (no keys)",
+            &txs,
+            reps,
+            &nothing,
+        ));
         let txs = calls(&chain, &contract, "clear_then_scan", 2);
-        rows.push(measure(&chain, "host: storage_next over 2000 removed in the tx", &txs, reps, &nothing));
+        rows.push(measure(
+            &chain,
+            "host: storage_next over 2000 removed in the tx",
+            &txs,
+            reps,
+            &nothing,
+        ));
         for method in ["fill", "clear"] {
             let r = chain.call(0, &contract, method, &[], 0);
             assert!(r.is_success(), "{method}: {}", r.reason);
         }
         let txs = calls(&chain, &contract, "run", 2);
-        rows.push(measure(&chain, "host: storage_next over 2000 committed removals", &txs, reps, &nothing));
+        rows.push(measure(
+            &chain,
+            "host: storage_next over 2000 committed removals",
+            &txs,
+            reps,
+            &nothing,
+        ));
     }
 
     // Instantiation of the largest shapes, with and without the module cache.
     let limits = citychain_execution::contracts::ShapeLimits::default();
     let shapes: Vec<(&str, Vec<u8>)> = vec![
         ("instantiate: minimal module", shaped(0, 0, 0, 0, 0)),
-        ("instantiate: max exports", shaped(limits.exports - 1, limits.exports - 1, 0, 0, 0)),
-        ("instantiate: max functions", shaped(0, limits.functions - 1, 0, 0, 0)),
-        ("instantiate: max globals", shaped(0, 0, limits.globals, 0, 0)),
+        (
+            "instantiate: max exports",
+            shaped(limits.exports - 1, limits.exports - 1, 0, 0, 0),
+        ),
+        (
+            "instantiate: max functions",
+            shaped(0, limits.functions - 1, 0, 0, 0),
+        ),
+        (
+            "instantiate: max globals",
+            shaped(0, 0, limits.globals, 0, 0),
+        ),
         ("instantiate: 200 KB of data", shaped(0, 0, 0, 200_000, 0)),
         ("instantiate: max table", shaped(0, 0, 0, 0, 4096)),
     ];
@@ -404,14 +577,24 @@ fn main() {
                 init_args: Vec::new(),
             },
         );
-        let row = measure(&chain, &format!("{name} ({} KB)", code.len() / 1024), &[tx], reps, &nothing);
+        let row = measure(
+            &chain,
+            &format!("{name} ({} KB)", code.len() / 1024),
+            &[tx],
+            reps,
+            &nothing,
+        );
         rows.push(row);
         if let Ok(contract) = chain.deploy(0, &code, &[]) {
             let method = if kind == "straight" { "f" } else { "f0" };
             let txs = calls(&chain, &contract, method, 1);
-            rows.push(measure(&chain, &format!("call: {kind} module, not cached"), &txs, reps, &|| {
-                Vm::for_params(&WasmParams::default()).forget_compiled()
-            }));
+            rows.push(measure(
+                &chain,
+                &format!("call: {kind} module, not cached"),
+                &txs,
+                reps,
+                &|| Vm::for_params(&WasmParams::default()).forget_compiled(),
+            ));
         }
     }
 
@@ -441,7 +624,10 @@ fn report(transfer: &Row, rows: &[Row], json: bool) {
         println!("[{}]", items.join(",\n"));
         return;
     }
-    println!("{:<56} {:>12} {:>10} {:>9} {:>7}", "case", "gas", "ms", "ns/gas", "ratio");
+    println!(
+        "{:<56} {:>12} {:>10} {:>9} {:>7}",
+        "case", "gas", "ms", "ns/gas", "ratio"
+    );
     for r in std::iter::once(transfer).chain(rows) {
         let ratio = r.ns_per_gas() / base;
         println!(

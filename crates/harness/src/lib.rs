@@ -405,6 +405,33 @@ impl TestChain {
         contracts::query(&self.view, env, contract, method, args, self.gas_limit)
             .expect("the state is readable")
     }
+
+    /// [`Self::query`] stopped at wall-clock `deadline`.
+    pub fn query_until(
+        &self,
+        caller: &Address,
+        contract: &Address,
+        method: &str,
+        args: &[u8],
+        deadline: std::time::Instant,
+    ) -> QueryOutcome {
+        let env = contracts::Env {
+            suite: self.suite(),
+            height: self.height,
+            timestamp_ms: self.time_ms,
+            origin: *caller,
+        };
+        contracts::query_until(
+            &self.view,
+            env,
+            contract,
+            method,
+            args,
+            self.gas_limit,
+            deadline,
+        )
+        .expect("the state is readable")
+    }
 }
 
 /// The repository's `contracts/` workspace.

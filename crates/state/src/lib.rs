@@ -13,5 +13,5 @@ mod proof;
 mod store;
 
 pub use error::{Error, Result};
-pub use pending::{PendingState, Scan, StateView, WriteSet, next_in_layers, scan_layers};
+pub use pending::{Entry, PendingState, Scan, StateView, WriteSet, scan_layers};
 pub use store::StateStore;

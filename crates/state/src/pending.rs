@@ -107,16 +107,32 @@ impl StateView {
         prefix: &[u8],
         after: Option<&[u8]>,
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let pending = self.pending_levels();
+        let layers: Vec<&WriteSet> = pending.iter().map(|p| &p.writes).collect();
+        let scan = scan_layers(&layers, prefix, after, u64::MAX, |cursor| {
+            self.store.next_entry(prefix, cursor)
+        })?;
+        Ok(scan.found)
+    }
+
+    /// The first entry with `prefix` after `after`, deletions included (the newest record of
+    /// the key: its value, or `None` if it was deleted).
+    pub fn next_entry(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<Entry>> {
+        let pending = self.pending_levels();
+        let layers: Vec<&WriteSet> = pending.iter().map(|p| &p.writes).collect();
+        let base = self.store.next_entry(prefix, after)?;
+        Ok(first_entry(&layers, prefix, after, base.as_ref()))
+    }
+
+    /// The pending blocks under this view, newest first.
+    fn pending_levels(&self) -> Vec<Arc<PendingState>> {
         let mut pending = Vec::new();
         let mut level = self.tip.clone();
         while let Some(p) = level {
             level = p.parent();
             pending.push(p);
         }
-        let layers: Vec<&WriteSet> = pending.iter().map(|p| &p.writes).collect();
-        next_in_layers(&layers, prefix, after, |cursor| {
-            self.store.next_key(prefix, cursor)
-        })
+        pending
     }
 
     /// The state root of this view.
@@ -203,17 +219,8 @@ impl TreeReader for StateView {
     }
 }
 
-/// The first key with `prefix` after `after` that has a value, looking through write-set
-/// `layers` (newest first) and then `base` (the first key with the prefix after a cursor, in
-/// the state below the layers). A newer layer's write or deletion hides older values.
-pub fn next_in_layers<E>(
-    layers: &[&WriteSet],
-    prefix: &[u8],
-    after: Option<&[u8]>,
-    base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E>,
-) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E> {
-    Ok(scan_layers(layers, prefix, after, u64::MAX, base)?.found)
-}
+/// A key and its newest record: a value, or `None` for a deletion.
+pub type Entry = (Vec<u8>, Option<Vec<u8>>);
 
 /// What [`scan_layers`] found, and how much it looked at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,65 +228,44 @@ pub struct Scan {
     /// The first live key after the cursor, with its value; `None` at the end or when
     /// `complete` is false.
     pub found: Option<(Vec<u8>, Vec<u8>)>,
-    /// Deletions in `layers` stepped over.
+    /// Deleted keys stepped over.
     pub skipped: u64,
     /// False when the scan stopped at `max_skips` before finding an answer.
     pub complete: bool,
 }
 
-/// [`next_in_layers`], stepping over at most `max_skips` deletions recorded in `layers`.
+/// The first live key with `prefix` after `after`, looking through write-set `layers` (newest
+/// first) and then `base` (the first entry with the prefix after a cursor, deletions included,
+/// in the state below the layers), stepping over at most `max_skips` deleted keys.
 ///
-/// The count covers only `layers`, not deletions `base` skips internally, so a caller that
-/// owns the layers (a block's execution) gets a count that depends on its own writes alone.
-/// Each layer's and the base's next candidate are kept between steps, so a skipped deletion
-/// costs one ordered-map lookup per layer and no base read.
+/// A newer layer's write or deletion hides older records of the same key, and each deleted
+/// key counts once however many layers record it. The committed state keeps a record of every
+/// deletion (`StateStore`), so the count is the same whether a node has committed the blocks
+/// below or holds them pending: a contract can be charged for it. Each layer's and the base's
+/// next candidate are kept between steps, so a deleted key costs one ordered-map lookup per
+/// layer and at most one base read.
 pub fn scan_layers<E>(
     layers: &[&WriteSet],
     prefix: &[u8],
     after: Option<&[u8]>,
     max_skips: u64,
-    mut base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<(Vec<u8>, Vec<u8>)>, E>,
+    mut base: impl FnMut(Option<&[u8]>) -> std::result::Result<Option<Entry>, E>,
 ) -> std::result::Result<Scan, E> {
-    use std::ops::Bound;
     let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
-    let past_cursor = |k: &[u8], cursor: &Option<Vec<u8>>| match cursor.as_deref() {
-        Some(c) if c >= prefix => k > c,
-        _ => true,
-    };
-    // The base's first key after the cursor; refreshed only once the cursor passes it.
-    let mut base_next: Option<Option<(Vec<u8>, Vec<u8>)>> = None;
+    // The base's first entry after the cursor; refreshed only once the cursor passes it.
+    let mut base_next: Option<Option<Entry>> = None;
     let mut skipped = 0u64;
     loop {
-        let start = match cursor.as_deref() {
-            Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
-            _ => Bound::Included(prefix.to_vec()),
-        };
-        // The smallest candidate in any layer; the newest layer holding it decides.
-        let mut best: Option<(Vec<u8>, Option<Vec<u8>>)> = None;
-        for layer in layers {
-            if let Some((k, v)) = layer
-                .range((start.clone(), Bound::Unbounded))
-                .next()
-                .filter(|(k, _)| k.starts_with(prefix))
-                && best.as_ref().is_none_or(|(b, _)| k < b)
-            {
-                best = Some((k.clone(), v.clone()));
-            }
-        }
         let stale = match &base_next {
             None => true,
             Some(None) => false,
-            Some(Some((k, _))) => !past_cursor(k, &cursor),
+            Some(Some((k, _))) => !past(k, prefix, cursor.as_deref()),
         };
         if stale {
             base_next = Some(base(cursor.as_deref())?);
         }
-        if let Some(Some((k, v))) = &base_next
-            && best.as_ref().is_none_or(|(b, _)| k < b)
-        {
-            best = Some((k.clone(), Some(v.clone())));
-        }
-        match best {
+        let base_entry = base_next.as_ref().and_then(Option::as_ref);
+        match first_entry(layers, prefix, cursor.as_deref(), base_entry) {
             None => {
                 return Ok(Scan {
                     found: None,
@@ -294,7 +280,7 @@ pub fn scan_layers<E>(
                     complete: true,
                 });
             }
-            // Deleted in a newer layer: look past it.
+            // Deleted: look past it.
             Some((k, None)) => {
                 if skipped >= max_skips {
                     return Ok(Scan {
@@ -308,4 +294,44 @@ pub fn scan_layers<E>(
             }
         }
     }
+}
+
+/// Whether `key` sorts after the cursor (every key with the prefix does when there is none).
+fn past(key: &[u8], prefix: &[u8], cursor: Option<&[u8]>) -> bool {
+    match cursor {
+        Some(c) if c >= prefix => key > c,
+        _ => true,
+    }
+}
+
+/// The smallest entry with `prefix` after `cursor` in `layers` or `base` (the base's first
+/// entry after the cursor); the newest record of that key decides.
+fn first_entry(
+    layers: &[&WriteSet],
+    prefix: &[u8],
+    cursor: Option<&[u8]>,
+    base: Option<&Entry>,
+) -> Option<Entry> {
+    use std::ops::Bound;
+    let start = match cursor {
+        Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
+        _ => Bound::Included(prefix.to_vec()),
+    };
+    let mut best: Option<(&Vec<u8>, &Option<Vec<u8>>)> = None;
+    for layer in layers {
+        if let Some((k, v)) = layer
+            .range((start.clone(), Bound::Unbounded))
+            .next()
+            .filter(|(k, _)| k.starts_with(prefix))
+            && best.is_none_or(|(b, _)| k < b)
+        {
+            best = Some((k, v));
+        }
+    }
+    if let Some((k, v)) = base
+        && best.is_none_or(|(b, _)| k < b)
+    {
+        best = Some((k, v));
+    }
+    best.map(|(k, v)| (k.clone(), v.clone()))
 }

@@ -9,11 +9,16 @@ use jmt::{
     storage::{LeafNode, Node, NodeKey, TreeReader},
 };
 
+/// The flat copy's keyspace: `1 || value` per live key, `0` per deleted key.
+const FLAT: &str = "state_latest";
+/// The flat copy of earlier versions: plain values, deleted keys removed.
+const OLD_FLAT: &str = "state_flat";
+
 /// The committed authenticated state.
 ///
 /// Three keyspaces: `state_nodes` (tree nodes by node key), `state_values` (every version of
-/// every value, for proofs at past heights) and `state_flat` (the latest value of each key, for
-/// fast reads during execution).
+/// every value, for proofs at past heights) and `state_latest` (the latest value of each key, or
+/// a record of its deletion, for fast reads and scans during execution).
 #[derive(Clone)]
 pub struct StateStore {
     suite: Suite,
@@ -24,12 +29,32 @@ pub struct StateStore {
 
 impl StateStore {
     pub fn open(db: &Database, suite: Suite) -> Result<Self> {
-        Ok(StateStore {
+        let store = StateStore {
             suite,
             nodes: db.keyspace("state_nodes", KeyspaceCreateOptions::default)?,
             values: db.keyspace("state_values", KeyspaceCreateOptions::default)?,
-            flat: db.keyspace("state_flat", KeyspaceCreateOptions::default)?,
-        })
+            flat: db.keyspace(FLAT, KeyspaceCreateOptions::default)?,
+        };
+        store.upgrade_flat(db)?;
+        Ok(store)
+    }
+
+    /// Moves a flat copy written before deletions were recorded (`state_flat`, plain values,
+    /// deleted keys removed) into the current one, then drops it.
+    fn upgrade_flat(&self, db: &Database) -> Result<()> {
+        if !db.keyspace_exists(OLD_FLAT) {
+            return Ok(());
+        }
+        let old = db.keyspace(OLD_FLAT, KeyspaceCreateOptions::default)?;
+        let mut batch = db.batch();
+        for guard in old.iter() {
+            let (k, v) = guard.into_inner()?;
+            batch.insert(&self.flat, k.as_ref(), encode_value(Some(v.as_ref())));
+        }
+        batch.commit()?;
+        db.persist(fjall::PersistMode::SyncAll)?;
+        db.delete_keyspace(old)?;
+        Ok(())
     }
 
     pub fn suite(&self) -> Suite {
@@ -38,15 +63,15 @@ impl StateStore {
 
     /// The latest committed value of `key`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.flat.get(key)?.map(|v| v.to_vec()))
+        match self.flat.get(key)? {
+            None => Ok(None),
+            Some(raw) => decode_value(&raw),
+        }
     }
 
-    /// The first committed key with `prefix` after `after`, with its value.
-    pub fn next_key(
-        &self,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// The first committed entry with `prefix` after `after`: a value, or `None` for a key
+    /// that was deleted (deletions stay recorded, so scans over them can be counted).
+    pub fn next_entry(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<crate::Entry>> {
         use std::ops::Bound;
         let start = match after {
             Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
@@ -63,7 +88,23 @@ impl StateStore {
         if !k.starts_with(prefix) {
             return Ok(None);
         }
-        Ok(Some((k.to_vec(), v.to_vec())))
+        Ok(Some((k.to_vec(), decode_value(&v)?)))
+    }
+
+    /// The first committed live key with `prefix` after `after`, with its value.
+    pub fn next_key(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut cursor = after.map(<[u8]>::to_vec);
+        loop {
+            match self.next_entry(prefix, cursor.as_deref())? {
+                None => return Ok(None),
+                Some((k, Some(v))) => return Ok(Some((k, v))),
+                Some((k, None)) => cursor = Some(k),
+            }
+        }
     }
 
     /// Adds a pending state's changes to `batch`; the caller commits the batch atomically with
@@ -84,10 +125,9 @@ impl StateStore {
             );
         }
         for (key, value) in pending.writes() {
-            match value {
-                Some(v) => batch.insert(&self.flat, key.as_slice(), v.as_slice()),
-                None => batch.remove(&self.flat, key.as_slice()),
-            }
+            // A deletion is recorded, not removed: an LSM removal leaves a tombstone that
+            // every later scan pays to skip, and no node could count those alike.
+            batch.insert(&self.flat, key.as_slice(), encode_value(value.as_deref()));
         }
     }
 }

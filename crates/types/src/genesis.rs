@@ -60,7 +60,7 @@ impl Default for ChainParams {
 
 impl ChainParams {
     /// Encoding version, written first so fields can be added later.
-    pub const VERSION: u8 = 2;
+    pub const VERSION: u8 = 3;
 
     /// Checks that the parameters can run a chain.
     pub fn validate(&self) -> Result<(), String> {

@@ -64,7 +64,7 @@ pub struct WasmParams {
     pub deploy_byte_gas: Gas,
     /// Gas of a storage read (or one step of prefix iteration).
     pub storage_read_gas: Gas,
-    /// Gas per deleted key that prefix iteration steps over (deletions of the current block).
+    /// Gas per deleted key that prefix iteration steps over (the state records deletions).
     pub storage_step_gas: Gas,
     /// Gas per byte of key and value read.
     pub storage_read_byte_gas: Gas,

@@ -633,3 +633,95 @@ fn a_validator_voted_out_stops_counting_and_one_voted_back_in_votes_again() {
     );
     assert!(stdout.contains("of 4 validators of epoch"), "{stdout}");
 }
+
+/// Issue 11: a block filled to its gas limit with the dearest operations per gas must not stop
+/// the chain. Four transactions of `max_tx_gas` each (together the block gas limit) spin in a
+/// loop of indirect calls and shifts until they run out of gas; every validator executes them
+/// and the chain goes on finalizing, fork-free.
+#[test]
+fn blocks_at_the_gas_limit_of_the_dearest_mix_keep_the_chain_finalizing() {
+    use citychain_types::{Amount, Gas, Payload, Status, Transaction};
+    let code = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (type $t (func)) (table 1 funcref) (elem (i32.const 0) $leaf) (func $leaf)
+             (func (export "spin") (local $y i32)
+               (loop $l
+                 (call_indirect (type $t) (i32.const 0))
+                 (local.set $y (i32.lt_u (i32.shl (local.get $y) (i32.const 3)) (i32.const 9)))
+                 (br $l))))"#,
+    )
+    .expect("wat");
+    let mut net = Testnet::init(4, 0, 200);
+    net.start_all();
+    net.wait_for(0, 2, secs(60));
+    let r = send(
+        &net,
+        "alice",
+        0,
+        Payload::Deploy {
+            code,
+            init_args: Vec::new(),
+        },
+    );
+    assert!(r.is_success(), "{}", r.reason);
+    let contract = citychain_types::Address(r.output.clone().try_into().expect("an address"));
+    net.converge(net.tip(None), secs(60));
+
+    let params = citychain_types::ChainParams::default();
+    let senders = ["alice", "org1-admin", "org2-admin", "org3-admin"];
+    assert_eq!(
+        params.max_tx_gas.0 * senders.len() as u64,
+        params.block_gas_limit.0,
+        "the four transactions fill one block"
+    );
+    let start = net.tip(None);
+    let receipts = net.block_on(async {
+        let client = net.client(0);
+        let info = client.chain_info().await.expect("chain info");
+        let mut hashes = Vec::new();
+        for name in senders {
+            let key = net.account_key(name);
+            let nonce = client
+                .next_nonce(&key.public_key().address())
+                .await
+                .expect("nonce");
+            let tx = Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: key.public_key(),
+                nonce,
+                gas_limit: params.max_tx_gas,
+                payload: Payload::Call {
+                    contract,
+                    method: "spin".into(),
+                    args: Vec::new(),
+                    value: Amount(0),
+                },
+            }
+            .sign(&key);
+            hashes.push(client.submit(&tx).await.expect("admitted"));
+        }
+        let mut receipts = Vec::new();
+        for hash in hashes {
+            receipts.push(
+                client
+                    .wait_for_receipt(hash, secs(60))
+                    .await
+                    .expect("a receipt: the chain keeps finalizing"),
+            );
+        }
+        receipts
+    });
+    for r in &receipts {
+        assert_eq!(r.receipt.status, Status::OutOfGas, "{}", r.receipt.reason);
+        assert_eq!(r.receipt.gas_used, Gas(params.max_tx_gas.0));
+    }
+    // The chain goes on past the heavy blocks, on every node alike.
+    let heavy = receipts
+        .iter()
+        .map(|r| r.inclusion.height)
+        .max()
+        .expect("four");
+    assert!(heavy > start);
+    let height = net.converge(heavy + 5, secs(60));
+    net.assert_same_chain(height);
+}

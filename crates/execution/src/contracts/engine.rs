@@ -279,7 +279,12 @@ impl Vm {
     }
 
     /// Remembers a module just validated at deployment.
-    pub(crate) fn remember_validated(&self, code_hash: Hash, module: Module, code: &[u8]) -> Loaded {
+    pub(crate) fn remember_validated(
+        &self,
+        code_hash: Hash,
+        module: Module,
+        code: &[u8],
+    ) -> Loaded {
         let loaded = Loaded::new(module, code);
         self.remember(code_hash, loaded.clone());
         loaded

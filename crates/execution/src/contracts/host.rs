@@ -84,6 +84,8 @@ pub struct HostState {
     pub(crate) fatal: Option<BlockError>,
     /// Queries only (never a transaction): the wall-clock time at which the query is stopped.
     pub(crate) deadline: Option<std::time::Instant>,
+    /// The deadline stopped the query (it did not run out of gas).
+    pub(crate) timed_out: bool,
 }
 
 impl HostState {
@@ -100,6 +102,7 @@ impl HostState {
             register: Vec::new(),
             fatal: None,
             deadline: None,
+            timed_out: false,
         }
     }
 
@@ -116,6 +119,7 @@ impl HostState {
             register: Vec::new(),
             fatal: None,
             deadline: None,
+            timed_out: false,
         }
     }
 
@@ -295,16 +299,19 @@ fn to_register(caller: &mut Caller<'_, HostState>, bytes: Vec<u8>) -> i32 {
 }
 
 fn enter(caller: &mut Caller<'_, HostState>, extra: u64) -> Result<(), Error> {
-    past_deadline(caller.data())?;
+    past_deadline(caller.data_mut())?;
     let base = caller.data().params.host_call_gas.0;
     charge(&mut *caller, base.saturating_add(extra))
 }
 
 /// Stops a query that ran past its wall-clock limit (transactions have no deadline: their
 /// outcome must not depend on the machine).
-pub(crate) fn past_deadline(state: &HostState) -> Result<(), Error> {
+pub(crate) fn past_deadline(state: &mut HostState) -> Result<(), Error> {
     match state.deadline {
-        Some(d) if std::time::Instant::now() >= d => Err(Error::host(Abort::TimeLimit)),
+        Some(d) if std::time::Instant::now() >= d => {
+            state.timed_out = true;
+            Err(Error::host(Abort::TimeLimit))
+        }
         _ => Ok(()),
     }
 }

@@ -2,8 +2,8 @@
 //! or drop everything it did. Nested calls from the `call` host function come through here too.
 
 use super::{
-    engine::INIT_METHOD,
     LoadError,
+    engine::INIT_METHOD,
     host::{self, Abort, Frame, HostState},
     reasons,
 };
@@ -136,12 +136,12 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let module = match warm {
         Some(loaded) => Ok(Ok(loaded)),
         None => vm.module(&info.code_hash, Some(fuel), || {
-        overlay
-            .get(&layout::code_key(&info.code_hash))?
-            .ok_or_else(|| BlockError::CorruptState {
-                what: "contract code",
-                detail: format!("code {} of {} is missing", info.code_hash, req.contract),
-            })
+            overlay
+                .get(&layout::code_key(&info.code_hash))?
+                .ok_or_else(|| BlockError::CorruptState {
+                    what: "contract code",
+                    detail: format!("code {} of {} is missing", info.code_hash, req.contract),
+                })
         }),
     };
     let loaded = match module {
@@ -190,7 +190,6 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         );
     };
 
-
     // From here on, everything the call does is undone if it fails.
     overlay.checkpoint();
     let events_before = state.events.len();
@@ -216,12 +215,14 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let outcome = host::past_deadline(state)
         .and_then(|()| host::charge(&mut store, instantiate_gas))
         .and_then(|()| {
-        let instance = vm.linker.instantiate_and_start(&mut store, &loaded.module)?;
-        let func = instance
-            .get_func(&store, &req.method)
-            .ok_or_else(|| Error::new("entry point vanished"))?;
-        func.call(&mut store, &[], &mut [])
-    });
+            let instance = vm
+                .linker
+                .instantiate_and_start(&mut store, &loaded.module)?;
+            let func = instance
+                .get_func(&store, &req.method)
+                .ok_or_else(|| Error::new("entry point vanished"))?;
+            func.call(&mut store, &[], &mut [])
+        });
     let state = store.data_mut();
     let frame = state.frames.pop().expect("pushed above");
     let Some(overlay) = state.overlay.as_mut() else {

@@ -12,12 +12,12 @@ mod reasons;
 mod shape;
 
 pub use engine::{HOST_MODULE, INIT_METHOD, Vm, entry_points};
+pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
+pub use invoke::contract_info;
 pub use shape::{
     MAX_BR_TABLE_TARGETS, MAX_DATA_SEGMENTS, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS,
     MAX_FUNCTION_LOCALS, MAX_FUNCTIONS, MAX_GLOBALS, ShapeLimits,
 };
-pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
-pub use invoke::contract_info;
 
 use crate::{Overlay, Result, gas::GasMeter, native::PayloadOutcome};
 use citychain_crypto::Address;
@@ -68,7 +68,7 @@ fn with_store(
             ..
         }
     );
-    let left = if ran_out {
+    let left = if ran_out && !store.data().timed_out {
         0
     } else {
         store.get_fuel().unwrap_or(0).min(budget)
@@ -215,7 +215,9 @@ pub fn call(
     args: &[u8],
     value: Amount,
 ) -> Result<PayloadOutcome> {
-    call_until(overlay, params, env, meter, contract, method, args, value, None)
+    call_until(
+        overlay, params, env, meter, contract, method, args, value, None,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -273,6 +275,20 @@ pub fn query(
     args: &[u8],
     gas: Gas,
 ) -> Result<QueryOutcome> {
+    let deadline = Instant::now() + QUERY_TIME_LIMIT;
+    query_until(view, env, contract, method, args, gas, deadline)
+}
+
+/// [`query`] with its own wall-clock `deadline`.
+pub fn query_until(
+    view: &StateView,
+    env: Env,
+    contract: &Address,
+    method: &str,
+    args: &[u8],
+    gas: Gas,
+    deadline: Instant,
+) -> Result<QueryOutcome> {
     let mut overlay = Overlay::new(view);
     let params = overlay.params()?;
     let mut meter = GasMeter::new(Gas(gas.0.min(params.max_tx_gas.0)));
@@ -285,7 +301,7 @@ pub fn query(
         method,
         args,
         Amount(0),
-        Some(Instant::now() + QUERY_TIME_LIMIT),
+        Some(deadline),
     )?;
     let gas_used = meter.used();
     Ok(match out {
@@ -326,7 +342,9 @@ pub fn details(view: &StateView, contract: &Address) -> Result<Option<ContractDe
     let params = overlay.params()?;
     let vm = Vm::for_params(&params.wasm);
     let entry_points = vm
-        .module(&info.code_hash, None, || Ok::<_, crate::BlockError>(code.clone()))?
+        .module(&info.code_hash, None, || {
+            Ok::<_, crate::BlockError>(code.clone())
+        })?
         .map(|m| entry_points(&m.module))
         .unwrap_or_default();
     Ok(Some(ContractDetails {

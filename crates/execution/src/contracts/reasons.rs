@@ -17,7 +17,7 @@ pub(crate) fn invalid_module(error: &Error) -> String {
         ErrorKind::Read(_) => "the bytes end early or cannot be read",
         ErrorKind::Wasm(_) => {
             "it is not valid WASM, or uses a feature this chain disables (floats, SIMD, threads, \
-             64-bit or multiple memories, a start function)"
+             64-bit or multiple memories)"
         }
         ErrorKind::Translation(_) | ErrorKind::Ir(_) => "the engine cannot translate its code",
         ErrorKind::UserLimits(_) => {
@@ -38,18 +38,23 @@ pub(crate) fn cannot_instantiate(error: &Error) -> String {
                 "an element segment does not fit its table"
             }
             InstantiationError::UnexpectedStartFn { .. } => "it has a start function",
-            InstantiationError::FailedToInstantiateMemory(_) | InstantiationError::TooManyMemories => {
-                "its memory exceeds the limit"
-            }
+            InstantiationError::FailedToInstantiateMemory(_)
+            | InstantiationError::TooManyMemories => "its memory exceeds the limit",
             InstantiationError::FailedToInstantiateTable(_) | InstantiationError::TooManyTables => {
                 "its table exceeds the limit"
             }
             _ => "its imports do not match the host API",
         },
-        ErrorKind::Memory(_) => "a data segment does not fit its memory, or the memory exceeds the limit",
+        ErrorKind::Memory(_) => {
+            "a data segment does not fit its memory, or the memory exceeds the limit"
+        }
         ErrorKind::Table(_) => "its table exceeds the limit",
-        ErrorKind::TrapCode(TrapCode::MemoryOutOfBounds) => "a data segment does not fit its memory",
-        ErrorKind::TrapCode(TrapCode::TableOutOfBounds) => "an element segment does not fit its table",
+        ErrorKind::TrapCode(TrapCode::MemoryOutOfBounds) => {
+            "a data segment does not fit its memory"
+        }
+        ErrorKind::TrapCode(TrapCode::TableOutOfBounds) => {
+            "an element segment does not fit its table"
+        }
         ErrorKind::Linker(_) => "its imports do not match the host API",
         _ => "the engine refuses it",
     };

@@ -86,9 +86,7 @@ pub fn count(code: &[u8]) -> Counts {
 pub fn check(code: &[u8]) -> Result<(), String> {
     let limits = ShapeLimits::default();
     let over = |what: &str, count: usize, max: usize| {
-        Err(format!(
-            "the module has {count} {what}; the limit is {max}"
-        ))
+        Err(format!("the module has {count} {what}; the limit is {max}"))
     };
     for payload in Parser::new(0).parse_all(code) {
         let Ok(payload) = payload else {
@@ -105,11 +103,22 @@ pub fn check(code: &[u8]) -> Result<(), String> {
                 return over("data segments", s.count() as usize, limits.data_segments);
             }
             Payload::ElementSection(s) if s.count() as usize > limits.element_segments => {
-                return over("element segments", s.count() as usize, limits.element_segments);
+                return over(
+                    "element segments",
+                    s.count() as usize,
+                    limits.element_segments,
+                );
             }
             Payload::ExportSection(s) if s.count() as usize > limits.exports + 1 => {
                 // One more for the memory export.
                 return over("exports", s.count() as usize, limits.exports + 1);
+            }
+            Payload::StartSection { .. } => {
+                return Err(
+                    "the module has a start function; code runs only when an entry point is \
+                     called"
+                        .into(),
+                );
             }
             Payload::CodeSectionEntry(body) => {
                 if let Err(reason) = check_body(&body, &limits) {
@@ -144,7 +153,9 @@ fn check_body(body: &wasmparser::FunctionBody<'_>, limits: &ShapeLimits) -> Resu
     };
     while !ops.eof() {
         match ops.read() {
-            Ok(Operator::BrTable { targets }) if targets.len() as usize > limits.br_table_targets => {
+            Ok(Operator::BrTable { targets })
+                if targets.len() as usize > limits.br_table_targets =>
+            {
                 return Err(format!(
                     "a br_table has {} targets; the limit is {}",
                     targets.len(),
