@@ -76,8 +76,16 @@ pub enum BlockError {
     TooManyTxs { count: usize, max: u32 },
     #[error("the block's transactions take {bytes} bytes; the limit is {max}")]
     TooLarge { bytes: usize, max: usize },
-    #[error("the block's transactions reserve {reserved} gas; the block limit is {max}")]
-    GasLimitExceeded { reserved: u128, max: Gas },
+    #[error(
+        "transaction {index} asks for up to {gas_limit} gas after {used} used; the block gas \
+         limit is {max}"
+    )]
+    GasLimitExceeded {
+        index: usize,
+        used: Gas,
+        gas_limit: Gas,
+        max: Gas,
+    },
     #[error("the chain parameters are missing from the state")]
     MissingParams,
     #[error("state: {0}")]

@@ -110,7 +110,6 @@ pub struct Executor {
     overlay: Overlay,
     receipts: Vec<Receipt>,
     gas_used: Gas,
-    gas_reserved: u128,
     tx_bytes: usize,
 }
 
@@ -127,7 +126,6 @@ impl Executor {
             overlay,
             receipts: Vec::new(),
             gas_used: Gas(0),
-            gas_reserved: 0,
             tx_bytes: 0,
         })
     }
@@ -140,12 +138,19 @@ impl Executor {
         self.receipts.len()
     }
 
-    /// Whether the block has room for `tx` (transaction count, bytes and reserved gas).
+    /// Whether the block has room for `tx` (transaction count, bytes and gas).
     pub fn has_room_for(&self, tx: &SignedTransaction) -> bool {
         self.receipts.len() < self.params.max_block_txs as usize
             && self.tx_bytes + tx.encoded_len() <= MAX_BLOCK_TX_BYTES
-            && self.gas_reserved + u128::from(tx.transaction().gas_limit.0)
-                <= u128::from(self.params.block_gas_limit.0)
+            && self.gas_fits(tx)
+    }
+
+    /// The block gas rule: the gas the block's earlier transactions used plus this one's gas
+    /// limit stays within `block_gas_limit`. So the gas a block uses (which bounds the time it
+    /// takes to execute) never exceeds the limit, however generous senders' limits are.
+    pub fn gas_fits(&self, tx: &SignedTransaction) -> bool {
+        u128::from(self.gas_used.0) + u128::from(tx.transaction().gas_limit.0)
+            <= u128::from(self.params.block_gas_limit.0)
     }
 
     /// The next nonce the block expects from the sender of `tx` (for a proposer choosing txs).
@@ -241,7 +246,6 @@ impl Executor {
         }
 
         self.gas_used = Gas(self.gas_used.0.saturating_add(receipt.gas_used.0));
-        self.gas_reserved += u128::from(t.gas_limit.0);
         self.tx_bytes += tx.encoded_len();
         self.receipts.push(receipt);
         Ok(Ok(self.receipts.last().expect("just pushed")))
@@ -401,16 +405,6 @@ pub fn execute_block(
             max,
         });
     }
-    let reserved: u128 = txs
-        .iter()
-        .map(|t| u128::from(t.transaction().gas_limit.0))
-        .sum();
-    if reserved > u128::from(exec.params().block_gas_limit.0) {
-        return Err(BlockError::GasLimitExceeded {
-            reserved,
-            max: exec.params().block_gas_limit,
-        });
-    }
     let bytes: usize = txs.iter().map(SignedTransaction::encoded_len).sum();
     if bytes > MAX_BLOCK_TX_BYTES {
         return Err(BlockError::TooLarge {
@@ -419,6 +413,14 @@ pub fn execute_block(
         });
     }
     for (index, tx) in txs.iter().enumerate() {
+        if !exec.gas_fits(tx) {
+            return Err(BlockError::GasLimitExceeded {
+                index,
+                used: exec.gas_used,
+                gas_limit: tx.transaction().gas_limit,
+                max: exec.params().block_gas_limit,
+            });
+        }
         if let Err(error) = exec.apply(tx)? {
             return Err(BlockError::InvalidTx {
                 index,

@@ -223,6 +223,8 @@ fn block_limits_are_enforced() {
         execute_block(&c.view, c.ctx.clone(), BLOCK, &txs),
         Err(BlockError::TooManyTxs { .. })
     ));
+    // The gas rule counts what earlier transactions used plus the next one's limit: two
+    // transfers that may use 100,000 each fit a 150,000 block (the first uses ~3,600)...
     let params = ChainParams {
         block_gas_limit: Gas(150_000),
         max_tx_gas: Gas(100_000),
@@ -230,10 +232,25 @@ fn block_limits_are_enforced() {
     };
     let c = chain(params, 1_000);
     let txs = vec![c.transfer(0, 1, 100_000), c.transfer(1, 1, 100_000)];
-    assert!(matches!(
-        execute_block(&c.view, c.ctx.clone(), BLOCK, &txs),
-        Err(BlockError::GasLimitExceeded { .. })
-    ));
+    let out = execute_block(&c.view, c.ctx.clone(), BLOCK, &txs).expect("fits");
+    assert!(out.gas_used.0 <= 150_000);
+    // ...but not a 102,000 one: after the first, 100,000 more could exceed it.
+    let params = ChainParams {
+        block_gas_limit: Gas(102_000),
+        max_tx_gas: Gas(100_000),
+        ..ChainParams::default()
+    };
+    let c = chain(params, 1_000);
+    let txs = vec![c.transfer(0, 1, 100_000), c.transfer(1, 1, 100_000)];
+    match execute_block(&c.view, c.ctx.clone(), BLOCK, &txs) {
+        Err(BlockError::GasLimitExceeded { index, max, .. }) => {
+            assert_eq!((index, max), (1, Gas(102_000)));
+        }
+        other => panic!(
+            "expected the gas limit, got {:?}",
+            other.map(|o| o.gas_used)
+        ),
+    }
 }
 
 #[test]

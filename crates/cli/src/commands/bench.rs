@@ -211,8 +211,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
                 to,
                 amount: Amount(1),
             }),
-            // A transfer uses about 3,600 gas; the block's gas limit counts what is reserved.
-            Gas(10_000),
+            Gas(50_000),
         ),
         Workload::Token => {
             let token = setup_token(&client, &info, &funder, &keys, &args, &say).await?;

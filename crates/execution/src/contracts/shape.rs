@@ -121,9 +121,7 @@ pub fn check(code: &[u8]) -> Result<(), String> {
                 );
             }
             Payload::CodeSectionEntry(body) => {
-                if let Err(reason) = check_body(&body, &limits) {
-                    return Err(reason);
-                }
+                check_body(&body, &limits)?;
             }
             _ => {}
         }

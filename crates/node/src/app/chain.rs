@@ -26,7 +26,7 @@ use std::{
     collections::{HashMap, HashSet},
     sync::{
         Arc,
-        atomic::{AtomicI64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
 };
 
@@ -162,6 +162,8 @@ pub struct Chain<S: Strategy = Rayon> {
     verifying: Mutex<HashMap<Hash, Arc<Mutex<()>>>>,
     /// Blocks found invalid, with the reason (a retried request gets it without re-executing).
     rejected: Mutex<HashMap<Hash, String>>,
+    /// Blocks this node has executed to check them (verification, commit, replay).
+    executions: AtomicU64,
     subscribers: Mutex<Vec<mpsc::Sender<FinalizedBlock>>>,
     /// Test-only offset of this node's wall clock (simulating a skewed clock).
     clock_skew_ms: AtomicI64,
@@ -184,6 +186,7 @@ impl<S: Strategy> Chain<S> {
             executed: Mutex::new(HashMap::new()),
             verifying: Mutex::new(HashMap::new()),
             rejected: Mutex::new(HashMap::new()),
+            executions: AtomicU64::new(0),
             subscribers: Mutex::new(Vec::new()),
             clock_skew_ms: AtomicI64::new(0),
         }
@@ -392,12 +395,18 @@ impl<S: Strategy> Chain<S> {
         Ok(executed)
     }
 
+    /// How many blocks this node has executed to check them.
+    pub fn executions(&self) -> u64 {
+        self.executions.load(Ordering::Relaxed)
+    }
+
     /// Executes `block` on `state` and checks the results against its header.
     fn execute_checked(
         &self,
         block: Arc<Block>,
         state: &StateView,
     ) -> Result<Arc<Executed>, VerifyError> {
+        self.executions.fetch_add(1, Ordering::Relaxed);
         let info = BlockInfo {
             height: block.header.height,
             timestamp: block.header.timestamp,
@@ -532,5 +541,114 @@ impl<S: Strategy> Chain<S> {
         self.subscribers
             .lock()
             .retain_mut(|s| s.try_send(event.clone()).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citychain_crypto::{SecretKey, Suite};
+    use citychain_mempool::MempoolConfig;
+    use citychain_types::{
+        Amount, ChainId, ChainParams, GenesisAccount, OrgId, Organization, Validator,
+    };
+    use commonware_parallel::Sequential;
+
+    fn genesis() -> Genesis {
+        let validator = SecretKey::insecure_from_label(Suite::Ed25519, "validator");
+        let key = ValidatorKey(
+            validator
+                .public_key()
+                .as_bytes()
+                .try_into()
+                .expect("32 bytes"),
+        );
+        Genesis {
+            chain_id: ChainId::new("verify-once").expect("id"),
+            suite: Suite::Ed25519,
+            genesis_time_ms: TimestampMs(1_764_000_000_000),
+            params: ChainParams::default(),
+            validators: vec![Validator {
+                name: "v0".into(),
+                consensus_key: key,
+            }],
+            accounts: vec![GenesisAccount {
+                address: validator.public_key().address(),
+                balance: Amount(1_000),
+            }],
+            organizations: vec![Organization {
+                id: OrgId::new("city").expect("id"),
+                name: "The city".into(),
+                admins: vec![validator.public_key().address()],
+                validators: vec![key],
+            }],
+            members: vec![citychain_types::GenesisMember {
+                account: validator.public_key().address(),
+                org: OrgId::new("city").expect("id"),
+                roles: citychain_types::Roles::ADMIN,
+            }],
+            policy: citychain_types::Policy::default(),
+            thresholds: citychain_types::Thresholds::default(),
+            epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+        }
+    }
+
+    fn node(dir: &std::path::Path, genesis: &Genesis) -> (Arc<Chain<Sequential>>, Arc<Block>) {
+        let (chain, genesis_block) = crate::assemble::open_chain(
+            dir,
+            genesis,
+            MempoolConfig::default(),
+            Sequential,
+            Default::default(),
+        )
+        .expect("open");
+        (chain, Arc::new(genesis_block.block().clone()))
+    }
+
+    #[test]
+    fn a_block_is_executed_once_however_often_it_is_verified() {
+        let genesis = genesis();
+        let (dir_a, dir_b) = (
+            tempfile::tempdir().expect("dir"),
+            tempfile::tempdir().expect("dir"),
+        );
+        let (leader, parent) = node(dir_a.path(), &genesis);
+        let (verifier, _) = node(dir_b.path(), &genesis);
+        let proposer = genesis.validators[0].consensus_key;
+        let now = genesis.genesis_time_ms.0 + 1_000;
+        let built = leader
+            .build(&parent, proposer, 0, 1, 0, now)
+            .expect("build");
+
+        // Four requests at once, and one more later: one execution, one answer.
+        let results: Vec<Arc<Executed>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| verifier.verify(&built.block, &parent).expect("valid")))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        let again = verifier.verify(&built.block, &parent).expect("valid");
+        assert_eq!(verifier.executions(), 1);
+        for r in results.iter().chain([&again]) {
+            assert!(Arc::ptr_eq(r, &results[0]));
+        }
+
+        // An invalid block is rejected every time it is asked about, executed once.
+        let mut bad = (*built.block).clone();
+        bad.header.state_root = Hash([7; 32]);
+        bad.header.view = 2;
+        let bad = Arc::new(bad);
+        for _ in 0..3 {
+            match verifier.verify(&bad, &parent) {
+                Err(VerifyError::Invalid(reason)) => {
+                    assert!(reason.contains("state root"), "{reason}")
+                }
+                other => panic!("expected a rejection, got {:?}", other.map(|_| ())),
+            }
+        }
+        assert_eq!(verifier.executions(), 2);
     }
 }
