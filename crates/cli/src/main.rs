@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         Command::Dev(args) => commands::dev::run(args, cli.json),
         Command::Node(args) => commands::node::run(args, cli.json),
         Command::Testnet(commands::testnet::TestnetCommand::Init(args)) => {
-            commands::testnet::init(args)
+            commands::testnet::init(args, cli.json)
         }
         Command::Testnet(commands::testnet::TestnetCommand::Up(args)) => {
             commands::block_on(commands::testnet::up(args))

@@ -66,6 +66,66 @@ pub enum PublicKey {
     Sm2(Box<Sm2PublicKey>),
 }
 
+/// Whether 32 bytes encode an Ed25519 point of small order, canonically or not (ZIP-215
+/// accepts both). A lookup in [`small_order_encodings`], cheap enough for every transaction.
+pub fn ed25519_small_order(bytes: &[u8]) -> bool {
+    small_order_encodings()
+        .iter()
+        .any(|e| e.as_slice() == bytes)
+}
+
+/// Every 32-byte encoding of an Ed25519 point of small order: the eight torsion points, with
+/// either sign bit, and the non-canonical `y + p` forms of those whose `y` is below 19; kept
+/// are those that decode to a small-order point.
+pub fn small_order_encodings() -> &'static [[u8; 32]] {
+    static ENCODINGS: std::sync::OnceLock<Vec<[u8; 32]>> = std::sync::OnceLock::new();
+    ENCODINGS.get_or_init(|| {
+        use curve25519_dalek::{constants::EIGHT_TORSION, edwards::CompressedEdwardsY};
+        let mut candidates = Vec::new();
+        for point in EIGHT_TORSION {
+            let canonical = point.compress().to_bytes();
+            let mut y = canonical;
+            y[31] &= 0x7f;
+            let mut forms = vec![y];
+            if y[1..].iter().all(|b| *b == 0) && y[0] < 19 {
+                // y + p, little-endian, p = 2^255 - 19.
+                let mut plus_p = [0xff; 32];
+                plus_p[0] = 0xed + y[0];
+                plus_p[31] = 0x7f;
+                forms.push(plus_p);
+            }
+            for form in forms {
+                for sign in [0x00, 0x80] {
+                    let mut e = form;
+                    e[31] |= sign;
+                    candidates.push(e);
+                }
+            }
+        }
+        candidates.sort();
+        candidates.dedup();
+        candidates.retain(|e| {
+            CompressedEdwardsY(*e)
+                .decompress()
+                .is_some_and(|p| p.is_small_order())
+        });
+        candidates
+    })
+}
+
+/// The addresses of Ed25519 keys of small order (anyone can sign as them): refused wherever an
+/// address is named as a signer (multisig members, organization admins).
+pub fn small_order_addresses() -> &'static [Address] {
+    static ADDRESSES: std::sync::OnceLock<Vec<Address>> = std::sync::OnceLock::new();
+    ADDRESSES.get_or_init(|| {
+        small_order_encodings()
+            .iter()
+            .filter_map(|e| PublicKey::parse(Suite::Ed25519, e).ok())
+            .map(|k| k.address())
+            .collect()
+    })
+}
+
 /// A validated SM2 public key with its compressed encoding.
 #[derive(Clone)]
 pub struct Sm2PublicKey {
@@ -150,6 +210,17 @@ impl PublicKey {
                     .map_err(|_| Error::InvalidPublicKey("sm2: not a point on the curve".into()))?;
                 Ok(PublicKey::Sm2(Box::new(Sm2PublicKey { compressed, key })))
             }
+        }
+    }
+
+    /// Whether this is an Ed25519 key of small order: signatures under it verify for any
+    /// message (ZIP-215 accepts them), so anyone could act as it. Such keys are refused as
+    /// transaction senders and validators. SM2 keys are never of small order (the curve has
+    /// prime order and the identity has no encoding).
+    pub fn is_small_order(&self) -> bool {
+        match self {
+            PublicKey::Ed25519(k) => ed25519_small_order(k.as_ref()),
+            PublicKey::Sm2(_) => false,
         }
     }
 
@@ -429,6 +500,36 @@ impl fmt::Debug for SecretKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_order_keys_are_recognised_and_ordinary_ones_are_not() {
+        let encodings = small_order_encodings();
+        // The identity (y = 1) in canonical and non-canonical forms is among them.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(ed25519_small_order(&identity));
+        assert!(encodings.len() >= 8, "{}", encodings.len());
+        let mut identity_plus_p = [0xffu8; 32];
+        identity_plus_p[0] = 0xee;
+        identity_plus_p[31] = 0x7f;
+        assert!(ed25519_small_order(&identity_plus_p));
+        for label in ["alice", "bob", "a validator"] {
+            let key = SecretKey::insecure_from_label(Suite::Ed25519, label).public_key();
+            assert!(!key.is_small_order(), "{label}");
+        }
+        let sm2 = SecretKey::insecure_from_label(Suite::Sm2, "alice").public_key();
+        assert!(!sm2.is_small_order());
+        // Those that parse as keys are small order, and their addresses are listed.
+        let parsed: Vec<PublicKey> = encodings
+            .iter()
+            .filter_map(|e| PublicKey::from_bytes(Suite::Ed25519, e).ok())
+            .collect();
+        assert!(!parsed.is_empty());
+        for k in &parsed {
+            assert!(k.is_small_order());
+            assert!(small_order_addresses().contains(&k.address()));
+        }
+    }
     use commonware_codec::{DecodeExt, Encode};
 
     #[test]

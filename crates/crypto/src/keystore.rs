@@ -256,7 +256,53 @@ impl KeyFile {
                 path.display()
             )));
         }
+        file.check_sections()
+            .map_err(|e| Error::KeyFile(format!("{}: {e}", path.display())))?;
         Ok(file)
+    }
+
+    /// Checks everything that can be checked without the passphrase: the version, that every
+    /// section is present and well formed, and the ciphertext's length. (Whether the ciphertext
+    /// is intact is known only on decryption: the AEAD tag covers it.)
+    fn check_sections(&self) -> std::result::Result<(), String> {
+        if self.citychain_key != KEY_FILE_VERSION {
+            return Err(format!(
+                "unsupported key file version {} (this build reads version {KEY_FILE_VERSION})",
+                self.citychain_key
+            ));
+        }
+        if let Some(plain) = &self.insecure_plaintext_secret {
+            let secret = Zeroizing::new(
+                crate::hex::decode(plain).map_err(|e| format!("damaged plaintext secret: {e}"))?,
+            );
+            let key = SecretKey::from_bytes(self.suite, &secret)
+                .map_err(|e| format!("damaged plaintext secret: {e}"))?;
+            if key.public_key() != self.public_key {
+                return Err("the secret does not match the public key recorded in the file".into());
+            }
+            return Ok(());
+        }
+        let kdf = self.kdf.as_ref().ok_or("no kdf section")?;
+        if kdf.algorithm != "argon2id" {
+            return Err(format!("unsupported kdf {:?}", kdf.algorithm));
+        }
+        crate::hex::decode(&kdf.salt).map_err(|e| format!("damaged kdf salt: {e}"))?;
+        let cipher = self.cipher.as_ref().ok_or("no cipher section")?;
+        if !["sm4-gcm", "chacha20-poly1305"].contains(&cipher.algorithm.as_str()) {
+            return Err(format!("unsupported cipher {:?}", cipher.algorithm));
+        }
+        crate::hex::decode_array::<12>(&cipher.nonce)
+            .map_err(|e| format!("damaged cipher nonce: {e}"))?;
+        let ciphertext = crate::hex::decode(self.ciphertext.as_deref().ok_or("no ciphertext")?)
+            .map_err(|e| format!("damaged ciphertext: {e}"))?;
+        // A 32-byte secret and a 16-byte authentication tag.
+        if ciphertext.len() != 48 {
+            return Err(format!(
+                "damaged ciphertext: {} bytes where an encrypted key has 48",
+                ciphertext.len()
+            ));
+        }
+        Ok(())
     }
 }
 

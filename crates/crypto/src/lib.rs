@@ -14,6 +14,7 @@ pub use batch::{BatchItem, verify_batch};
 pub use error::{Error, Result};
 pub use keys::{
     ADDRESS_DOMAIN, Address, ED25519_PUBLIC_KEY_LEN, PublicKey, SIGNATURE_LEN, SM2_PUBLIC_KEY_LEN,
-    SM2_USER_ID, SecretKey, Signature, framed,
+    SM2_USER_ID, SecretKey, Signature, ed25519_small_order, framed, small_order_addresses,
+    small_order_encodings,
 };
 pub use suite::{Hash, Hasher, Suite};

@@ -25,6 +25,11 @@ pub enum InvalidTx {
     NonceTooHigh { nonce: Nonce, expected: Nonce },
     #[error("the sender's balance {balance} cannot cover the maximum fee {needed}")]
     CannotPayFee { needed: Amount, balance: Amount },
+    #[error(
+        "the sender's key is an Ed25519 point of small order: anyone can sign as it, so it may \
+         not send transactions"
+    )]
+    WeakSenderKey,
     #[error("the signature does not verify for the sender's public key")]
     BadSignature,
     #[error("code {code_hash} is not approved for deployment (the policy needs a vote first)")]
@@ -55,6 +60,7 @@ impl InvalidTx {
             InvalidTx::NonceTooHigh { .. } => "nonce_too_high",
             InvalidTx::CannotPayFee { .. } => "insufficient_fee_balance",
             InvalidTx::BadSignature => "bad_signature",
+            InvalidTx::WeakSenderKey => "weak_key",
             InvalidTx::AccountFrozen { .. } => "account_frozen",
             InvalidTx::NotASigner { .. } => "not_a_signer",
             InvalidTx::CodeNotApproved { .. } => "code_not_approved",

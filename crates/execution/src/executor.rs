@@ -77,6 +77,9 @@ pub fn check_stateless(
             found: t.sender.suite(),
         });
     }
+    if t.sender.is_small_order() {
+        return Err(InvalidTx::WeakSenderKey);
+    }
     if tx.encoded_len() > params.max_tx_bytes as usize {
         return Err(InvalidTx::TooLarge {
             size: tx.encoded_len(),

@@ -2,7 +2,7 @@
 
 use crate::{BlockError, Result, contracts::Loaded};
 use citychain_crypto::{Address, Hash};
-use citychain_state::{Scan, StateView, WriteSet, scan_layers};
+use citychain_state::{Scan, StateView, WriteSet};
 use citychain_types::{Account, ChainParams, Decode, Encode, layout};
 use std::collections::HashMap;
 
@@ -75,9 +75,7 @@ impl Overlay {
     /// is the same on every node, so a contract can pay for it).
     pub fn scan(&self, prefix: &[u8], after: Option<&[u8]>, max_skips: u64) -> Result<Scan> {
         let layers: Vec<&WriteSet> = self.layers().collect();
-        Ok(scan_layers(&layers, prefix, after, max_skips, |cursor| {
-            self.base.next_entry(prefix, cursor)
-        })?)
+        Ok(self.base.scan(&layers, prefix, after, max_skips)?)
     }
 
     pub fn set(&mut self, key: Vec<u8>, value: Vec<u8>) {

@@ -33,7 +33,8 @@ pub struct MempoolConfig {
     pub max_txs: usize,
     /// Most transactions held per sender.
     pub max_per_sender: usize,
-    /// How far ahead of the sender's next nonce a transaction may be.
+    /// How many nonces, from the sender's next one, the pool holds: `next .. next + window`
+    /// (a transaction at `next + window` or beyond is refused).
     pub nonce_window: u64,
     /// Most bytes of encoded transactions held (contract deployments can be large).
     pub max_bytes: usize,
@@ -59,7 +60,11 @@ pub enum Rejection {
     Malformed(DecodeError),
     #[error("{0}")]
     Invalid(InvalidTx),
-    #[error("nonce {nonce} is more than {window} ahead of the account's next nonce {next}")]
+    #[error(
+        "nonce {nonce} is too far ahead of the account's next nonce {next}: the pool holds \
+         nonces up to {} (a window of {window})",
+        .next.0.saturating_add(.window.saturating_sub(1))
+    )]
     NonceTooFarAhead {
         nonce: Nonce,
         next: Nonce,

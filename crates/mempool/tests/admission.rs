@@ -274,3 +274,27 @@ fn waiting_for_new_arrivals() {
     block_on(wait);
     assert_eq!(p.arrivals(), seen + 1);
 }
+
+#[test]
+fn the_nonce_window_holds_exactly_window_nonces_and_says_so() {
+    let accounts = Arc::new(Accounts::default());
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    let p = pool(MempoolConfig::default(), accounts);
+    let window = MempoolConfig::default().nonce_window;
+    assert_eq!(window, 4_096, "docs/protocol.md §3 states this window");
+    // The last nonce of the window is held (a gap: pending until the ones below arrive)...
+    assert_eq!(
+        codes(&p, vec![transfer(&alice, window - 1).encode()]),
+        vec!["ok"]
+    );
+    // ...the first one past it is refused, with the window in the message.
+    let refused = block_on(p.submit(vec![transfer(&alice, window).encode()]))
+        .remove(0)
+        .expect_err("outside the window");
+    assert_eq!(refused.code(), "nonce_too_high");
+    assert_eq!(
+        refused.to_string(),
+        "nonce 4096 is too far ahead of the account's next nonce 0: the pool holds nonces up to \
+         4095 (a window of 4096)"
+    );
+}

@@ -47,6 +47,11 @@ pub struct NodeService {
     /// Contract queries running at once: each may burn up to `max_tx_gas` of CPU, so a flood of
     /// them queues here instead of starving consensus.
     queries: Arc<tokio::sync::Semaphore>,
+    /// The genesis document's hash, computed once (it encodes the whole document).
+    genesis_hash: citychain_crypto::Hash,
+    /// The committed head's height and timestamp, so `chain_status` reads the head block once
+    /// per block rather than once per request.
+    head_time: Arc<parking_lot::Mutex<Option<(u64, u64)>>>,
 }
 
 /// How long a contract query waits for a free slot before the node answers that it is busy.
@@ -64,6 +69,8 @@ impl NodeService {
         relay: RelayHandle,
     ) -> Self {
         NodeService {
+            genesis_hash: chain.genesis.hash(),
+            head_time: Arc::new(parking_lot::Mutex::new(None)),
             chain,
             marshal,
             finalized_tip,
@@ -281,15 +288,23 @@ impl CitychainApiServer for NodeService {
             .store
             .head()
             .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
-        let header = self.block_at(head.height)?.block.header;
+        let cached = *self.head_time.lock();
+        let head_timestamp_ms = match cached {
+            Some((height, ms)) if height == head.height.0 => ms,
+            _ => {
+                let ms = self.block_at(head.height)?.block.header.timestamp.0;
+                *self.head_time.lock() = Some((head.height.0, ms));
+                ms
+            }
+        };
         Ok(StatusInfo {
             chain_id: self.chain.genesis.chain_id.to_string(),
             suite: self.chain.genesis.suite,
-            genesis_hash: self.chain.genesis.hash(),
+            genesis_hash: self.genesis_hash,
             height: head.height.0,
             head_hash: head.hash,
             state_root: head.state_root,
-            head_timestamp_ms: header.timestamp.0,
+            head_timestamp_ms,
             finalized_tip: self
                 .finalized_tip
                 .load(Ordering::Relaxed)
@@ -388,7 +403,12 @@ impl CitychainApiServer for NodeService {
                 "epoch 0's validators are the genesis document's; records start at epoch 1",
             ));
         }
-        let count = count.unwrap_or(MAX_EPOCH_RECORDS).min(MAX_EPOCH_RECORDS);
+        let count = count.unwrap_or(MAX_EPOCH_RECORDS);
+        if count == 0 || count > MAX_EPOCH_RECORDS {
+            return Err(error::invalid_params(format!(
+                "count is 1 to {MAX_EPOCH_RECORDS} epochs per request, not {count}"
+            )));
+        }
         let blocks = self.chain.genesis.epoch_blocks;
         let head = self.chain.store.head().map_or(0, |h| h.height.0);
         let mut records = Vec::new();
@@ -421,7 +441,8 @@ impl CitychainApiServer for NodeService {
         }
     }
 
-    async fn tx_submit_batch(&self, txs: Vec<String>) -> RpcResult<Vec<BatchEntry>> {
+    async fn tx_submit_batch(&self, txs: TxBatch) -> RpcResult<Vec<BatchEntry>> {
+        let txs = txs.0;
         let mut raws = Vec::with_capacity(txs.len());
         let mut bad = Vec::new();
         for (i, t) in txs.iter().enumerate() {
@@ -694,17 +715,15 @@ impl CitychainApiServer for NodeService {
         &self,
         pending: PendingSubscriptionSink,
     ) -> SubscriptionResult {
-        let mut events = self.chain.subscribe(1024);
+        let mut events = self.chain.subscribe(SUBSCRIBER_BACKLOG);
         let sink = pending.accept().await?;
-        while let Some(FinalizedBlock { block, .. }) = events.next().await {
+        while let Some(FinalizedBlock { block, .. }) = next_or_closed(&mut events, &sink).await {
             let item = FinalizedHeader {
                 hash: block.hash(),
                 header: block.header.clone(),
             };
             let msg = serde_json::value::to_raw_value(&item)?;
-            if sink.send(msg).await.is_err() {
-                break;
-            }
+            deliver(&sink, msg).await?;
         }
         Ok(())
     }
@@ -715,15 +734,15 @@ impl CitychainApiServer for NodeService {
         hash: Hash,
     ) -> SubscriptionResult {
         // Subscribe first, then look: a commit in between is seen by one or the other.
-        let mut events = self.chain.subscribe(4096);
+        let mut events = self.chain.subscribe(SUBSCRIBER_BACKLOG);
         let sink = pending.accept().await?;
         if let Ok(Some(info)) = self.receipt_info(&hash) {
-            sink.send(serde_json::value::to_raw_value(&info)?)
-                .await
-                .ok();
+            deliver(&sink, serde_json::value::to_raw_value(&info)?).await?;
             return Ok(());
         }
-        while let Some(FinalizedBlock { block, receipts }) = events.next().await {
+        while let Some(FinalizedBlock { block, receipts }) =
+            next_or_closed(&mut events, &sink).await
+        {
             if let Some(index) = block.transactions.iter().position(|t| t.hash() == hash) {
                 let info = ReceiptInfo {
                     tx_hash: hash,
@@ -734,16 +753,47 @@ impl CitychainApiServer for NodeService {
                         block_hash: block.hash(),
                     },
                 };
-                sink.send(serde_json::value::to_raw_value(&info)?)
-                    .await
-                    .ok();
-                break;
-            }
-            if sink.is_closed() {
+                deliver(&sink, serde_json::value::to_raw_value(&info)?).await?;
                 break;
             }
         }
         Ok(())
+    }
+}
+
+/// Blocks a subscription may fall behind by before the node drops it.
+const SUBSCRIBER_BACKLOG: usize = 256;
+/// How long a notification may wait for a client that does not read before the subscription
+/// is closed (with a notification saying why, when the connection can still carry one).
+const SLOW_SUBSCRIBER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The next finalized block for a subscription, or `None` once it fell too far behind (the
+/// chain dropped it) or its client went away: either way the subscription ends and frees what
+/// it held.
+async fn next_or_closed(
+    events: &mut futures::channel::mpsc::Receiver<FinalizedBlock>,
+    sink: &citychain_rpc::jsonrpsee::SubscriptionSink,
+) -> Option<FinalizedBlock> {
+    let closed = Box::pin(sink.closed());
+    match futures::future::select(events.next(), closed).await {
+        futures::future::Either::Left((event, _)) => event,
+        futures::future::Either::Right(_) => None,
+    }
+}
+
+/// Sends one notification, ending the subscription if the client does not read it in time.
+async fn deliver(
+    sink: &citychain_rpc::jsonrpsee::SubscriptionSink,
+    msg: Box<serde_json::value::RawValue>,
+) -> Result<(), citychain_rpc::jsonrpsee::core::SubscriptionError> {
+    use citychain_rpc::jsonrpsee::core::server::SendTimeoutError;
+    match sink.send_timeout(msg, SLOW_SUBSCRIBER).await {
+        Ok(()) | Err(SendTimeoutError::Closed(_)) => Ok(()),
+        Err(SendTimeoutError::Timeout(_)) => Err(format!(
+            "subscription closed: the client read no notification for {} s",
+            SLOW_SUBSCRIBER.as_secs()
+        )
+        .into()),
     }
 }
 

@@ -45,7 +45,7 @@ pub trait CitychainApi {
 
     /// Submits many; each entry gets a hash or a rejection.
     #[method(name = "tx_submitBatch")]
-    async fn tx_submit_batch(&self, txs: Vec<String>) -> RpcResult<Vec<BatchEntry>>;
+    async fn tx_submit_batch(&self, txs: TxBatch) -> RpcResult<Vec<BatchEntry>>;
 
     /// A pending or committed transaction.
     #[method(name = "tx_get")]

@@ -16,7 +16,19 @@ pub struct ServerConfig {
     pub max_response_bytes: u32,
     pub max_connections: u32,
     pub max_subscriptions_per_connection: u32,
+    /// Most calls in one JSON-RPC batch (a longer batch gets one error, and no call runs).
+    pub max_batch_len: u32,
+    /// Messages (answers and notifications) buffered per connection for a client that is slow
+    /// to read; past it the server reads no more requests from that connection.
+    pub message_buffer: u32,
 }
+
+/// Default of [`ServerConfig::max_subscriptions_per_connection`].
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 128;
+/// Default of [`ServerConfig::max_batch_len`].
+pub const MAX_BATCH_LEN: u32 = 100;
+/// Default of [`ServerConfig::message_buffer`].
+pub const MESSAGE_BUFFER: u32 = 256;
 
 impl ServerConfig {
     pub fn new(listen: SocketAddr) -> Self {
@@ -25,7 +37,9 @@ impl ServerConfig {
             max_request_bytes: 16 << 20,
             max_response_bytes: 64 << 20,
             max_connections: 1_000,
-            max_subscriptions_per_connection: 10_000,
+            max_subscriptions_per_connection: MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            max_batch_len: MAX_BATCH_LEN,
+            message_buffer: MESSAGE_BUFFER,
         }
     }
 }
@@ -41,6 +55,10 @@ pub async fn serve(
         .max_response_body_size(config.max_response_bytes)
         .max_connections(config.max_connections)
         .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(
+            config.max_batch_len,
+        ))
+        .set_message_buffer_capacity(config.message_buffer.max(1))
         .build();
     let server = ServerBuilder::with_config(limits)
         .set_http_middleware(tower::ServiceBuilder::new().layer(EndpointsLayer::new(endpoints)))

@@ -342,3 +342,53 @@ pub struct MultisigView {
     pub account: citychain_types::multisig::MultisigAccount,
     pub balance: citychain_types::Amount,
 }
+
+/// Most transactions one `tx_submitBatch` request may carry.
+pub const MAX_SUBMIT_BATCH: usize = 10_000;
+
+/// The transactions of a `tx_submitBatch` request (hex strings): a list of at most
+/// [`MAX_SUBMIT_BATCH`], refused while it is read, before anything is allocated for the rest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TxBatch(pub Vec<String>);
+
+impl From<Vec<String>> for TxBatch {
+    fn from(txs: Vec<String>) -> Self {
+        TxBatch(txs)
+    }
+}
+
+impl<'de> Deserialize<'de> for TxBatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bounded;
+        impl<'de> serde::de::Visitor<'de> for Bounded {
+            type Value = TxBatch;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a list of at most {MAX_SUBMIT_BATCH} hex transactions")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TxBatch, A::Error> {
+                let mut txs =
+                    Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_SUBMIT_BATCH));
+                while let Some(tx) = seq.next_element::<String>()? {
+                    if txs.len() == MAX_SUBMIT_BATCH {
+                        return Err(serde::de::Error::custom(format!(
+                            "a batch holds at most {MAX_SUBMIT_BATCH} transactions; split it"
+                        )));
+                    }
+                    txs.push(tx);
+                }
+                Ok(TxBatch(txs))
+            }
+        }
+        d.deserialize_seq(Bounded)
+    }
+}
+
+impl FromIterator<String> for TxBatch {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        TxBatch(iter.into_iter().collect())
+    }
+}

@@ -107,21 +107,41 @@ impl StateView {
         prefix: &[u8],
         after: Option<&[u8]>,
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let pending = self.pending_levels();
-        let layers: Vec<&WriteSet> = pending.iter().map(|p| &p.writes).collect();
-        let scan = scan_layers(&layers, prefix, after, u64::MAX, |cursor| {
-            self.store.next_entry(prefix, cursor)
-        })?;
-        Ok(scan.found)
+        Ok(self.scan(&[], prefix, after, u64::MAX)?.found)
     }
 
-    /// The first entry with `prefix` after `after`, deletions included (the newest record of
-    /// the key: its value, or `None` if it was deleted).
-    pub fn next_entry(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<Entry>> {
+    /// [`scan_layers`] over `newer` (write sets above this view, newest first), this view's
+    /// pending blocks and the committed state, which is read in runs of entries so that
+    /// stepping over deleted keys costs no seek per key.
+    pub fn scan(
+        &self,
+        newer: &[&WriteSet],
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        max_skips: u64,
+    ) -> Result<Scan> {
+        const RUN: usize = 64;
         let pending = self.pending_levels();
-        let layers: Vec<&WriteSet> = pending.iter().map(|p| &p.writes).collect();
-        let base = self.store.next_entry(prefix, after)?;
-        Ok(first_entry(&layers, prefix, after, base.as_ref()))
+        let mut layers: Vec<&WriteSet> = newer.to_vec();
+        layers.extend(pending.iter().map(|p| &p.writes));
+        let mut run: std::collections::VecDeque<Entry> = std::collections::VecDeque::new();
+        let mut exhausted = false;
+        scan_layers(&layers, prefix, after, max_skips, |cursor| {
+            loop {
+                while run.front().is_some_and(|(k, _)| !past(k, prefix, cursor)) {
+                    run.pop_front();
+                }
+                if let Some(e) = run.front() {
+                    return Ok(Some(e.clone()));
+                }
+                if exhausted {
+                    return Ok(None);
+                }
+                let fetched = self.store.entries(prefix, cursor, RUN)?;
+                exhausted = fetched.len() < RUN;
+                run.extend(fetched);
+            }
+        })
     }
 
     /// The pending blocks under this view, newest first.
@@ -313,14 +333,17 @@ fn first_entry(
     base: Option<&Entry>,
 ) -> Option<Entry> {
     use std::ops::Bound;
-    let start = match cursor {
-        Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
-        _ => Bound::Included(prefix.to_vec()),
+    let start: Bound<&[u8]> = match cursor {
+        Some(a) if a >= prefix => Bound::Excluded(a),
+        _ => Bound::Included(prefix),
     };
     let mut best: Option<(&Vec<u8>, &Option<Vec<u8>>)> = None;
     for layer in layers {
+        if layer.is_empty() {
+            continue;
+        }
         if let Some((k, v)) = layer
-            .range((start.clone(), Bound::Unbounded))
+            .range::<[u8], _>((start, Bound::Unbounded))
             .next()
             .filter(|(k, _)| k.starts_with(prefix))
             && best.is_none_or(|(b, _)| k < b)

@@ -69,42 +69,28 @@ impl StateStore {
         }
     }
 
-    /// The first committed entry with `prefix` after `after`: a value, or `None` for a key
-    /// that was deleted (deletions stay recorded, so scans over them can be counted).
-    pub fn next_entry(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<crate::Entry>> {
+    /// Up to `max` committed entries with `prefix` after `after`, in order: values, or `None`
+    /// for keys that were deleted (deletions stay recorded, so scans over them can be counted).
+    pub fn entries(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        max: usize,
+    ) -> Result<Vec<crate::Entry>> {
         use std::ops::Bound;
         let start = match after {
             Some(a) if a >= prefix => Bound::Excluded(a.to_vec()),
             _ => Bound::Included(prefix.to_vec()),
         };
-        let Some(guard) = self
-            .flat
-            .range::<Vec<u8>, _>((start, Bound::Unbounded))
-            .next()
-        else {
-            return Ok(None);
-        };
-        let (k, v) = guard.into_inner()?;
-        if !k.starts_with(prefix) {
-            return Ok(None);
-        }
-        Ok(Some((k.to_vec(), decode_value(&v)?)))
-    }
-
-    /// The first committed live key with `prefix` after `after`, with its value.
-    pub fn next_key(
-        &self,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let mut cursor = after.map(<[u8]>::to_vec);
-        loop {
-            match self.next_entry(prefix, cursor.as_deref())? {
-                None => return Ok(None),
-                Some((k, Some(v))) => return Ok(Some((k, v))),
-                Some((k, None)) => cursor = Some(k),
+        let mut out = Vec::new();
+        for guard in self.flat.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
+            let (k, v) = guard.into_inner()?;
+            if !k.starts_with(prefix) || out.len() >= max {
+                break;
             }
+            out.push((k.to_vec(), decode_value(&v)?));
         }
+        Ok(out)
     }
 
     /// Adds a pending state's changes to `batch`; the caller commits the batch atomically with

@@ -263,6 +263,13 @@ impl Genesis {
         }
         for org in &self.organizations {
             for admin in &org.admins {
+                if citychain_crypto::small_order_addresses().contains(admin) {
+                    return Err(format!(
+                        "organization {}: admin {admin} is the address of a small-order key, \
+                         whose signatures anyone can forge",
+                        org.id
+                    ));
+                }
                 let is_admin_member = self.members.iter().any(|m| {
                     m.account == *admin && m.org == org.id && m.roles.intersects(Roles::ADMIN)
                 });

@@ -285,7 +285,8 @@ pub const MAX_VALIDATOR_NAME_LEN: usize = 64;
 pub const MAX_VALIDATORS: usize = 256;
 
 impl Validator {
-    /// The name is 1 to [`MAX_VALIDATOR_NAME_LEN`] bytes and the key an Ed25519 point.
+    /// The name is 1 to [`MAX_VALIDATOR_NAME_LEN`] bytes and the key an Ed25519 point not of
+    /// small order.
     pub fn validate(&self) -> Result<(), String> {
         if self.name.is_empty() || self.name.len() > MAX_VALIDATOR_NAME_LEN {
             return Err(format!(
@@ -301,6 +302,13 @@ impl Validator {
                 )
             },
         )?;
+        if citychain_crypto::ed25519_small_order(&self.consensus_key.0) {
+            return Err(format!(
+                "validator {}: key {} is a point of small order, whose signatures anyone can \
+                 forge",
+                self.name, self.consensus_key
+            ));
+        }
         Ok(())
     }
 }

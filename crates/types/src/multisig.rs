@@ -34,6 +34,16 @@ impl MultisigAccount {
         if self.signers.len() < 2 || self.signers.len() > MAX_SIGNERS {
             return Err(format!("a multisig account has 2 to {MAX_SIGNERS} signers"));
         }
+        if let Some(weak) = self
+            .signers
+            .iter()
+            .find(|s| citychain_crypto::small_order_addresses().contains(s))
+        {
+            return Err(format!(
+                "signer {weak} is the address of a small-order key, whose signatures anyone can \
+                 forge"
+            ));
+        }
         if unique.len() != self.signers.len() {
             return Err("a signer is listed twice".into());
         }

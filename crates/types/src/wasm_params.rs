@@ -47,10 +47,10 @@ pub struct WasmParams {
     /// Gas to instantiate a contract for a call, plus `instantiate_byte_gas` per byte of its
     /// code and `memory_page_gas` per page of its initial memory.
     pub instantiate_gas: Gas,
-    /// Gas per byte of code at every instantiation (data segments are copied, the code is
-    /// linked).
+    /// Gas per byte of the code's data segments at every instantiation (they are copied into
+    /// the new memory).
     pub instantiate_byte_gas: Gas,
-    /// Gas per function, export and global at every instantiation.
+    /// Gas per function, export, global and table element at every instantiation.
     pub instantiate_item_gas: Gas,
     /// Gas per 64 KiB page of initial memory at instantiation.
     pub memory_page_gas: Gas,
@@ -104,11 +104,11 @@ impl Default for WasmParams {
             instantiate_byte_gas: Gas(1),
             instantiate_item_gas: Gas(50),
             memory_page_gas: Gas(200),
-            load_byte_gas: Gas(5),
+            load_byte_gas: Gas(8),
             load_function_gas: Gas(400),
             deploy_byte_gas: Gas(20),
             storage_read_gas: Gas(300),
-            storage_step_gas: Gas(64),
+            storage_step_gas: Gas(128),
             storage_read_byte_gas: Gas(1),
             storage_write_gas: Gas(2_000),
             storage_write_byte_gas: Gas(10),

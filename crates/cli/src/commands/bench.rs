@@ -159,6 +159,12 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     if args.accounts == 0 || args.txs == 0 || args.batch == 0 {
         bail!("--accounts, --txs and --batch must be positive");
     }
+    if args.batch > citychain_client::types::MAX_SUBMIT_BATCH {
+        bail!(
+            "--batch is at most {} (what one tx_submitBatch request may carry)",
+            citychain_client::types::MAX_SUBMIT_BATCH
+        );
+    }
     let per_account = args.txs.div_ceil(args.accounts);
     if per_account > 4_000 {
         bail!(
@@ -345,7 +351,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
                     .lock()
                     .expect("lock")
                     .extend(hashes.iter().map(|h| (*h, now)));
-                match client.rpc().tx_submit_batch(body).await {
+                match client.rpc().tx_submit_batch(body.into()).await {
                     Ok(entries) => {
                         for (h, e) in hashes.iter().zip(entries) {
                             if let Some(err) = e.error {

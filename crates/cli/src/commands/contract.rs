@@ -181,15 +181,20 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
             .await?;
             let decoded = decode(returns.as_deref(), &receipt.receipt.output)?;
             if json {
-                return output::json(&serde_json::json!({
+                output::json(&serde_json::json!({
                     "receipt": receipt,
                     "returned": decoded,
-                }));
+                }))?;
+            } else {
+                super::tx::print_receipt(&receipt);
+                print_output(&receipt.receipt.output, decoded.as_ref());
             }
-            super::tx::print_receipt(&receipt);
-            print_output(&receipt.receipt.output, decoded.as_ref());
             if !receipt.receipt.is_success() {
-                bail!("the call failed");
+                bail!(
+                    "the call failed: {:?}: {}",
+                    receipt.receipt.status,
+                    receipt.receipt.reason
+                );
             }
             Ok(())
         }
@@ -351,6 +356,12 @@ fn compile(dir: &Path, package: Option<&str>) -> anyhow::Result<PathBuf> {
             dir.display()
         );
     }
+    // Absolute, because cargo runs from inside the project (a relative path would then point
+    // below it).
+    let dir = &dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))?;
+    let manifest = dir.join("Cargo.toml");
     let metadata = Command::new("cargo")
         .args([
             "metadata",
@@ -477,8 +488,16 @@ strip = true
     if json {
         return output::json(&serde_json::json!({ "project": dir }));
     }
+    let wasm = dir
+        .join("target/wasm32-unknown-unknown/release")
+        .join(format!("{}.wasm", name.replace('-', "_")));
     println!("created {}", dir.display());
-    println!("next: citychain contract build {}", dir.display());
+    println!("next:");
+    println!("  citychain contract build {}", dir.display());
+    println!(
+        "  citychain contract deploy --key KEY_FILE {} --arg u64:0",
+        wasm.display()
+    );
     Ok(())
 }
 

@@ -59,5 +59,13 @@ pub async fn stop_signal() {
 
 /// Reads a passphrase from the terminal without echo.
 pub fn prompt_passphrase(prompt: &str) -> std::io::Result<String> {
+    // rpassword reads from the controlling terminal, which a service or a detached job does
+    // not have ("No such device or address"): say what to do instead.
+    if cfg!(unix) && std::fs::File::open("/dev/tty").is_err() {
+        return Err(std::io::Error::other(format!(
+            "no terminal to ask for a passphrase on; set {} to pass it",
+            citychain_crypto::keystore::PASSPHRASE_ENV
+        )));
+    }
     rpassword::prompt_password(prompt)
 }

@@ -95,7 +95,7 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-pub fn init(args: InitArgs) -> anyhow::Result<()> {
+pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
     if args.validators == 0 || args.validators + args.full_nodes > 250 {
         bail!("use between 1 and 250 nodes");
     }
@@ -238,6 +238,28 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
         };
         file.write(&args.dir.join(format!("node{i}/node.toml")))
             .map_err(anyhow::Error::msg)?;
+    }
+    if json {
+        let nodes: Vec<serde_json::Value> = (0..total)
+            .map(|i| {
+                serde_json::json!({
+                    "node": format!("node{i}"),
+                    "role": if i < args.validators { "validator" } else { "full node" },
+                    "config": args.dir.join(format!("node{i}/node.toml")),
+                    "p2p": node_addr(i, args.base_port, 0).to_string(),
+                    "rpc": format!("http://{}", node_addr(i, args.base_port, 1)),
+                })
+            })
+            .collect();
+        return crate::output::json(&serde_json::json!({
+            "dir": args.dir,
+            "suite": args.suite,
+            "validators": args.validators,
+            "genesis": args.dir.join("genesis.json"),
+            "genesis_hash": genesis.hash(),
+            "accounts": args.dir.join("accounts"),
+            "nodes": nodes,
+        }));
     }
     println!(
         "created a {}-validator {} testnet in {}",

@@ -2,7 +2,7 @@
 
 use super::DEFAULT_RPC;
 use crate::output;
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use citychain_client::{Client, keys::open_key_file, types::ReceiptInfo};
 use citychain_crypto::Address;
 use citychain_types::{Amount, Gas, Nonce, Payload, Transaction};
@@ -116,16 +116,28 @@ pub async fn run(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
                 .await?,
         )
     };
+    let failed = receipt
+        .as_ref()
+        .filter(|r| !r.receipt.is_success())
+        .map(|r| {
+            format!(
+                "the transfer failed: {:?}: {}",
+                r.receipt.status, r.receipt.reason
+            )
+        });
     if json {
-        return output::json(&Sent {
+        output::json(&Sent {
             hash,
             from,
             nonce: nonce.0,
             receipt,
-        });
-    }
-    if let Some(r) = &receipt {
+        })?;
+    } else if let Some(r) = &receipt {
         print_receipt(r);
     }
-    Ok(())
+    // A committed but failed transfer is a failure of the command (exit status 1).
+    match failed {
+        Some(reason) => bail!(reason),
+        None => Ok(()),
+    }
 }

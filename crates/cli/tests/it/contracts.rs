@@ -308,18 +308,42 @@ fn a_token_and_a_notary_on_a_dev_chain_through_the_cli() {
 #[test]
 fn a_scaffolded_contract_builds_and_validates() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let created = citychain_json(&[
-        "contract",
-        "new",
-        "street_lights",
-        "--dir",
-        path_str(dir.path()),
-    ]);
-    let project = created["project"]
-        .as_str()
-        .expect("project dir")
-        .to_string();
-    let built = citychain_json(&["contract", "build", &project]);
+    // As a user would, from the directory the project goes in, with relative paths.
+    let run_here = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_citychain"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run citychain")
+    };
+    let created = run_here(&["contract", "new", "street_lights"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let said = String::from_utf8_lossy(&created.stdout).into_owned();
+    assert!(
+        said.contains("citychain contract build ./street_lights"),
+        "{said}"
+    );
+    assert!(
+        said.contains("citychain contract deploy --key KEY_FILE ./street_lights/target/wasm32-unknown-unknown/release/street_lights.wasm --arg u64:0"),
+        "{said}"
+    );
+    let built = run_here(&["--json", "contract", "build", "./street_lights"]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let built: Value = serde_json::from_slice(&built.stdout).expect("JSON");
+    assert!(
+        dir.path()
+            .join("street_lights/target/wasm32-unknown-unknown/release/street_lights.wasm")
+            .exists(),
+        "the module is where the next step says"
+    );
     let entry_points: Vec<&str> = built["entry_points"]
         .as_array()
         .expect("entry points")

@@ -2,6 +2,7 @@
 //! processes.
 
 mod bad_input;
+mod cli_failures;
 mod contracts;
 mod crash;
 mod dev_chain;

@@ -459,7 +459,7 @@ impl TrackedLoad {
                 let client = &clients[turn % clients.len()];
                 let raw: Vec<String> = pending.iter().take(500).map(|(_, r)| r.clone()).collect();
                 if !raw.is_empty() {
-                    let _ = client.rpc().tx_submit_batch(raw).await;
+                    let _ = client.rpc().tx_submit_batch(raw.into()).await;
                 }
                 tokio::time::sleep(tick).await;
                 let mut still = Vec::new();

@@ -56,10 +56,14 @@ pub struct Counts {
     pub globals: u64,
     /// Initial pages of its memory.
     pub memory_pages: u64,
+    /// Bytes of its data segments (copied into memory at every instantiation).
+    pub data_bytes: u64,
+    /// Items of its element segments (written into its table at every instantiation).
+    pub elements: u64,
 }
 
-/// Counts the functions, exports, globals and initial memory pages of `code` (zero for
-/// sections that do not parse).
+/// Counts what instantiating `code` does: functions, exports, globals, initial memory pages,
+/// data bytes and table elements (zero for sections that do not parse).
 pub fn count(code: &[u8]) -> Counts {
     let mut counts = Counts::default();
     for payload in Parser::new(0).parse_all(code) {
@@ -67,6 +71,19 @@ pub fn count(code: &[u8]) -> Counts {
             Ok(Payload::FunctionSection(s)) => counts.functions = u64::from(s.count()),
             Ok(Payload::ExportSection(s)) => counts.exports = u64::from(s.count()),
             Ok(Payload::GlobalSection(s)) => counts.globals = u64::from(s.count()),
+            Ok(Payload::DataSection(s)) => {
+                for data in s.into_iter().flatten() {
+                    counts.data_bytes += data.data.len() as u64;
+                }
+            }
+            Ok(Payload::ElementSection(s)) => {
+                for element in s.into_iter().flatten() {
+                    counts.elements += u64::from(match element.items {
+                        wasmparser::ElementItems::Functions(f) => f.count(),
+                        wasmparser::ElementItems::Expressions(_, e) => e.count(),
+                    });
+                }
+            }
             Ok(Payload::MemorySection(s)) => {
                 if let Some(Ok(memory)) = s.into_iter().next() {
                     counts.memory_pages = memory.initial;

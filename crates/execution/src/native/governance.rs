@@ -599,6 +599,11 @@ fn set_admins(
         return Ok(Err(format!("1 to {MAX_ORG_ADMINS} distinct admin keys")));
     }
     for a in admins {
+        if citychain_crypto::small_order_addresses().contains(a) {
+            return Ok(Err(format!(
+                "{a} is the address of a small-order key, whose signatures anyone can forge"
+            )));
+        }
         if let Some(m) = permissions::member(overlay, a)?
             && m.org != *id
         {
