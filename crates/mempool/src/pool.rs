@@ -38,6 +38,9 @@ pub struct MempoolConfig {
     pub nonce_window: u64,
     /// Most bytes of encoded transactions held (contract deployments can be large).
     pub max_bytes: usize,
+    /// Blocks a transaction may wait in the pool (behind a nonce gap, or unpayable) before it
+    /// is dropped; its sender may submit it again.
+    pub expiry_blocks: u64,
 }
 
 impl Default for MempoolConfig {
@@ -47,6 +50,7 @@ impl Default for MempoolConfig {
             max_per_sender: 4_096,
             nonce_window: 4_096,
             max_bytes: 1 << 30,
+            expiry_blocks: 600,
         }
     }
 }
@@ -102,11 +106,15 @@ pub struct MempoolStats {
     pub senders: usize,
     pub admitted: u64,
     pub rejected: u64,
+    /// Dropped after waiting `expiry_blocks`.
+    pub expired: u64,
 }
 
 struct Entry {
     tx: Arc<SignedTransaction>,
     seq: u64,
+    /// The committed height when it was admitted.
+    height: u64,
 }
 
 #[derive(Default)]
@@ -118,6 +126,10 @@ struct Pool {
     next_seq: u64,
     /// Encoded size of everything held.
     bytes: usize,
+    /// The committed height last reported by [`Mempool::expire`].
+    height: u64,
+    /// Transactions dropped for waiting too long.
+    expired: u64,
 }
 
 impl Pool {
@@ -367,6 +379,7 @@ impl<S: Strategy> Mempool<S> {
             Entry {
                 tx: Arc::new(tx),
                 seq,
+                height: pool.height,
             },
         );
         pool.bytes += txs[&nonce].tx.encoded_len();
@@ -453,6 +466,31 @@ impl<S: Strategy> Mempool<S> {
         }
     }
 
+    /// Records that `height` is committed and drops what has waited more than
+    /// `expiry_blocks` since it was admitted (oldest first: arrival order is height order).
+    /// Returns how many were dropped.
+    pub fn expire(&self, height: u64) -> usize {
+        let mut pool = self.pool.lock();
+        pool.height = pool.height.max(height);
+        let mut dropped = 0;
+        while let Some((_, &(sender, nonce))) = pool.arrival.iter().next() {
+            let admitted = pool
+                .by_sender
+                .get(&sender)
+                .and_then(|m| m.get(&nonce))
+                .map(|e| e.height);
+            match admitted {
+                Some(h) if h.saturating_add(self.config.expiry_blocks) < pool.height => {
+                    pool.remove(&sender, nonce);
+                    dropped += 1;
+                }
+                _ => break,
+            }
+        }
+        pool.expired += dropped as u64;
+        dropped
+    }
+
     /// Drops a transaction that can never be included (for example, its sender can no longer
     /// pay the fee).
     pub fn remove(&self, hash: &Hash) {
@@ -477,6 +515,7 @@ impl<S: Strategy> Mempool<S> {
             senders: pool.by_sender.len(),
             admitted: self.admitted.load(Ordering::Relaxed),
             rejected: self.rejected.load(Ordering::Relaxed),
+            expired: pool.expired,
         }
     }
 

@@ -298,3 +298,36 @@ fn the_nonce_window_holds_exactly_window_nonces_and_says_so() {
          4095 (a window of 4096)"
     );
 }
+
+#[test]
+fn transactions_behind_a_gap_expire_after_the_configured_blocks() {
+    let accounts = Arc::new(Accounts::default());
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    let p = pool(
+        MempoolConfig {
+            expiry_blocks: 10,
+            ..MempoolConfig::default()
+        },
+        accounts,
+    );
+    p.expire(5);
+    // Nonce 0 never comes (a crashed client): 1 and 2 wait behind the gap.
+    assert_eq!(
+        codes(
+            &p,
+            vec![transfer(&alice, 1).encode(), transfer(&alice, 2).encode()]
+        ),
+        vec!["ok", "ok"]
+    );
+    assert_eq!(
+        p.expire(15),
+        0,
+        "ten blocks after admission they are still held"
+    );
+    assert_eq!(p.len(), 2);
+    assert_eq!(p.expire(16), 2);
+    assert_eq!(p.len(), 0);
+    assert_eq!(p.stats().expired, 2);
+    // Submitted again, they are admitted afresh.
+    assert_eq!(codes(&p, vec![transfer(&alice, 1).encode()]), vec!["ok"]);
+}

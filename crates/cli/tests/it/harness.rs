@@ -116,6 +116,11 @@ impl DevNode {
         }
     }
 
+    /// The node process's id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn client(&self) -> Client {
         Client::connect(&self.banner.rpc_url).expect("client")
     }

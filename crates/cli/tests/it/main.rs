@@ -1,6 +1,7 @@
 //! End-to-end tests against real `citychain dev`, `citychain node` and `citychain bench`
 //! processes.
 
+mod api_bounds;
 mod bad_input;
 mod cli_failures;
 mod contracts;

@@ -482,6 +482,13 @@ impl<S: Strategy> Chain<S> {
             .commit(&executed.block, &executed.receipts, &executed.pending)
             .map_err(|e| format!("cannot store block {}: {e}", block.header.height))?;
         self.mempool.remove_committed(&executed.block.transactions);
+        let expired = self.mempool.expire(block.header.height.0);
+        if expired > 0 {
+            tracing::info!(
+                expired,
+                "dropped transactions that waited too long in the pool"
+            );
+        }
         let height = block.header.height;
         self.executed
             .lock()
