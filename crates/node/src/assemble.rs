@@ -26,6 +26,9 @@ use commonware_runtime::Handle;
 use std::sync::{Arc, atomic::AtomicU64};
 use tracing::{info, warn};
 
+/// Blocks between progress lines while the block log is re-executed.
+const REPLAY_PROGRESS_EVERY: usize = 1_000;
+
 /// Opens the store, commits genesis if needed and replays logged blocks. Returns the chain.
 pub fn open_chain<S: Strategy>(
     data_dir: &std::path::Path,
@@ -48,8 +51,35 @@ pub fn open_chain<S: Strategy>(
         warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem, "repaired the block log: cut off an incomplete final record");
     }
     let store = Arc::new(opened.store);
+    let mut unexecuted = opened.unexecuted;
     let (genesis_block, genesis_state) = genesis_block(genesis, &store)?;
     match store.head() {
+        // The block log holds blocks the index does not know, from genesis on: the index (and
+        // the state in it) was lost. Both are derived from the log, so rebuild them from it;
+        // never write the log before the state it extends is there again.
+        None if !unexecuted.is_empty() => {
+            let (logged, location) = unexecuted.remove(0);
+            if logged.block.header.height.0 != 0 || logged.block.hash() != genesis_block.hash() {
+                return Err(format!(
+                    "the block log in {} starts with block {} at height {}, not this chain's \
+                     genesis block {}: this data directory belongs to another chain; move it \
+                     away or point --data-dir elsewhere",
+                    data_dir.join("chain/blocks").display(),
+                    logged.block.hash(),
+                    logged.block.header.height,
+                    genesis_block.hash()
+                ));
+            }
+            store
+                .commit_logged(&genesis_block, &genesis_state, location)
+                .map_err(|e| format!("cannot index the logged genesis block: {e}"))?;
+            warn!(
+                index = %data_dir.join("chain/index").display(),
+                blocks = unexecuted.len(),
+                "the index holds no chain but the block log does (the index was removed or \
+                 lost): rebuilding the index and the state by re-executing the block log"
+            );
+        }
         None => {
             store
                 .commit(&genesis_block, &[], &genesis_state)
@@ -80,14 +110,16 @@ pub fn open_chain<S: Strategy>(
         strategy.clone(),
     ));
     let chain = Arc::new(Chain::new(genesis.clone(), store, mempool, strategy));
-    if !opened.unexecuted.is_empty() {
-        info!(
-            blocks = opened.unexecuted.len(),
-            "re-executing blocks logged before the last shutdown"
-        );
-        for (stored, location) in &opened.unexecuted {
+    if !unexecuted.is_empty() {
+        let total = unexecuted.len();
+        info!(blocks = total, "re-executing blocks from the block log");
+        for (done, (stored, location)) in unexecuted.iter().enumerate() {
             chain.replay(stored, *location)?;
+            if (done + 1) % REPLAY_PROGRESS_EVERY == 0 {
+                info!(done = done + 1, of = total, height = %stored.block.header.height, "re-executing the block log");
+            }
         }
+        info!(height = %chain.store.head().map_or(Height(0), |h| h.height), "the index and state match the block log");
     }
     let genesis_block = ConsensusBlock::new(genesis_block)?;
     Ok((chain, genesis_block))

@@ -90,6 +90,9 @@ struct NodeEndpoints {
     chain: Arc<Chain>,
     metrics: Box<dyn Fn() -> String + Send + Sync>,
     finalized_tip: Arc<AtomicU64>,
+    peers: Arc<dyn Fn() -> usize + Send + Sync>,
+    /// Other validators and full nodes in the configuration (0 for a one-node chain).
+    configured_peers: usize,
     height: commonware_runtime::telemetry::metrics::Gauge,
     pending: commonware_runtime::telemetry::metrics::Gauge,
 }
@@ -104,17 +107,64 @@ impl Endpoints for NodeEndpoints {
     }
 
     fn health(&self) -> (bool, serde_json::Value) {
+        let mut problems: Vec<String> = Vec::new();
         let head = self.chain.store.head();
         let height = head.as_ref().map_or(0, |h| h.height.0);
-        let tip = self.finalized_tip.load(Ordering::Relaxed);
-        // Healthy when committing keeps up with what consensus finalized.
-        let healthy = head.is_some() && tip.saturating_sub(height) < 64;
+        let tip = self.finalized_tip.load(Ordering::Relaxed).max(height);
+        // Storage: the newest block must be readable.
+        match &head {
+            None => problems.push("no block is committed yet".into()),
+            Some(h) => match self.chain.store.block(h.height) {
+                Ok(Some(_)) => {}
+                Ok(None) => problems.push(format!("block {} is missing from storage", h.height)),
+                Err(e) => problems.push(format!("block {} cannot be read: {e}", h.height)),
+            },
+        }
+        // Progress: a chain makes at least an empty block every interval; far longer without
+        // a commit means no quorum, or this node cannot follow.
+        let interval = Duration::from_millis(self.chain.genesis.params.empty_block_interval_ms);
+        let stall = (interval * HEALTH_STALL_INTERVALS).max(HEALTH_MIN_STALL);
+        let quiet = self.chain.since_last_commit();
+        if quiet > stall {
+            problems.push(format!(
+                "no block committed for {} s (expected one every {} ms): the network has no \
+                 quorum, or this node cannot follow it",
+                quiet.as_secs(),
+                interval.as_millis()
+            ));
+        }
+        // Committing keeps up with what consensus finalized.
+        if tip.saturating_sub(height) >= 64 {
+            problems.push(format!(
+                "committing lags consensus: finalized {tip}, committed {height}"
+            ));
+        }
+        let peers = (self.peers)();
+        if self.configured_peers > 0 && peers == 0 {
+            problems.push(format!(
+                "no peer connected (of {} configured)",
+                self.configured_peers
+            ));
+        }
+        let healthy = problems.is_empty();
         (
             healthy,
-            serde_json::json!({ "healthy": healthy, "height": height, "finalized_tip": tip.max(height) }),
+            serde_json::json!({
+                "healthy": healthy,
+                "problems": problems,
+                "height": height,
+                "finalized_tip": tip,
+                "seconds_since_last_commit": quiet.as_secs(),
+                "peers": peers,
+            }),
         )
     }
 }
+
+/// `/health` reports a stall after this many empty-block intervals without a commit...
+const HEALTH_STALL_INTERVALS: u32 = 10;
+/// ...and never sooner than this (a restarted node catches up first).
+const HEALTH_MIN_STALL: Duration = Duration::from_secs(30);
 
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM) or fails.
 pub fn run(
@@ -224,7 +274,7 @@ pub fn run(
         let peers: Arc<dyn Fn() -> usize + Send + Sync> = Arc::new(move || {
             peers_context.encode().lines().filter(|l| l.starts_with(CONNECTED_PEER_METRIC)).count()
         });
-        let service = NodeService::new(chain.clone(), started.marshal.clone(), finalized_tip.clone(), peers, started.relay.clone());
+        let service = NodeService::new(chain.clone(), started.marshal.clone(), finalized_tip.clone(), peers.clone(), started.relay.clone());
         let metrics_context = context.child("api");
         let height =
             metrics_context.gauge("committed_height", "Height of the newest committed block");
@@ -234,6 +284,13 @@ pub fn run(
             chain: chain.clone(),
             metrics: Box::new(move || metrics_context.encode()),
             finalized_tip: finalized_tip.clone(),
+            peers,
+            configured_peers: config
+                .validators
+                .iter()
+                .chain(&config.full_nodes)
+                .filter(|(k, _)| *k != my_key)
+                .count(),
             height,
             pending,
         });

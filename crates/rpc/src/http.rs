@@ -1,4 +1,5 @@
-//! Plain HTTP endpoints beside JSON-RPC on the same port: `GET /health` and `GET /metrics`.
+//! Plain HTTP endpoints beside JSON-RPC on the same port: `GET /health` (is the node making or
+//! following progress), `GET /live` (does the process answer) and `GET /metrics`.
 
 use jsonrpsee::server::{HttpBody, HttpRequest, HttpResponse};
 use std::{
@@ -77,6 +78,16 @@ where
                             http::StatusCode::OK,
                             "text/plain; version=0.0.4; charset=utf-8",
                             body,
+                        ))
+                    });
+                }
+                // Liveness for process supervisors: the process answers.
+                "/live" => {
+                    return Box::pin(async move {
+                        Ok(response(
+                            http::StatusCode::OK,
+                            "application/json",
+                            r#"{"live":true}"#.into(),
                         ))
                     });
                 }

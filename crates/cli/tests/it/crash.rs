@@ -140,3 +140,100 @@ fn kill_9_under_load_loses_no_acknowledged_transaction() {
         assert_eq!(block.hash, status.head_hash);
     });
 }
+
+/// Issue 10 (RELIABILITY 10): the index and state are derived from the block log. With the
+/// index directory gone, the node rebuilds both by re-executing the log instead of writing a
+/// second genesis: the same chain, every acknowledged transfer kept, and it goes on.
+#[test]
+fn a_lost_index_is_rebuilt_from_the_block_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+    let alice =
+        open_key_file(&node.account("alice").key_file, |_| unreachable!()).expect("alice key");
+    let bob = node.account("bob").address;
+    let chain_id = node.genesis().chain_id;
+    let txs: Vec<_> = (0..50u64)
+        .map(|n| {
+            Transaction {
+                chain_id: chain_id.clone(),
+                sender: alice.public_key(),
+                nonce: Nonce(n),
+                gas_limit: Gas(100_000),
+                payload: Payload::Transfer {
+                    to: bob,
+                    amount: Amount(3),
+                },
+            }
+            .sign(&alice)
+        })
+        .collect();
+    let (before, bob_before, genesis_before) = block_on(async {
+        let client = node.client();
+        let bob_before = client
+            .rpc()
+            .state_get_account(bob)
+            .await
+            .expect("bob")
+            .balance;
+        client
+            .rpc()
+            .tx_submit_batch(
+                txs.iter()
+                    .map(|t| citychain_crypto::hex::encode(t.encode()))
+                    .collect(),
+            )
+            .await
+            .expect("batch");
+        let last = client
+            .wait_for_receipt(txs[49].hash(), Duration::from_secs(60))
+            .await
+            .expect("committed");
+        wait_for_height(&client, last.inclusion.height + 2).await;
+        let genesis = client
+            .rpc()
+            .chain_get_block(BlockId::Height(0), None)
+            .await
+            .expect("genesis")
+            .hash;
+        (client.status().await.expect("status"), bob_before, genesis)
+    });
+    node.kill();
+    let index = dir.path().join("chain/index");
+    assert!(index.is_dir(), "{} should exist", index.display());
+    std::fs::remove_dir_all(&index).expect("remove the index");
+
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+    block_on(async {
+        let client = node.client();
+        let status = client.status().await.expect("status");
+        assert!(
+            status.height >= before.height,
+            "{} < {}",
+            status.height,
+            before.height
+        );
+        let rpc = client.rpc();
+        let genesis = rpc
+            .chain_get_block(BlockId::Height(0), None)
+            .await
+            .expect("genesis");
+        assert_eq!(genesis.hash, genesis_before);
+        let head = rpc
+            .chain_get_block(BlockId::Height(before.height), None)
+            .await
+            .expect("the old head");
+        assert_eq!(head.hash, before.head_hash);
+        assert_eq!(head.header.state_root, before.state_root);
+        let bob_now = rpc.state_get_account(bob).await.expect("bob").balance;
+        assert_eq!(bob_now.0, bob_before.0 + 150);
+        for tx in [&txs[0], &txs[49]] {
+            assert!(
+                rpc.tx_get_receipt(tx.hash())
+                    .await
+                    .expect("query")
+                    .is_some()
+            );
+        }
+        wait_for_height(&client, status.height + 3).await;
+    });
+}

@@ -725,3 +725,64 @@ fn blocks_at_the_gas_limit_of_the_dearest_mix_keep_the_chain_finalizing() {
     let height = net.converge(heavy + 5, secs(60));
     net.assert_same_chain(height);
 }
+
+fn http_get(url: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+/// Issue 10: `/health` tells the truth. With two of four validators gone the chain has no
+/// quorum: the survivors answer 503 with the reason, `/live` stays 200, and once the others are
+/// back they are healthy again.
+#[test]
+fn health_reports_a_lost_quorum_and_recovers() {
+    let mut net = Testnet::init(4, 0, 200);
+    net.start_all();
+    net.wait_for(0, 2, secs(60));
+    let (status, body) = http_get(&net.rpc_url(0), "/health");
+    assert_eq!(status, 200, "{body}");
+    net.kill(2);
+    net.kill(3);
+    // The stall threshold is 10 empty-block intervals, at least 30 s.
+    let start = Instant::now();
+    let body = loop {
+        let (status, body) = http_get(&net.rpc_url(0), "/health");
+        if status == 503 {
+            break body;
+        }
+        assert!(
+            start.elapsed() < secs(90),
+            "still healthy without a quorum: {body}"
+        );
+        std::thread::sleep(secs(2));
+    };
+    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON body");
+    assert_eq!(v["healthy"], false);
+    assert!(
+        v["problems"].to_string().contains("no block committed"),
+        "{v}"
+    );
+    let (live, _) = http_get(&net.rpc_url(0), "/live");
+    assert_eq!(live, 200);
+    net.start(2);
+    net.start(3);
+    let height = net.converge(net.tip(None) + 2, secs(90));
+    net.assert_same_chain(height);
+    let (status, body) = http_get(&net.rpc_url(0), "/health");
+    assert_eq!(status, 200, "{body}");
+}

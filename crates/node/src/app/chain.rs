@@ -164,6 +164,8 @@ pub struct Chain<S: Strategy = Rayon> {
     rejected: Mutex<HashMap<Hash, String>>,
     /// Blocks this node has executed to check them (verification, commit, replay).
     executions: AtomicU64,
+    /// When this node last committed a block (or started): what health reports progress by.
+    last_commit: Mutex<std::time::Instant>,
     subscribers: Mutex<Vec<mpsc::Sender<FinalizedBlock>>>,
     /// Test-only offset of this node's wall clock (simulating a skewed clock).
     clock_skew_ms: AtomicI64,
@@ -187,6 +189,7 @@ impl<S: Strategy> Chain<S> {
             verifying: Mutex::new(HashMap::new()),
             rejected: Mutex::new(HashMap::new()),
             executions: AtomicU64::new(0),
+            last_commit: Mutex::new(std::time::Instant::now()),
             subscribers: Mutex::new(Vec::new()),
             clock_skew_ms: AtomicI64::new(0),
         }
@@ -395,6 +398,11 @@ impl<S: Strategy> Chain<S> {
         Ok(executed)
     }
 
+    /// How long ago this node last committed a block (or started, if it has not since).
+    pub fn since_last_commit(&self) -> std::time::Duration {
+        self.last_commit.lock().elapsed()
+    }
+
     /// How many blocks this node has executed to check them.
     pub fn executions(&self) -> u64 {
         self.executions.load(Ordering::Relaxed)
@@ -481,6 +489,7 @@ impl<S: Strategy> Chain<S> {
         self.store
             .commit(&executed.block, &executed.receipts, &executed.pending)
             .map_err(|e| format!("cannot store block {}: {e}", block.header.height))?;
+        *self.last_commit.lock() = std::time::Instant::now();
         self.mempool.remove_committed(&executed.block.transactions);
         let expired = self.mempool.expire(block.header.height.0);
         if expired > 0 {

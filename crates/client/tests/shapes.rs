@@ -1,0 +1,114 @@
+//! The JSON shapes of `docs/protocol.md` §9 ("JSON shapes"), produced by the real wire types, so
+//! a document a client is written from cannot drift from what the node sends.
+//!
+//! `cargo test -p citychain-client --test shapes -- --ignored --nocapture` prints them.
+
+use citychain_client::types::{Inclusion, ReceiptInfo, TxInfo};
+use citychain_crypto::{Address, Hash, SecretKey, Suite};
+use citychain_types::{
+    Amount, ChainId, Event, Gas, GovTx, Nonce, Payload, Receipt, Status, Transaction,
+};
+use serde_json::{Value, json};
+
+fn shapes() -> Value {
+    // RFC 8032's test 1 seed, as in the vectors.
+    let sk = SecretKey::from_bytes(
+        Suite::Ed25519,
+        &citychain_crypto::hex::decode(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        )
+        .expect("hex"),
+    )
+    .expect("key");
+    let to: Address = "0x00112233445566778899aabbccddeeff00112233"
+        .parse()
+        .expect("address");
+    let tx = Transaction {
+        chain_id: ChainId::new("citychain-test").expect("id"),
+        sender: sk.public_key(),
+        nonce: Nonce(7),
+        gas_limit: Gas(100_000),
+        payload: Payload::Transfer {
+            to,
+            amount: Amount(1_000),
+        },
+    }
+    .sign(&sk);
+    let inclusion = Inclusion {
+        height: 42,
+        index: 0,
+        block_hash: Hash([0xab; 32]),
+    };
+    let receipt = Receipt {
+        tx_hash: tx.hash(),
+        status: Status::Reverted,
+        code: Status::Reverted.code(),
+        reason: "balance 10 is below 25".into(),
+        gas_used: Gas(25_170),
+        events: vec![Event {
+            emitter: to,
+            topic: "transfer".into(),
+            data: vec![1, 2, 3],
+        }],
+        output: Vec::new(),
+    };
+    let payloads = vec![
+        Payload::Deploy {
+            code: vec![0, 0x61, 0x73, 0x6d],
+            init_args: vec![1],
+        },
+        Payload::Call {
+            contract: to,
+            method: "transfer".into(),
+            args: vec![0xde, 0xad],
+            value: Amount(0),
+        },
+        Payload::Governance {
+            op: GovTx::Vote {
+                proposal: 3,
+                approve: true,
+            },
+        },
+    ];
+    json!({
+        "tx_getReceipt": ReceiptInfo { tx_hash: tx.hash(), receipt, inclusion: inclusion.clone() },
+        "tx_get": TxInfo {
+            hash: tx.hash(),
+            status: "committed".into(),
+            transaction: tx,
+            inclusion: Some(inclusion),
+        },
+        "payloads": payloads,
+    })
+}
+
+fn doc_shapes() -> Value {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/protocol.md"
+    ))
+    .expect("docs/protocol.md");
+    let start = doc
+        .find("```json shapes")
+        .expect("the shapes block in docs/protocol.md");
+    let body = &doc[start..];
+    let body = &body[body.find('\n').expect("newline") + 1..];
+    let end = body.find("\n```").expect("end of the shapes block");
+    serde_json::from_str(&body[..end]).expect("the shapes block is JSON")
+}
+
+#[test]
+fn protocol_doc_json_shapes_match_the_wire_types() {
+    assert_eq!(
+        doc_shapes(),
+        shapes(),
+        "docs/protocol.md's JSON shapes differ from what the node sends; regenerate with \
+         `cargo test -p citychain-client --test shapes -- --ignored --nocapture`"
+    );
+}
+
+#[test]
+#[ignore = "prints the shapes for docs/protocol.md"]
+fn print_shapes() {
+    println!("{}", serde_json::to_string_pretty(&shapes()).expect("json"));
+}
