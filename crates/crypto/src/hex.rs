@@ -13,6 +13,27 @@ pub fn decode(text: &str) -> Result<Vec<u8>> {
     ::hex::decode(digits).map_err(|e| Error::InvalidHex(format!("{text:?}: {e}")))
 }
 
+/// Parses `0x`-prefixed hex: the only form JSON carries (a bare digit string could as well be
+/// a number, so it is refused rather than guessed at).
+pub fn decode_prefixed(text: &str) -> Result<Vec<u8>> {
+    if !text.starts_with("0x") {
+        return Err(Error::InvalidHex(format!(
+            "{text:?}: expected 0x-prefixed hex"
+        )));
+    }
+    decode(text)
+}
+
+/// [`decode_prefixed`] into exactly `N` bytes.
+pub fn decode_prefixed_array<const N: usize>(text: &str) -> Result<[u8; N]> {
+    let bytes = decode_prefixed(text)?;
+    let len = bytes.len();
+    bytes.try_into().map_err(|_| Error::InvalidLength {
+        expected: N,
+        found: len,
+    })
+}
+
 /// Parses hex into exactly `N` bytes.
 pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N]> {
     let bytes = decode(text)?;
@@ -36,7 +57,7 @@ pub mod serde_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>, T: From<Vec<u8>>>(d: D) -> Result<T, D::Error> {
         let text = String::deserialize(d)?;
-        super::decode(&text)
+        super::decode_prefixed(&text)
             .map(T::from)
             .map_err(serde::de::Error::custom)
     }
@@ -75,7 +96,9 @@ macro_rules! impl_hex_newtype {
                 d: D,
             ) -> ::core::result::Result<Self, D::Error> {
                 let text = <String as ::serde::Deserialize>::deserialize(d)?;
-                text.parse().map_err(::serde::de::Error::custom)
+                $crate::hex::decode_prefixed_array::<$len>(&text)
+                    .map(Self)
+                    .map_err(::serde::de::Error::custom)
             }
         }
         impl AsRef<[u8]> for $name {
@@ -96,6 +119,9 @@ mod tests {
         assert_eq!(decode("0xab01").expect("valid"), vec![0xab, 0x01]);
         assert_eq!(decode("AB01").expect("valid"), vec![0xab, 0x01]);
         assert!(decode("0xzz").is_err());
+        // JSON takes only the prefixed form.
+        assert!(decode_prefixed("ab01").is_err());
+        assert_eq!(decode_prefixed("0xab01").expect("valid"), vec![0xab, 0x01]);
         assert!(matches!(
             decode_array::<3>("0xab01"),
             Err(Error::InvalidLength {

@@ -277,7 +277,8 @@ impl NodeService {
 }
 
 fn decode_hex(what: &str, text: &str) -> RpcResult<Vec<u8>> {
-    citychain_crypto::hex::decode(text).map_err(|e| error::invalid_params(format!("{what}: {e}")))
+    citychain_crypto::hex::decode_prefixed(text)
+        .map_err(|e| error::invalid_params(format!("{what}: {e}")))
 }
 
 #[async_trait]
@@ -446,7 +447,7 @@ impl CitychainApiServer for NodeService {
         let mut raws = Vec::with_capacity(txs.len());
         let mut bad = Vec::new();
         for (i, t) in txs.iter().enumerate() {
-            match citychain_crypto::hex::decode(t) {
+            match citychain_crypto::hex::decode_prefixed(t) {
                 Ok(raw) => raws.push(raw),
                 Err(e) => {
                     bad.push((i, e.to_string()));

@@ -59,9 +59,20 @@ impl<'de> Deserialize<'de> for BlockId {
             Number(u64),
             Text(String),
         }
+        // On the wire a height is a JSON number and a hash is 0x-prefixed: a digit string is
+        // neither, rather than whichever it happens to parse as.
         match Raw::deserialize(d)? {
             Raw::Number(h) => Ok(BlockId::Height(h)),
-            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
+            Raw::Text(t) if t == "latest" => Ok(BlockId::Latest),
+            Raw::Text(t) if t.starts_with("0x") => {
+                t.parse::<Hash>().map(BlockId::Hash).map_err(|_| {
+                    serde::de::Error::custom(format!("{t:?} is not a 32-byte block hash"))
+                })
+            }
+            Raw::Text(t) => Err(serde::de::Error::custom(format!(
+                "{t:?}: a block id is a height (a JSON number), a 0x-prefixed 32-byte hash or \
+                 \"latest\""
+            ))),
         }
     }
 }
@@ -264,6 +275,11 @@ mod tests {
             BlockId::Hash(_)
         ));
         assert!(serde_json::from_str::<BlockId>("\"bogus\"").is_err());
+        // Ambiguous forms are refused: digits in a string, a hash without its prefix.
+        assert!(serde_json::from_str::<BlockId>("\"42\"").is_err());
+        let bare = format!("\"{}\"", "12".repeat(32));
+        let err = serde_json::from_str::<BlockId>(&bare).expect_err("no prefix");
+        assert!(err.to_string().contains("0x-prefixed"), "{err}");
     }
 }
 
