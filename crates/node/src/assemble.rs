@@ -46,7 +46,7 @@ pub fn open_chain<S: Strategy>(
         genesis.hash(),
         store_options,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| explain_open_error(e, data_dir))?;
     if let Some(bad) = &opened.repaired_tail {
         warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem, "repaired the block log: cut off an incomplete final record");
     }
@@ -123,6 +123,30 @@ pub fn open_chain<S: Strategy>(
     }
     let genesis_block = ConsensusBlock::new(genesis_block)?;
     Ok((chain, genesis_block))
+}
+
+/// What a store that cannot be opened means, and what to do about it.
+fn explain_open_error(e: citychain_storage::Error, data_dir: &std::path::Path) -> String {
+    use citychain_storage::Error;
+    let index = data_dir.join("chain/index");
+    let blocks = data_dir.join("chain/blocks");
+    match e {
+        Error::Db(_) | Error::State(_) | Error::Decode { .. } => format!(
+            "the index database {index} is damaged ({e}). It holds only what the block log \
+             {blocks} derives, so it can be rebuilt: stop the node, move it away (mv {index} \
+             {index}.damaged) and start the node again; it re-executes the block log, logging \
+             its progress",
+            index = index.display(),
+            blocks = blocks.display(),
+        ),
+        Error::Corrupt { .. } if !e.to_string().contains("backup") => format!(
+            "the block log is damaged: {e}. Acknowledged blocks cannot be recovered from this \
+             data directory alone: restore {} from a backup, or move the data directory away \
+             and let the node sync the chain from its peers",
+            blocks.display()
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// A started node's handles.
@@ -209,4 +233,41 @@ pub async fn submit<T: Strategy>(
             .collect(),
     );
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_storage_is_explained_with_the_file_and_the_remedy() {
+        let dir = std::path::Path::new("/var/lib/citychain");
+        let index = explain_open_error(
+            citychain_storage::Error::Decode {
+                what: "head",
+                detail: "bad length".into(),
+            },
+            dir,
+        );
+        assert!(
+            index.contains("/var/lib/citychain/chain/index is damaged"),
+            "{index}"
+        );
+        assert!(
+            index.contains("mv /var/lib/citychain/chain/index"),
+            "{index}"
+        );
+        let log = explain_open_error(
+            citychain_storage::Error::Corrupt {
+                file: dir.join("chain/blocks/00000000.log"),
+                offset: 4096,
+                problem: "checksum mismatch".into(),
+            },
+            dir,
+        );
+        assert!(
+            log.contains("byte 4096") && log.contains("restore"),
+            "{log}"
+        );
+    }
 }
