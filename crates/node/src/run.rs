@@ -171,6 +171,70 @@ pub fn run(
     config: NodeConfig,
     on_ready: impl FnOnce(Ready) + Send + 'static,
 ) -> Result<(), String> {
+    let data_dir = config.data_dir.clone();
+    explain_disk_full_panics(data_dir.clone());
+    run_node(config, on_ready).map_err(|e| explain_disk_full(e, &data_dir))
+}
+
+/// Whether a failure's text says a write found the disk full.
+fn is_disk_full(text: &str) -> bool {
+    text.contains("No space left on device")
+        || text.contains("os error 28")
+        || text.contains("StorageFull")
+}
+
+/// Whether the disk holding `dir` refuses a small write for lack of space.
+fn disk_is_full(dir: &std::path::Path) -> bool {
+    use std::io::Write;
+    let probe = dir.join(".space-probe");
+    let full = std::fs::File::create(&probe)
+        .and_then(|mut f| f.write_all(&[0u8; 64 * 1024]).and_then(|()| f.sync_all()))
+        .is_err_and(|e| {
+            e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28)
+        });
+    let _ = std::fs::remove_file(&probe);
+    full
+}
+
+/// Adds what a full disk means for this node, and what to do, to an error that reports one.
+fn explain_disk_full(error: String, data_dir: &std::path::Path) -> String {
+    if !is_disk_full(&error) {
+        return error;
+    }
+    format!(
+        "{error}\nthe disk holding {} is full: the node stopped rather than go on without \
+         writing. Nothing acknowledged is lost (a block is reported committed only once it is \
+         on disk). Free space on that disk and start the node again; it resumes from its last \
+         committed block.",
+        data_dir.display()
+    )
+}
+
+/// Consensus's storage panics when a write fails; when the panic is a full disk, say so in
+/// words an operator can act on before the usual panic report.
+fn explain_disk_full_panics(data_dir: PathBuf) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        // commonware reports a failed write without its cause ("WriteFailed"): ask the disk.
+        if is_disk_full(&payload) || (payload.contains("Write") && disk_is_full(&data_dir)) {
+            let error = format!("error: {payload} (No space left on device)");
+            eprintln!("{}", explain_disk_full(error, &data_dir));
+            std::process::exit(1);
+        }
+        previous(info);
+    }));
+}
+
+fn run_node(
+    config: NodeConfig,
+    on_ready: impl FnOnce(Ready) + Send + 'static,
+) -> Result<(), String> {
     let runtime = cw_tokio::Config::new()
         .with_worker_threads(config.worker_threads.max(2))
         .with_storage_directory(config.data_dir.join("consensus"))

@@ -237,3 +237,67 @@ fn a_lost_index_is_rebuilt_from_the_block_log() {
         wait_for_height(&client, status.height + 3).await;
     });
 }
+
+/// Issue 10 (RELIABILITY 11): a full disk. The node stops with a message that names the disk and
+/// the remedy, loses nothing it acknowledged, and continues once space is freed. Needs root (a
+/// 96 MiB tmpfs is mounted for the data directory); elsewhere the test says it was skipped.
+#[test]
+fn a_full_disk_stops_the_node_with_a_clear_message_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=96m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(dir.path().to_path_buf());
+    let data = dir.path().join("node");
+    let mut node = DevNode::start(&data, &["--empty-block-interval-ms", "50"]);
+    let before = block_on(async {
+        let client = node.client();
+        wait_for_height(&client, 5).await;
+        client.status().await.expect("status")
+    });
+    // Fill the disk; empty blocks keep coming, so a write soon fails.
+    let filler = dir.path().join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).expect("filler");
+        let chunk = vec![0u8; 1 << 20];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let status = node
+        .wait_for_exit(Duration::from_secs(60))
+        .expect("the node stops when its disk is full");
+    assert!(!status.success());
+    let err = node.stderr();
+    assert!(err.contains("is full"), "{err}");
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    assert!(err.contains("Free space"), "{err}");
+
+    std::fs::remove_file(&filler).expect("free the space");
+    drop(node);
+    let node = DevNode::start(&data, &["--empty-block-interval-ms", "50"]);
+    block_on(async {
+        let client = node.client();
+        let status = client.status().await.expect("status");
+        assert!(status.height >= before.height);
+        let block = client
+            .rpc()
+            .chain_get_block(BlockId::Height(before.height), None)
+            .await
+            .expect("a block acknowledged before the disk filled");
+        assert_eq!(block.hash, before.head_hash);
+        wait_for_height(&client, status.height + 3).await;
+    });
+}

@@ -7,9 +7,9 @@ use std::{
     io::{BufRead, BufReader},
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex, mpsc},
+    time::{Duration, Instant},
 };
 
 #[derive(Clone, Debug, Deserialize)]
@@ -31,6 +31,8 @@ pub struct DevNode {
     pub banner: Banner,
     pub rpc_addr: SocketAddr,
     child: Child,
+    /// The node's standard error, line by line (the newest 500).
+    stderr: Arc<Mutex<Vec<String>>>,
 }
 
 /// Ports handed to test nodes come from below the kernel's ephemeral range (32768 and up), so a
@@ -96,10 +98,18 @@ impl DevNode {
                 }
             }
         });
-        // Keep stderr drained so the node never blocks on a full pipe.
-        std::thread::spawn(
-            move || for _ in BufReader::new(stderr).lines().map_while(Result::ok) {},
-        );
+        // Keep stderr drained so the node never blocks on a full pipe, and keep its tail.
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let kept = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut kept = kept.lock().expect("stderr lines");
+                if kept.len() >= 500 {
+                    kept.remove(0);
+                }
+                kept.push(line);
+            }
+        });
         let banner = match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(b) => b,
             Err(_) => {
@@ -113,6 +123,7 @@ impl DevNode {
             banner,
             rpc_addr,
             child,
+            stderr: lines,
         }
     }
 
@@ -138,6 +149,23 @@ impl DevNode {
             &std::fs::read_to_string(self.dir.join("genesis.json")).expect("genesis file"),
         )
         .expect("genesis json")
+    }
+
+    /// Waits up to `limit` for the node to exit by itself.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    }
+
+    /// What the node wrote to standard error so far (its newest 500 lines).
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr lines").join("\n")
     }
 
     /// SIGKILL: no shutdown code runs.
