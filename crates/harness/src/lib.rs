@@ -396,14 +396,25 @@ impl TestChain {
         method: &str,
         args: &[u8],
     ) -> QueryOutcome {
-        let env = contracts::Env {
+        contracts::query(
+            &self.view,
+            self.env(caller),
+            contract,
+            method,
+            args,
+            self.gas_limit,
+        )
+        .expect("the state is readable")
+    }
+
+    /// The environment a query by `caller` runs in now.
+    fn env(&self, caller: &Address) -> contracts::Env {
+        contracts::Env {
             suite: self.suite(),
             height: self.height,
             timestamp_ms: self.time_ms,
             origin: *caller,
-        };
-        contracts::query(&self.view, env, contract, method, args, self.gas_limit)
-            .expect("the state is readable")
+        }
     }
 
     /// [`Self::query`] stopped at wall-clock `deadline`.
@@ -415,15 +426,9 @@ impl TestChain {
         args: &[u8],
         deadline: std::time::Instant,
     ) -> QueryOutcome {
-        let env = contracts::Env {
-            suite: self.suite(),
-            height: self.height,
-            timestamp_ms: self.time_ms,
-            origin: *caller,
-        };
         contracts::query_until(
             &self.view,
-            env,
+            self.env(caller),
             contract,
             method,
             args,

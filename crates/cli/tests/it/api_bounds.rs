@@ -2,28 +2,8 @@
 //! entries and subscriptions per connection are bounded and refused before any work, with the
 //! codes docs/protocol.md gives; the node keeps serving and its memory stays bounded.
 
-use crate::harness::{DevNode, block_on};
+use crate::harness::{DevNode, block_on, http_post};
 use citychain_client::CitychainApiClient;
-use std::io::{Read, Write};
-
-fn raw_post(addr: std::net::SocketAddr, body: &[u8]) -> (u16, String) {
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .expect("write");
-    let _ = s.write_all(body);
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, out)
-}
 
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -52,14 +32,14 @@ fn batches_and_subscriptions_are_bounded_before_any_work() {
 
     // A JSON-RPC batch of 100 calls is answered call by call; 101 get one error and no call
     // runs.
-    let (_, body) = raw_post(addr, &batch(100, "chain_status", "[]"));
+    let (_, body) = http_post(addr, &batch(100, "chain_status", "[]"));
     assert_eq!(
         body.matches("\"result\"").count(),
         100,
         "{}",
         &body[..body.len().min(300)]
     );
-    let (_, body) = raw_post(addr, &batch(101, "chain_status", "[]"));
+    let (_, body) = http_post(addr, &batch(101, "chain_status", "[]"));
     assert!(
         body.contains("-32010") && !body.contains("\"result\""),
         "{body}"
@@ -75,7 +55,7 @@ fn batches_and_subscriptions_are_bounded_before_any_work() {
     let mut answers = Vec::new();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..4)
-            .map(|_| s.spawn(|| raw_post(addr, huge.as_bytes())))
+            .map(|_| s.spawn(|| http_post(addr, huge.as_bytes())))
             .collect();
         for h in handles {
             answers.push(h.join().expect("thread"));

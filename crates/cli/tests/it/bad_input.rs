@@ -1,28 +1,11 @@
 //! Bad input of every kind gets a clear error and changes nothing.
 
-use crate::harness::{DevNode, block_on, wait_for_height};
+use crate::harness::{DevNode, block_on, http_post, wait_for_height};
 use citychain_client::{CitychainApiClient, ClientError, keys::open_key_file};
 use citychain_types::{
     Amount, ChainId, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction,
 };
-use std::{
-    io::{Read, Write},
-    time::Duration,
-};
-
-fn raw_post(addr: std::net::SocketAddr, body: &[u8]) -> (u16, String) {
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    write!(s, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).expect("write");
-    let _ = s.write_all(body);
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, out)
-}
+use std::time::Duration;
 
 #[test]
 fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
@@ -101,12 +84,12 @@ fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
         assert!(err.to_string().contains("transaction"), "{err}");
 
         // Garbage JSON, a wrong method, and a body over the size limit.
-        let (status, body) = raw_post(node.rpc_addr, b"{this is not json");
+        let (status, body) = http_post(node.rpc_addr, b"{this is not json");
         assert!(
             body.contains("\"code\":-32700"),
             "parse error expected: {status} {body}"
         );
-        let (_, body) = raw_post(
+        let (_, body) = http_post(
             node.rpc_addr,
             br#"{"jsonrpc":"2.0","id":1,"method":"chain_nope","params":[]}"#,
         );
@@ -145,7 +128,7 @@ fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
             r#"{{"jsonrpc":"2.0","id":1,"method":"tx_submit","params":["0x{}"]}}"#,
             "00".repeat(9 << 20)
         );
-        let (status, body) = raw_post(node.rpc_addr, huge.as_bytes());
+        let (status, body) = http_post(node.rpc_addr, huge.as_bytes());
         assert_eq!(
             status, 413,
             "oversized request must be refused before parsing"

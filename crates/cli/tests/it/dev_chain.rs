@@ -1,6 +1,6 @@
 //! A newcomer's tour, as tests: transfer, receipt, offline proof verification, subscriptions.
 
-use crate::harness::{DevNode, block_on, wait_for_height};
+use crate::harness::{DevNode, block_on, http_get, wait_for_height};
 use citychain_client::{
     CitychainApiClient,
     keys::open_key_file,
@@ -8,28 +8,7 @@ use citychain_client::{
     verify::{TrustRoot, verify_account, verify_header},
 };
 use citychain_types::{Amount, Gas};
-use std::{
-    io::{Read, Write},
-    time::Duration,
-};
-
-fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("read");
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
-    (status, body)
-}
+use std::time::Duration;
 
 fn transfer_and_verify(suite_args: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -223,3 +223,39 @@ pub fn citychain_json(args: &[&str]) -> serde_json::Value {
     );
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
+
+/// One HTTP/1.1 exchange on a fresh connection: the status and the whole response. Write and
+/// read errors are tolerated (a server may answer an oversized body early and close).
+fn http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.write_all(head.as_bytes()).expect("write");
+    let _ = s.write_all(body);
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, out)
+}
+
+/// `POST /` with a JSON body: the status and the whole response (headers included).
+pub fn http_post(addr: SocketAddr, body: &[u8]) -> (u16, String) {
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    http(addr, &head, body)
+}
+
+/// `GET path`: the status and the response body.
+pub fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let (status, out) = http(addr, &head, &[]);
+    (
+        status,
+        out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
+}

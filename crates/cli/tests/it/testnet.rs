@@ -5,7 +5,10 @@
 //! `CITYCHAIN_SOAK_MINUTES=N` turns the rolling-kill test into an N-minute soak with a kill
 //! every 30 s (CI runs three quick rounds).
 
-use crate::network::{Testnet, TrackedLoad};
+use crate::{
+    harness::http_get,
+    network::{Testnet, TrackedLoad},
+};
 use citychain_client::CitychainApiClient;
 use citychain_client::types::BlockId;
 use citychain_node::config::NodeFile;
@@ -726,24 +729,11 @@ fn blocks_at_the_gas_limit_of_the_dearest_mix_keep_the_chain_finalizing() {
     net.assert_same_chain(height);
 }
 
-fn http_get(url: &str, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let addr = url.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
-    (status, body)
+fn rpc_addr(net: &Testnet) -> std::net::SocketAddr {
+    net.rpc_url(0)
+        .trim_start_matches("http://")
+        .parse()
+        .expect("an address")
 }
 
 /// Issue 10: `/health` tells the truth. With two of four validators gone the chain has no
@@ -754,14 +744,14 @@ fn health_reports_a_lost_quorum_and_recovers() {
     let mut net = Testnet::init(4, 0, 200);
     net.start_all();
     net.wait_for(0, 2, secs(60));
-    let (status, body) = http_get(&net.rpc_url(0), "/health");
+    let (status, body) = http_get(rpc_addr(&net), "/health");
     assert_eq!(status, 200, "{body}");
     net.kill(2);
     net.kill(3);
     // The stall threshold is 10 empty-block intervals, at least 30 s.
     let start = Instant::now();
     let body = loop {
-        let (status, body) = http_get(&net.rpc_url(0), "/health");
+        let (status, body) = http_get(rpc_addr(&net), "/health");
         if status == 503 {
             break body;
         }
@@ -777,12 +767,12 @@ fn health_reports_a_lost_quorum_and_recovers() {
         v["problems"].to_string().contains("no block committed"),
         "{v}"
     );
-    let (live, _) = http_get(&net.rpc_url(0), "/live");
+    let (live, _) = http_get(rpc_addr(&net), "/live");
     assert_eq!(live, 200);
     net.start(2);
     net.start(3);
     let height = net.converge(net.tip(None) + 2, secs(90));
     net.assert_same_chain(height);
-    let (status, body) = http_get(&net.rpc_url(0), "/health");
+    let (status, body) = http_get(rpc_addr(&net), "/health");
     assert_eq!(status, 200, "{body}");
 }
