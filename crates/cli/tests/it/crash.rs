@@ -2,34 +2,48 @@
 
 use crate::harness::{DevNode, block_on, wait_for_height};
 use citychain_client::{CitychainApiClient, keys::open_key_file, types::BlockId};
-use citychain_types::{Amount, Encode, Gas, Nonce, Payload, Transaction};
+use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
 use std::time::Duration;
 
-#[test]
-fn kill_9_under_load_loses_no_acknowledged_transaction() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+/// Alice's key, Bob's address and `n` signed transfers of `amount` from Alice to Bob (nonces
+/// 0 to n - 1).
+fn alice_to_bob(
+    node: &DevNode,
+    n: u64,
+    amount: u128,
+) -> (
+    citychain_crypto::SecretKey,
+    citychain_crypto::Address,
+    Vec<SignedTransaction>,
+) {
     let alice =
         open_key_file(&node.account("alice").key_file, |_| unreachable!()).expect("alice key");
     let bob = node.account("bob").address;
     let chain_id = node.genesis().chain_id;
-
-    // Sign 600 transfers; submit them in batches and stop at an arbitrary moment.
-    let txs: Vec<_> = (0..600u64)
-        .map(|n| {
+    let txs = (0..n)
+        .map(|nonce| {
             Transaction {
                 chain_id: chain_id.clone(),
                 sender: alice.public_key(),
-                nonce: Nonce(n),
+                nonce: Nonce(nonce),
                 gas_limit: Gas(100_000),
                 payload: Payload::Transfer {
                     to: bob,
-                    amount: Amount(1),
+                    amount: Amount(amount),
                 },
             }
             .sign(&alice)
         })
         .collect();
+    (alice, bob, txs)
+}
+
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_transaction() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+    // Sign 600 transfers; submit them in batches and stop at an arbitrary moment.
+    let (alice, bob, txs) = alice_to_bob(&node, 600, 1);
     let (acked, head_before) = block_on(async {
         let client = node.client();
         for chunk in txs.chunks(100) {
@@ -148,25 +162,7 @@ fn kill_9_under_load_loses_no_acknowledged_transaction() {
 fn a_lost_index_is_rebuilt_from_the_block_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
-    let alice =
-        open_key_file(&node.account("alice").key_file, |_| unreachable!()).expect("alice key");
-    let bob = node.account("bob").address;
-    let chain_id = node.genesis().chain_id;
-    let txs: Vec<_> = (0..50u64)
-        .map(|n| {
-            Transaction {
-                chain_id: chain_id.clone(),
-                sender: alice.public_key(),
-                nonce: Nonce(n),
-                gas_limit: Gas(100_000),
-                payload: Payload::Transfer {
-                    to: bob,
-                    amount: Amount(3),
-                },
-            }
-            .sign(&alice)
-        })
-        .collect();
+    let (_, bob, txs) = alice_to_bob(&node, 50, 3);
     let (before, bob_before, genesis_before) = block_on(async {
         let client = node.client();
         let bob_before = client

@@ -43,11 +43,11 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    fn new(module: Module, code: &[u8]) -> Self {
+    fn new(module: Module, code_len: usize, counts: shape::Counts) -> Self {
         Loaded {
             module,
-            code_len: code.len() as u64,
-            counts: shape::count(code),
+            code_len: code_len as u64,
+            counts,
         }
     }
 
@@ -62,13 +62,11 @@ impl Loaded {
     pub fn load_gas(&self, p: &WasmParams) -> u64 {
         load_gas(p, self.code_len, &self.counts)
     }
+}
 
-    /// Both prices of a first run of `code`, known before compiling it.
-    pub fn first_run_gas_of(p: &WasmParams, code: &[u8]) -> u64 {
-        let counts = shape::count(code);
-        let len = code.len() as u64;
-        instantiate_gas(p, &counts).saturating_add(load_gas(p, len, &counts))
-    }
+/// Both prices of a first run: loading and instantiating.
+fn first_run_gas(p: &WasmParams, code_len: u64, c: &shape::Counts) -> u64 {
+    instantiate_gas(p, c).saturating_add(load_gas(p, code_len, c))
 }
 
 fn instantiate_gas(p: &WasmParams, c: &shape::Counts) -> u64 {
@@ -244,11 +242,9 @@ impl Vm {
             return Ok(Ok(m.clone()));
         }
         let bytes = code()?;
-        if let Some(budget) = budget {
-            let price = Loaded::first_run_gas_of(&self.params, &bytes);
-            if price > budget {
-                return Ok(Err(LoadError::OutOfGas));
-            }
+        let counts = shape::count(&bytes);
+        if budget.is_some_and(|b| first_run_gas(&self.params, bytes.len() as u64, &counts) > b) {
+            return Ok(Err(LoadError::OutOfGas));
         }
         let module = match Module::new(&self.engine, &bytes) {
             Ok(m) => m,
@@ -259,7 +255,7 @@ impl Vm {
                 ))));
             }
         };
-        let loaded = Loaded::new(module, &bytes);
+        let loaded = Loaded::new(module, bytes.len(), counts);
         self.remember(*code_hash, loaded.clone());
         Ok(Ok(loaded))
     }
@@ -285,7 +281,7 @@ impl Vm {
         module: Module,
         code: &[u8],
     ) -> Loaded {
-        let loaded = Loaded::new(module, code);
+        let loaded = Loaded::new(module, code.len(), shape::count(code));
         self.remember(code_hash, loaded.clone());
         loaded
     }

@@ -163,14 +163,11 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         // The first run in the block pays for loading, whether or not this node had the code
         // compiled, and before anything else can fail; checked as before compiling, so both
         // kinds of node end alike.
-        let first_run = loaded
-            .instantiate_gas(&state.params)
-            .saturating_add(loaded.load_gas(&state.params));
-        if first_run > fuel {
+        let load = loaded.load_gas(&state.params);
+        if load.saturating_add(loaded.instantiate_gas(&state.params)) > fuel {
             let _ = store.set_fuel(0);
             return CallResult::failed(Status::OutOfGas, "out of gas");
         }
-        let load = loaded.load_gas(&state.params);
         overlay.loaded_in_block(info.code_hash, loaded.clone());
         if store.set_fuel(fuel - load).is_err() {
             return CallResult::failed(Status::Trapped, "the engine does not meter gas");

@@ -16,7 +16,7 @@ pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
 pub use invoke::contract_info;
 pub use shape::{
     MAX_BR_TABLE_TARGETS, MAX_DATA_SEGMENTS, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS,
-    MAX_FUNCTION_LOCALS, MAX_FUNCTIONS, MAX_GLOBALS, ShapeLimits,
+    MAX_FUNCTION_LOCALS, MAX_FUNCTIONS, MAX_GLOBALS,
 };
 
 use crate::{Overlay, Result, gas::GasMeter, native::PayloadOutcome};

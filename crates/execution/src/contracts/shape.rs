@@ -22,32 +22,6 @@ pub const MAX_FUNCTION_LOCALS: usize = 1_024;
 /// Most targets one `br_table` instruction may have.
 pub const MAX_BR_TABLE_TARGETS: usize = 1_024;
 
-/// The limits of [`check`], gathered for callers that report them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShapeLimits {
-    pub exports: usize,
-    pub functions: usize,
-    pub globals: usize,
-    pub data_segments: usize,
-    pub element_segments: usize,
-    pub function_locals: usize,
-    pub br_table_targets: usize,
-}
-
-impl Default for ShapeLimits {
-    fn default() -> Self {
-        ShapeLimits {
-            exports: MAX_EXPORTS,
-            functions: MAX_FUNCTIONS,
-            globals: MAX_GLOBALS,
-            data_segments: MAX_DATA_SEGMENTS,
-            element_segments: MAX_ELEMENT_SEGMENTS,
-            function_locals: MAX_FUNCTION_LOCALS,
-            br_table_targets: MAX_BR_TABLE_TARGETS,
-        }
-    }
-}
-
 /// What instantiating and compiling a module is priced by, besides its length.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -101,7 +75,6 @@ pub fn count(code: &[u8]) -> Counts {
 /// Bytes that do not parse are left to the engine's validation, which refuses them with its
 /// own (chain-worded) reason; this pass only counts.
 pub fn check(code: &[u8]) -> Result<(), String> {
-    let limits = ShapeLimits::default();
     let over = |what: &str, count: usize, max: usize| {
         Err(format!("the module has {count} {what}; the limit is {max}"))
     };
@@ -110,25 +83,21 @@ pub fn check(code: &[u8]) -> Result<(), String> {
             return Ok(());
         };
         match payload {
-            Payload::FunctionSection(s) if s.count() as usize > limits.functions => {
-                return over("functions", s.count() as usize, limits.functions);
+            Payload::FunctionSection(s) if s.count() as usize > MAX_FUNCTIONS => {
+                return over("functions", s.count() as usize, MAX_FUNCTIONS);
             }
-            Payload::GlobalSection(s) if s.count() as usize > limits.globals => {
-                return over("globals", s.count() as usize, limits.globals);
+            Payload::GlobalSection(s) if s.count() as usize > MAX_GLOBALS => {
+                return over("globals", s.count() as usize, MAX_GLOBALS);
             }
-            Payload::DataSection(s) if s.count() as usize > limits.data_segments => {
-                return over("data segments", s.count() as usize, limits.data_segments);
+            Payload::DataSection(s) if s.count() as usize > MAX_DATA_SEGMENTS => {
+                return over("data segments", s.count() as usize, MAX_DATA_SEGMENTS);
             }
-            Payload::ElementSection(s) if s.count() as usize > limits.element_segments => {
-                return over(
-                    "element segments",
-                    s.count() as usize,
-                    limits.element_segments,
-                );
+            Payload::ElementSection(s) if s.count() as usize > MAX_ELEMENT_SEGMENTS => {
+                return over("element segments", s.count() as usize, MAX_ELEMENT_SEGMENTS);
             }
-            Payload::ExportSection(s) if s.count() as usize > limits.exports + 1 => {
+            Payload::ExportSection(s) if s.count() as usize > MAX_EXPORTS + 1 => {
                 // One more for the memory export.
-                return over("exports", s.count() as usize, limits.exports + 1);
+                return over("exports", s.count() as usize, MAX_EXPORTS + 1);
             }
             Payload::StartSection { .. } => {
                 return Err(
@@ -138,7 +107,7 @@ pub fn check(code: &[u8]) -> Result<(), String> {
                 );
             }
             Payload::CodeSectionEntry(body) => {
-                check_body(&body, &limits)?;
+                check_body(&body)?;
             }
             _ => {}
         }
@@ -146,7 +115,7 @@ pub fn check(code: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn check_body(body: &wasmparser::FunctionBody<'_>, limits: &ShapeLimits) -> Result<(), String> {
+fn check_body(body: &wasmparser::FunctionBody<'_>) -> Result<(), String> {
     let Ok(locals) = body.get_locals_reader() else {
         return Ok(());
     };
@@ -156,10 +125,10 @@ fn check_body(body: &wasmparser::FunctionBody<'_>, limits: &ShapeLimits) -> Resu
             return Ok(());
         };
         declared += u64::from(count);
-        if declared > limits.function_locals as u64 {
+        if declared > MAX_FUNCTION_LOCALS as u64 {
             return Err(format!(
                 "a function declares at least {declared} locals; the limit is {}",
-                limits.function_locals
+                MAX_FUNCTION_LOCALS
             ));
         }
     }
@@ -168,13 +137,11 @@ fn check_body(body: &wasmparser::FunctionBody<'_>, limits: &ShapeLimits) -> Resu
     };
     while !ops.eof() {
         match ops.read() {
-            Ok(Operator::BrTable { targets })
-                if targets.len() as usize > limits.br_table_targets =>
-            {
+            Ok(Operator::BrTable { targets }) if targets.len() as usize > MAX_BR_TABLE_TARGETS => {
                 return Err(format!(
                     "a br_table has {} targets; the limit is {}",
                     targets.len(),
-                    limits.br_table_targets
+                    MAX_BR_TABLE_TARGETS
                 ));
             }
             Ok(_) => {}
