@@ -326,13 +326,20 @@ impl<S: Strategy> Chain<S> {
         if let Some(done) = self.executed(&hash) {
             return Ok(done);
         }
-        let slot = self.verifying.lock().entry(hash).or_default().clone();
-        let _only_one = slot.lock();
-        if let Some(done) = self.executed(&hash) {
-            return Ok(done);
-        }
         if let Some(reason) = self.rejected.lock().get(&hash) {
             return Err(VerifyError::Invalid(reason.clone()));
+        }
+        let slot = self.verifying.lock().entry(hash).or_default().clone();
+        let _only_one = slot.lock();
+        // A request that waited for the first one takes its result.
+        let earlier = match (self.executed(&hash), self.rejected.lock().get(&hash)) {
+            (Some(done), _) => Some(Ok(done)),
+            (None, Some(reason)) => Some(Err(VerifyError::Invalid(reason.clone()))),
+            (None, None) => None,
+        };
+        if let Some(result) = earlier {
+            self.verifying.lock().remove(&hash);
+            return result;
         }
         let result = self.verify_once(block, parent);
         if let Err(VerifyError::Invalid(reason)) = &result {
