@@ -13,6 +13,7 @@ use crate::{
     consensus::{
         self, ConsensusKey, ConsensusSecret,
         engine::{self, Channels, EngineConfig, Timeouts, channel},
+        guard::{VOTE_RECORD_FILE, VoteRecord, VotingProblem},
     },
     service::NodeService,
 };
@@ -95,6 +96,8 @@ struct NodeEndpoints {
     configured_peers: usize,
     height: commonware_runtime::telemetry::metrics::Gauge,
     pending: commonware_runtime::telemetry::metrics::Gauge,
+    /// Set while this validator abstains (its vote journal lost votes).
+    voting_problem: VotingProblem,
 }
 
 impl Endpoints for NodeEndpoints {
@@ -138,6 +141,9 @@ impl Endpoints for NodeEndpoints {
             problems.push(format!(
                 "committing lags consensus: finalized {tip}, committed {height}"
             ));
+        }
+        if let Some(why) = self.voting_problem.get() {
+            problems.push(format!("not voting: {why}"));
         }
         let peers = (self.peers)();
         if self.configured_peers > 0 && peers == 0 {
@@ -311,6 +317,7 @@ fn run_node(
         let p2p = network.start();
 
         let interval = Duration::from_millis(config.genesis.params.empty_block_interval_ms);
+        let voting_problem = VotingProblem::default();
         let started = assemble::start(
             context.child("node"),
             chain.clone(),
@@ -326,6 +333,9 @@ fn run_node(
                 strategy: Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?,
                 monitor: None::<engine::NoMonitor>,
                 peer_sets: Box::new(peer_sets),
+                vote_record: VoteRecord::open(&config.data_dir.join(VOTE_RECORD_FILE), true)?,
+                problem: voting_problem.clone(),
+                storage_location: config.data_dir.join("consensus").display().to_string(),
             },
             channels,
             transactions,
@@ -357,6 +367,7 @@ fn run_node(
                 .count(),
             height,
             pending,
+            voting_problem: voting_problem.clone(),
         });
         let (rpc_addr, rpc) =
             citychain_rpc::serve(ServerConfig::new(config.rpc_listen), service, endpoints)
@@ -383,9 +394,12 @@ fn run_node(
                 Ok(Ok(())) => Err("the finalizer stopped".into()),
                 Err(e) => Err(format!("the finalizer failed: {e:?}")),
             },
-            (r, i, _) = consensus_stopped => {
-                error!(actor = i, result = ?r, "a consensus actor stopped");
-                Err("consensus stopped unexpectedly".into())
+            (r, i, _) = consensus_stopped => match voting_problem.get() {
+                Some(why) => Err(why),
+                None => {
+                    error!(actor = i, result = ?r, "a consensus actor stopped");
+                    Err("consensus stopped unexpectedly".into())
+                }
             }
         };
         let _ = rpc.stop();

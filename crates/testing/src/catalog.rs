@@ -251,14 +251,35 @@ pub fn reconfigure(seed: u64) -> Scenario {
     s
 }
 
+/// 9 (journal damage): a validator is killed and its consensus journal of the current epoch
+///    damaged, as a bad disk would; another validator goes down with it, so the network stays
+///    in the views the first one voted in. The damaged one restarts soon after, the other
+///    later. The damaged one must not sign again in any view its journal forgot (though the
+///    network needs its vote to go on while the other is down), and it votes again once the
+///    network has finalized past them.
+pub fn corrupt_journal(seed: u64) -> Scenario {
+    let mut d = Dice::new(seed);
+    let node = d.below(4) as usize;
+    let other = (node + 1 + d.below(3) as usize) % 4;
+    let at = d.millis(3_000, 8_000);
+    Scenario::new("corrupt-journal", seed)
+        .duration(ms(20_000))
+        .settle(ms(15_000))
+        .at(at, Fault::CorruptJournal(node))
+        .at(at, Fault::Crash(other))
+        .at(at + d.millis(100, 400), Fault::Restart(node))
+        .at(at + d.millis(2_000, 4_000), Fault::Restart(other))
+}
+
 /// The named scenarios, for the campaign runner.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 10] = [
     "twins",
     "canary",
     "partitions",
     "lossy",
     "skew",
     "crashes",
+    "corrupt-journal",
     "all-crash",
     "sync",
     "reconfigure",
@@ -273,6 +294,7 @@ pub fn by_name(name: &str, seed: u64) -> Option<Scenario> {
         "lossy" => lossy(seed),
         "skew" => skew(seed),
         "crashes" => crashes(seed),
+        "corrupt-journal" => corrupt_journal(seed),
         "all-crash" => all_crash(seed),
         "sync" => sync(seed),
         "reconfigure" => reconfigure(seed),

@@ -40,6 +40,8 @@ pub struct Observations {
     pub acked: BTreeMap<Hash, (String, u64)>,
     /// Conflicting votes seen by the vote monitor: (validator, kind, view).
     pub vote_conflicts: Vec<(String, &'static str, u64, u64)>,
+    /// Validators restarted with a damaged consensus journal, and how they voted after.
+    pub lost_votes: Vec<LostVotes>,
     /// Blocks finalized during the run on the first honest node (progress).
     pub final_height: u64,
     /// The runtime's audit digest: equal digests mean identical executions.
@@ -55,6 +57,19 @@ pub struct Observations {
     /// (node, height): an epoch's last block for which the node holds no certificate of that
     /// epoch, so a light client asking it could not learn the next epoch's validators.
     pub unprovable_epochs: Vec<(String, u64)>,
+}
+
+/// A validator whose journal lost its votes of `epoch` up to view `through`.
+#[derive(Clone, Debug)]
+pub struct LostVotes {
+    pub validator: String,
+    pub epoch: u64,
+    pub through: u64,
+    /// (kind, view) of votes it signed again in those views: a validator that cannot remember
+    /// its votes must not vote there at all.
+    pub revotes: Vec<(&'static str, u64)>,
+    /// The newest (epoch, view) past the lost views it voted in after restarting.
+    pub voted_after: Option<(u64, u64)>,
 }
 
 /// A broken property.
@@ -88,6 +103,13 @@ pub enum Violation {
         kind: &'static str,
         epoch: u64,
         view: u64,
+    },
+    VotedWithoutRecord {
+        validator: String,
+        kind: &'static str,
+        epoch: u64,
+        view: u64,
+        through: u64,
     },
     TimeWentBack {
         node: String,
@@ -144,6 +166,17 @@ impl fmt::Display for Violation {
                     "{validator} signed two different {kind} votes in epoch {epoch}, view {view}"
                 )
             }
+            Violation::VotedWithoutRecord {
+                validator,
+                kind,
+                epoch,
+                view,
+                through,
+            } => write!(
+                f,
+                "{validator} lost its votes of epoch {epoch} up to view {through} and signed a \
+                 {kind} vote in view {view} again"
+            ),
             Violation::TimeWentBack { node, height } => {
                 write!(f, "{node}: block {height} is not later than its parent")
             }
@@ -287,6 +320,18 @@ pub fn check(obs: &Observations) -> Vec<Violation> {
         }
     }
 
+    for lost in &obs.lost_votes {
+        for (kind, view) in &lost.revotes {
+            violations.push(Violation::VotedWithoutRecord {
+                validator: lost.validator.clone(),
+                kind,
+                epoch: lost.epoch,
+                view: *view,
+                through: lost.through,
+            });
+        }
+    }
+
     for (validator, kind, epoch, view) in &obs.vote_conflicts {
         violations.push(Violation::ConflictingVotes {
             validator: validator.clone(),
@@ -317,6 +362,7 @@ mod tests {
     #[test]
     fn the_checkers_can_fail() {
         let mut obs = Observations {
+            lost_votes: Vec::new(),
             nodes: vec![chain("a", &[0, 1, 2]), chain("b", &[0, 1, 3])],
             ..Default::default()
         };

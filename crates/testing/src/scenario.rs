@@ -23,6 +23,9 @@ pub enum Fault {
     CrashAll,
     /// Start every crashed node.
     RestartAll,
+    /// Kill a node and damage its consensus journal of the epoch it last voted in, as a bad
+    /// disk would (its vote record survives); `Restart` starts it again.
+    CorruptJournal(usize),
     /// Shift a node's wall clock by this many milliseconds (negative: behind).
     Skew { node: usize, millis: i64 },
     /// Make a node's next commit fail at `point`, as if it crashed there; the harness restarts it.

@@ -23,6 +23,7 @@ use citychain_node::{
         self, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme,
         engine::{Channels, EngineConfig, Misbehaviour, Timeouts, channel},
         epochs::{self, EpochSchemes},
+        guard::{VOTE_RECORD_FILE, VoteRecord, VotingProblem},
     },
     relay::RelayHandle,
 };
@@ -103,6 +104,23 @@ struct VoteBook {
     byzantine: Arc<BTreeSet<ConsensusKey>>,
     /// Per epoch, whose votes the consensus of nodes that follow governance accepted.
     voters: Arc<Mutex<BTreeMap<u64, BTreeSet<ConsensusKey>>>>,
+    /// Validators whose journal a fault damaged, with the views of an epoch they voted in
+    /// before (their vote record): they must not vote in any of those again.
+    lost: Arc<Mutex<Vec<LostVotes>>>,
+}
+
+/// A validator restarted without the votes it had signed in `epoch` up to view `through`.
+#[derive(Clone, Debug)]
+struct LostVotes {
+    key: ConsensusKey,
+    epoch: u64,
+    through: u64,
+    /// Armed when the node restarts (votes sent before the damage may still be in flight).
+    armed: bool,
+    /// Votes it signed again in those views (must stay empty).
+    revotes: BTreeSet<(&'static str, u64)>,
+    /// The newest (epoch, view) past the lost ones it voted in after restarting.
+    voted_after: Option<(u64, u64)>,
 }
 
 /// Who voted for what, and where: (validator, vote kind, epoch, view).
@@ -117,6 +135,22 @@ struct NodeVotes {
 }
 
 impl VoteBook {
+    /// Notes a vote against the views whose votes a validator lost.
+    fn check_lost(&self, key: &ConsensusKey, kind: &'static str, epoch: u64, view: u64) {
+        for lost in self.lost.lock().iter_mut() {
+            if !lost.armed || lost.key != *key {
+                continue;
+            }
+            if (epoch, view) <= (lost.epoch, lost.through) {
+                if epoch == lost.epoch {
+                    lost.revotes.insert((kind, view));
+                }
+            } else {
+                lost.voted_after = lost.voted_after.max(Some((epoch, view)));
+            }
+        }
+    }
+
     fn record(&self, slot: VoteSlot, payload: ConsensusDigest) {
         if self.byzantine.contains(&slot.0) {
             return;
@@ -151,6 +185,18 @@ impl Reporter for NodeVotes {
                 f.proposal.round,
                 f.proposal.payload,
             ),
+            Activity::Nullify(n) => {
+                let epoch = n.round.epoch().get();
+                if let Some(key) = self
+                    .schemes
+                    .participants(epoch)
+                    .and_then(|p| p.get(n.attestation.signer.get() as usize).cloned())
+                {
+                    self.book
+                        .check_lost(&key, "nullify", epoch, n.round.view().get());
+                }
+                return Feedback::Ok;
+            }
             _ => return Feedback::Ok,
         };
         let epoch = round.epoch().get();
@@ -165,6 +211,7 @@ impl Reporter for NodeVotes {
                 .entry(epoch)
                 .or_default()
                 .insert(key.clone());
+            self.book.check_lost(&key, kind, epoch, round.view().get());
             self.book
                 .record((key, kind, epoch, round.view().get()), payload);
         }
@@ -576,6 +623,10 @@ fn engine_config(world: &World, slot: &Slot, chain: &Chain<Sequential>) -> SimEn
             manager: world.oracle.manager(),
             everyone: world.keys.iter().map(|k| k.public_key()).collect(),
         }),
+        vote_record: VoteRecord::open(&slot.dir.join(VOTE_RECORD_FILE), false)
+            .expect("open the node's vote record"),
+        problem: VotingProblem::default(),
+        storage_location: format!("partitions {}-*", slot.label),
         // The stale node's engine indexes votes by its own claimed sets: its view is not
         // recorded.
         monitor: (!stale).then(|| NodeVotes {
@@ -884,7 +935,37 @@ async fn apply(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], fault: &Fa
                 crash(slot).await;
             }
         }
-        Fault::Restart(v) => start_validator(context, world, slots, *v).await,
+        Fault::Restart(v) => {
+            let key = world.keys[*v].public_key();
+            for lost in world.votes.lost.lock().iter_mut() {
+                lost.armed |= lost.key == key;
+            }
+            start_validator(context, world, slots, *v).await
+        }
+        Fault::CorruptJournal(v) => {
+            for slot in slots
+                .iter_mut()
+                .filter(|x| x.validator == *v && x.side.is_none())
+            {
+                crash(slot).await;
+                let record = VoteRecord::open(&slot.dir.join(VOTE_RECORD_FILE), false)
+                    .expect("read the vote record");
+                let Some((epoch, through)) = record.newest() else {
+                    continue;
+                };
+                let partition = epochs::journal_partition(&slot.label, epoch);
+                let damaged = damage_blobs(context, &partition).await;
+                info!(node = %slot.label, epoch, through, damaged, "damaged the consensus journal");
+                world.votes.lost.lock().push(LostVotes {
+                    key: world.keys[*v].public_key(),
+                    epoch,
+                    through,
+                    armed: false,
+                    revotes: BTreeSet::new(),
+                    voted_after: None,
+                });
+            }
+        }
         Fault::RestartAll => {
             for v in 0..world.scenario.nodes() {
                 if slots
@@ -925,6 +1006,28 @@ async fn apply(context: &Ctx, world: &Arc<World>, slots: &mut [Slot], fault: &Fa
             },
         ),
     }
+}
+
+/// Overwrites the second half of every blob in `partition` with garbage, as a damaged disk
+/// would; returns how many blobs it damaged.
+async fn damage_blobs(context: &Ctx, partition: &str) -> usize {
+    use commonware_runtime::{Blob as _, BlobVersion, Storage as _, WriteOptions};
+    let names = context.scan(partition).await.unwrap_or_default();
+    for name in &names {
+        let (blob, size, _) = context
+            .open_versioned(
+                partition,
+                name,
+                BlobVersion::new(0)..=BlobVersion::new(u16::MAX),
+            )
+            .await
+            .expect("open a journal blob");
+        let half = size / 2;
+        blob.write_at(half, vec![0xA5; (size - half) as usize], WriteOptions::SYNC)
+            .await
+            .expect("damage a journal blob");
+    }
+    names.len()
 }
 
 async fn crash(slot: &mut Slot) {
@@ -1182,6 +1285,19 @@ fn observe(
             (format!("v{v}"), kind, epoch, view)
         })
         .collect();
+    let lost_votes = world
+        .votes
+        .lost
+        .lock()
+        .iter()
+        .map(|l| crate::check::LostVotes {
+            validator: label(&l.key),
+            epoch: l.epoch,
+            through: l.through,
+            revotes: l.revotes.iter().cloned().collect(),
+            voted_after: l.voted_after,
+        })
+        .collect();
     // Only a liar whose corrupt answers actually reached the full node must be blocked.
     let corrupted = world.corrupted.load(std::sync::atomic::Ordering::Relaxed);
     tracing::info!(
@@ -1223,6 +1339,7 @@ fn observe(
         blocked: blocked.iter().map(|(a, b)| (label(a), label(b))).collect(),
         must_block: must_block.into_iter().collect(),
         vote_conflicts,
+        lost_votes,
         final_height,
         audit: context.auditor().state(),
     }

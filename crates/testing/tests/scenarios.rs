@@ -113,6 +113,25 @@ fn crashes_at_persistence_points() {
 }
 
 #[test]
+fn a_validator_whose_journal_is_damaged_never_votes_twice_and_votes_again_later() {
+    for seed in 0..CI_SEEDS {
+        let scenario = catalog::corrupt_journal(seed);
+        let obs = assert_passes(&scenario);
+        assert_eq!(obs.lost_votes.len(), 1, "seed {seed}: no journal damaged");
+        for lost in &obs.lost_votes {
+            // No vote in the forgotten views (checked by assert_passes), and voting again after.
+            assert!(
+                lost.voted_after.is_some(),
+                "seed {seed}: {} never voted again after losing views up to {} of epoch {}",
+                lost.validator,
+                lost.through,
+                lost.epoch
+            );
+        }
+    }
+}
+
+#[test]
 fn everyone_crashes_and_restarts() {
     campaign(catalog::all_crash, 2);
 }

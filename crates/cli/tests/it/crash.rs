@@ -234,6 +234,144 @@ fn a_lost_index_is_rebuilt_from_the_block_log() {
     });
 }
 
+/// Runs `citychain dev` on `dir`, which must refuse to start: its exit status and stderr.
+fn dev_refuses(dir: &std::path::Path) -> (std::process::ExitStatus, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["dev", "--data-dir"])
+        .arg(dir)
+        .args(["--rpc-addr", &crate::harness::free_addr().to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start citychain dev");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("poll").is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("citychain dev kept running on a data directory it must refuse");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Bytes in the block log's files.
+fn block_log_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir.join("chain/blocks"))
+        .expect("block log directory")
+        .map(|e| e.expect("entry").metadata().expect("metadata").len())
+        .sum()
+}
+
+/// Issue 10 (RELIABILITY 10, items 1, 2, 4): consensus records cannot be rebuilt from the block
+/// log. With the consensus directory gone the node refuses to start, naming it and the remedy,
+/// and writes nothing to the block log; put back, the chain goes on with everything kept. With
+/// only the epoch's vote journal gone, the single validator (which cannot abstain: nobody else
+/// can finalize) refuses too, naming the vote record; removing the record as the message says
+/// lets a development chain go on.
+#[test]
+fn lost_consensus_records_stop_the_node_before_it_writes_anything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+    let (_, _, txs) = alice_to_bob(&node, 5, 7);
+    let before = block_on(async {
+        let client = node.client();
+        client
+            .rpc()
+            .tx_submit_batch(
+                txs.iter()
+                    .map(|t| citychain_crypto::hex::encode(t.encode()))
+                    .collect(),
+            )
+            .await
+            .expect("batch");
+        client
+            .wait_for_receipt(txs[4].hash(), Duration::from_secs(60))
+            .await
+            .expect("committed");
+        client.status().await.expect("status")
+    });
+    node.kill();
+
+    let consensus = dir.path().join("consensus");
+    let saved = dir.path().join("consensus.saved");
+    std::fs::rename(&consensus, &saved).expect("move the consensus directory away");
+    let log_bytes = block_log_bytes(dir.path());
+    let (status, stderr) = dev_refuses(dir.path());
+    assert!(!status.success(), "started without its consensus records");
+    for needed in [
+        consensus.display().to_string(),
+        format!("committed up to {}", before.height),
+        "Restore the consensus directory".to_string(),
+    ] {
+        assert!(stderr.contains(&needed), "no {needed:?} in: {stderr}");
+    }
+    assert_eq!(
+        block_log_bytes(dir.path()),
+        log_bytes,
+        "the block log was written"
+    );
+
+    std::fs::remove_dir_all(&consensus).expect("remove what the refused start created");
+    std::fs::rename(&saved, &consensus).expect("put the consensus directory back");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+    let head = block_on(async {
+        let client = node.client();
+        let rpc = client.rpc();
+        let old_head = rpc
+            .chain_get_block(BlockId::Height(before.height), None)
+            .await
+            .expect("the old head");
+        assert_eq!(old_head.hash, before.head_hash);
+        assert!(
+            rpc.tx_get_receipt(txs[4].hash())
+                .await
+                .expect("query")
+                .is_some()
+        );
+        wait_for_height(&client, before.height + 3).await;
+        client.status().await.expect("status")
+    });
+    node.kill();
+
+    // Only the current epoch's vote journal is lost.
+    std::fs::remove_dir_all(consensus.join("citychain-simplex-epoch-0"))
+        .expect("remove the journal");
+    let log_bytes = block_log_bytes(dir.path());
+    let (status, stderr) = dev_refuses(dir.path());
+    assert!(!status.success(), "voted again without its vote journal");
+    let record = dir.path().join("vote-record");
+    for needed in [
+        "lost this validator's votes of epoch 0".to_string(),
+        "cannot finalize without this one".to_string(),
+        format!("remove the vote record ({})", record.display()),
+    ] {
+        assert!(stderr.contains(&needed), "no {needed:?} in: {stderr}");
+    }
+    assert_eq!(
+        block_log_bytes(dir.path()),
+        log_bytes,
+        "the block log was written"
+    );
+    std::fs::remove_file(&record).expect("remove the vote record");
+    let node = DevNode::start(dir.path(), &["--empty-block-interval-ms", "100"]);
+    block_on(async {
+        let client = node.client();
+        let old_head = client
+            .rpc()
+            .chain_get_block(BlockId::Height(head.height), None)
+            .await
+            .expect("the old head");
+        assert_eq!(old_head.hash, head.head_hash);
+        wait_for_height(&client, head.height + 3).await;
+    });
+}
+
 /// Issue 10 (RELIABILITY 11): a full disk. The node stops with a message that names the disk and
 /// the remedy, loses nothing it acknowledged, and continues once space is freed. Needs root (a
 /// 96 MiB tmpfs is mounted for the data directory); elsewhere the test says it was skipped.

@@ -17,6 +17,7 @@
 use super::{
     ConsensusBlock, ConsensusKey, ConsensusSecret, Scheme,
     epochs::{self, EpochSchemes, EpochsConfig, Monitor, PeerBlocker, PeerSets, Runtime},
+    guard::{VoteRecord, VotingProblem},
 };
 use crate::app::{App, Chain, Finalizer};
 use commonware_broadcast::buffered;
@@ -81,6 +82,12 @@ pub struct EngineConfig<P, B, T, M> {
     pub monitor: Option<M>,
     /// Makes each epoch's validators the p2p layer's primary peers.
     pub peer_sets: Box<dyn PeerSets>,
+    /// The newest view this validator voted in, kept outside consensus storage.
+    pub vote_record: VoteRecord,
+    /// Set when this validator abstains or consensus stopped, with the reason.
+    pub problem: VotingProblem,
+    /// Where consensus storage lives, for messages (a directory, or a simulated partition).
+    pub storage_location: String,
 }
 
 /// Deliberately broken behaviours, for the simulation's adversarial scenarios.
@@ -294,11 +301,19 @@ where
         page_cache,
         peer_sets: config.peer_sets,
         vote_when_removed: matches!(config.misbehaviour, Some(Misbehaviour::VoteWhenRemoved)),
+        vote_record: config.vote_record,
+        problem: config.problem,
     };
 
     // Marshal first, so consensus' replayed events find it running.
     let mut handles = vec![buffer_engine.start(channels.blocks)];
     handles.push(marshal_actor.start(finalizer, buffer, resolver));
+    if let Err(e) = check_consensus_records(&chain, &marshal, &config.storage_location).await {
+        for handle in &handles {
+            handle.abort();
+        }
+        return Err(e);
+    }
     let consensus_channels = (
         channels.votes,
         channels.certificates,
@@ -308,4 +323,54 @@ where
         epochs::run(context, epochs, consensus_channels, committed_boundaries)
     }));
     Ok(Running { handles, marshal })
+}
+
+/// Consensus storage must know every block the chain store committed: marshal archives each
+/// finalized block before the chain commits it. If it does not (its directory was removed or
+/// replaced), marshal would ask peers for the whole chain again, and simplex would restart the
+/// epoch from its first view, proposing over blocks already final: refuse to start instead.
+async fn check_consensus_records<T: Strategy>(
+    chain: &Chain<T>,
+    marshal: &marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
+    storage: &str,
+) -> Result<(), String> {
+    let Some(head) = chain.store.head() else {
+        return Ok(());
+    };
+    if head.height.0 == 0 {
+        return Ok(());
+    }
+    let known = marshal
+        .get_info(commonware_consensus::types::Height::new(head.height.0))
+        .await;
+    match known {
+        Some((_, digest)) if digest == super::digest_of(head.hash) => Ok(()),
+        Some((_, digest)) => Err(format!(
+            "consensus storage ({storage}) holds block {} at height {}, but the chain store \
+             committed {} there: the two belong to different chains. Put back the consensus \
+             directory that belongs to this chain, or move both away and let the node sync \
+             from its peers",
+            super::hash_of(&digest),
+            head.height,
+            head.hash
+        )),
+        None => {
+            let finalized = marshal
+                .get_info(marshal::Identifier::Latest)
+                .await
+                .map_or(0, |(h, _)| h.get());
+            Err(format!(
+                "consensus storage ({storage}) knows finalized blocks only up to height \
+                 {finalized}, but the chain store committed up to {}: consensus records were \
+                 removed or replaced. They hold this validator's votes and the finality \
+                 certificates, which the block log cannot rebuild, and a validator voting \
+                 without them could sign twice. Restore the consensus directory from a backup \
+                 taken with the chain; or move the chain and consensus directories away (keep \
+                 the vote record) and start again, and the node syncs the chain from its \
+                 peers (a chain of one validator has none: start it on an empty data \
+                 directory). The chain store is unchanged",
+                head.height
+            ))
+        }
+    }
 }

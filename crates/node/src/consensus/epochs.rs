@@ -13,7 +13,10 @@
 //! and it follows the chain as a full node. A message from a later epoch tells a node it is
 //! behind: it asks marshal for the finalization of its epoch's last block from that peer.
 
-use super::{ConsensusBlock, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme, engine};
+use super::{
+    ConsensusBlock, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme, engine,
+    guard::{self, FinalizedPast, RecordingSender, VoteRecord, VotingProblem},
+};
 use crate::app::App;
 use citychain_storage::ChainStore;
 use citychain_types::{Decode, Height, ValidatorSet, layout};
@@ -183,6 +186,10 @@ pub(super) struct EpochsConfig<B, T: Strategy, M, E: Runtime> {
     pub peer_sets: Box<dyn PeerSets>,
     /// Test-only misbehaviour: sign votes in epochs this node was voted out of.
     pub vote_when_removed: bool,
+    /// The newest view this validator voted in, kept outside the journal.
+    pub vote_record: VoteRecord,
+    /// Why this validator does not vote (or stopped), for `/health` and the exit message.
+    pub problem: VotingProblem,
 }
 
 /// The muxed consensus channels, one subchannel per epoch.
@@ -198,6 +205,9 @@ struct Subchannels<S: Sender> {
 struct Active {
     epoch: u64,
     handle: Handle<()>,
+    /// The engine signs nothing until the network finalizes past this view: the journal lost
+    /// this validator's votes up to it.
+    abstains_through: Option<u64>,
 }
 
 /// Runs one simplex engine at a time, moving to the next epoch when its first block's parent
@@ -241,8 +251,17 @@ pub(super) async fn run<E, B, T, M, S, R>(
         }
     };
 
+    let (finalized_past, mut finalized_past_events) = mpsc::unbounded();
     let first = current_epoch(&config);
-    let (mut config, active) = enter(&context, config, &mut channels, first).await;
+    let (mut config, active) = enter(
+        &context,
+        config,
+        &mut channels,
+        first,
+        &finalized_past,
+        None,
+    )
+    .await;
     let Some(mut active) = active else {
         return;
     };
@@ -263,6 +282,10 @@ pub(super) async fn run<E, B, T, M, S, R>(
                 Some((epoch, (from, _))) => Event::Unrouted { epoch, from },
                 None => Event::Closed("the certificate channel closed"),
             },
+            view = finalized_past_events.next() => match view {
+                Some(view) => Event::FinalizedPast(view),
+                None => Event::Closed("the finality watch closed"),
+            },
             stopped = futures::FutureExt::fuse(&mut active.handle) => {
                 error!(epoch = active.epoch, result = ?stopped, "the consensus engine stopped");
                 return;
@@ -281,7 +304,15 @@ pub(super) async fn run<E, B, T, M, S, R>(
                 active.handle.abort();
                 retired.push(active.epoch);
                 let next;
-                (config, next) = enter(&context, config, &mut channels, target).await;
+                (config, next) = enter(
+                    &context,
+                    config,
+                    &mut channels,
+                    target,
+                    &finalized_past,
+                    None,
+                )
+                .await;
                 let Some(next) = next else {
                     return;
                 };
@@ -289,7 +320,7 @@ pub(super) async fn run<E, B, T, M, S, R>(
                 // Engines stopped before the previous one have had an epoch to wind down.
                 let keep = retired.len().saturating_sub(1);
                 for epoch in retired.drain(..keep) {
-                    let partition = partition(&config.partition_prefix, epoch);
+                    let partition = journal_partition(&config.partition_prefix, epoch);
                     if let Err(e) = context.remove(&partition, None).await {
                         debug!(epoch, error = %e, "no consensus journal to remove");
                     }
@@ -310,6 +341,37 @@ pub(super) async fn run<E, B, T, M, S, R>(
             }
             // Stragglers of an epoch that ended here.
             Event::Unrouted { .. } => {}
+            // The network finalized past the views whose votes this validator lost: every one
+            // of them is settled, so it can vote again. Restart the epoch's engine signing.
+            Event::FinalizedPast(view) => {
+                if active
+                    .abstains_through
+                    .is_none_or(|through| view <= through)
+                {
+                    continue;
+                }
+                info!(
+                    epoch = active.epoch,
+                    finalized_view = view,
+                    "the network finalized past the views whose votes were lost: voting again"
+                );
+                active.handle.abort();
+                let _ = (&mut active.handle).await;
+                let next;
+                (config, next) = enter(
+                    &context,
+                    config,
+                    &mut channels,
+                    active.epoch,
+                    &finalized_past,
+                    Some(view),
+                )
+                .await;
+                let Some(next) = next else {
+                    return;
+                };
+                active = next;
+            }
         }
     }
 }
@@ -323,10 +385,13 @@ enum Event {
         epoch: u64,
         from: ConsensusKey,
     },
+    /// The network finalized this view (reported only while the engine abstains).
+    FinalizedPast(u64),
     Closed(&'static str),
 }
 
-fn partition(prefix: &str, epoch: u64) -> String {
+/// The storage partition of `epoch`'s consensus journal.
+pub fn journal_partition(prefix: &str, epoch: u64) -> String {
     format!("{prefix}-simplex-epoch-{epoch}")
 }
 
@@ -356,7 +421,8 @@ async fn register<S: Sender<PublicKey = ConsensusKey>>(
     ))
 }
 
-/// Opens `epoch`'s subchannels and starts its engine on them.
+/// Opens `epoch`'s subchannels and starts its engine on them. `finalized` is a view the network
+/// is known to have finalized in `epoch` (when restarting an engine that abstained).
 async fn enter<
     E: Runtime,
     B: PeerBlocker,
@@ -368,18 +434,41 @@ async fn enter<
     config: EpochsConfig<B, T, M, E>,
     channels: &mut Subchannels<S>,
     epoch: u64,
+    finalized_past: &mpsc::UnboundedSender<u64>,
+    finalized: Option<u64>,
 ) -> (EpochsConfig<B, T, M, E>, Option<Active>) {
-    let Some(subchannels) = register(channels, epoch).await else {
+    // An engine just stopped for the same epoch releases its subchannels as its tasks wind down.
+    let mut subchannels = None;
+    for _ in 0..REGISTER_ATTEMPTS {
+        subchannels = register(channels, epoch).await;
+        if subchannels.is_some() || finalized.is_none() {
+            break;
+        }
+        context.sleep(Duration::from_millis(10)).await;
+    }
+    let Some(subchannels) = subchannels else {
         debug!(epoch, "the consensus channels closed");
         return (config, None);
     };
     let mut config = config;
-    let active = start_engine(context, &mut config, subchannels, epoch);
+    let active = start_engine(
+        context,
+        &mut config,
+        subchannels,
+        epoch,
+        finalized_past,
+        finalized,
+    )
+    .await;
     (config, active)
 }
 
-/// Starts the engine of `epoch`.
-fn start_engine<
+/// Tries to open an epoch's subchannels again while a stopped engine of that epoch lets go.
+const REGISTER_ATTEMPTS: usize = 500;
+
+/// Starts the engine of `epoch`: signing if this node is one of its validators and its journal
+/// kept its votes (or the network finalized past the lost ones), verifying otherwise.
+async fn start_engine<
     E: Runtime,
     B: PeerBlocker,
     T: Strategy,
@@ -390,6 +479,8 @@ fn start_engine<
     config: &mut EpochsConfig<B, T, M, E>,
     (votes, certificates, fetch): (Subchannel<S>, Subchannel<S>, Subchannel<S>),
     epoch: u64,
+    finalized_past: &mpsc::UnboundedSender<u64>,
+    finalized: Option<u64>,
 ) -> Option<Active> {
     let (Some(mut scheme), Some(participants)) = (
         config.schemes.get(epoch),
@@ -429,6 +520,73 @@ fn start_engine<
             }
         }
     };
+    // Start from the newest finalization of the epoch marshal holds, if any: the journal
+    // holds the same or a later one when intact, and without it (lost, or removed with the
+    // votes) the engine must still not propose over blocks already final.
+    let marshal = config.marshal.clone();
+    let floor = match newest_finalization(&marshal, epoch).await {
+        Some(finalization) => simplex::Floor::Finalized(finalization),
+        None => simplex::Floor::Genesis(floor),
+    };
+    let abstains_through = if participants.contains(&me) && !config.vote_when_removed {
+        let mut checked = Err(String::new());
+        // Restarting the epoch's engine, the stopped one may still hold its journal open.
+        let attempts = if finalized.is_some() {
+            REGISTER_ATTEMPTS
+        } else {
+            1
+        };
+        for _ in 0..attempts {
+            checked = abstain_through(
+                context,
+                journal_partition(&config.partition_prefix, epoch),
+                config.page_cache.clone(),
+                &config.vote_record,
+                &scheme,
+                epoch,
+                &participants,
+                finalized,
+            )
+            .await;
+            if checked.is_ok() {
+                break;
+            }
+            context.sleep(Duration::from_millis(10)).await;
+        }
+        match checked {
+            Ok(None) => {
+                config.problem.set(None);
+                None
+            }
+            Ok(Some((view, why))) => {
+                config.problem.set(Some(why));
+                scheme = Arc::new(Scheme::verifier(
+                    &config.schemes.namespace,
+                    Set::from_iter_dedup(participants.clone()),
+                ));
+                Some(view)
+            }
+            Err(fatal) => {
+                error!(epoch, "{fatal}");
+                config.problem.set(Some(fatal));
+                return None;
+            }
+        }
+    } else {
+        None
+    };
+    let watch = abstains_through.map(|view| FinalizedPast {
+        view,
+        notify: finalized_past.clone(),
+    });
+    let votes = (
+        RecordingSender {
+            inner: votes.0,
+            epoch,
+            record: config.vote_record.clone(),
+        },
+        votes.1,
+    );
     let timeouts = &config.timeouts;
     let engine = simplex::Engine::new(
         context.child("simplex").with_attribute("epoch", epoch),
@@ -438,16 +596,19 @@ fn start_engine<
             blocker: config.blocker.clone(),
             automaton: config.application.clone(),
             relay: config.application.clone(),
-            reporter: commonware_consensus::Reporters::<_, M>::from((
-                config.application.clone(),
-                config.monitor.clone(),
+            reporter: commonware_consensus::Reporters::<_, FinalizedPast>::from((
+                commonware_consensus::Reporters::<_, M>::from((
+                    config.application.clone(),
+                    config.monitor.clone(),
+                )),
+                watch,
             )),
             track_historical_votes: false,
             strategy: config.strategy.clone(),
-            partition: partition(&config.partition_prefix, epoch),
+            partition: journal_partition(&config.partition_prefix, epoch),
             mailbox_size: NZUsize!(16_384),
             epoch: Epoch::new(epoch),
-            floor: simplex::Floor::Genesis(floor),
+            floor,
             replay_buffer: NZUsize!(8 << 20),
             write_buffer: NZUsize!(1 << 20),
             page_cache: config.page_cache.clone(),
@@ -465,7 +626,78 @@ fn start_engine<
         },
     );
     let handle = engine.start(votes, certificates, fetch);
-    let voting = participants.contains(&me);
+    let voting = participants.contains(&me) && abstains_through.is_none();
     info!(epoch, validators = participants.len(), voting, node = %super::validator_key(&me), "entered epoch");
-    Some(Active { epoch, handle })
+    Some(Active {
+        epoch,
+        handle,
+        abstains_through,
+    })
+}
+
+/// The newest finalization marshal holds, if it is of `epoch` (and past its first view).
+async fn newest_finalization(
+    marshal: &marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
+    epoch: u64,
+) -> Option<super::Finalization> {
+    let (height, _) = marshal.get_info(marshal::Identifier::Latest).await?;
+    let finalization = marshal.get_finalization(height).await?;
+    (commonware_consensus::Epochable::epoch(&finalization).get() == epoch
+        && !commonware_consensus::Viewable::view(&finalization).is_zero())
+    .then_some(finalization)
+}
+
+/// Whether this validator must abstain in `epoch`, through which view and why: `Some` when the
+/// journal lost votes up to a view the network has not finalized past (`finalized`).
+/// An error when the others cannot make progress without it: stopping, with the reason, beats
+/// a validator that silently never votes.
+#[allow(clippy::too_many_arguments)]
+async fn abstain_through<E: Runtime>(
+    context: &E,
+    partition: String,
+    page_cache: CacheRef,
+    vote_record: &VoteRecord,
+    scheme: &Scheme,
+    epoch: u64,
+    participants: &[ConsensusKey],
+    finalized: Option<u64>,
+) -> Result<Option<(u64, String)>, String> {
+    let journaled = guard::newest_journaled_vote(
+        context.child("vote_check"),
+        &partition,
+        scheme,
+        page_cache,
+        NZUsize!(1 << 20),
+    )
+    .await?;
+    let record = vote_record.newest();
+    let Some(through) = guard::lost_votes(record, epoch, journaled) else {
+        return Ok(None);
+    };
+    if finalized.is_some_and(|view| view > through) {
+        return Ok(None);
+    }
+    let lost = format!(
+        "the consensus journal {partition} lost this validator's votes of epoch {epoch}: the \
+         vote record says it voted up to view {through}, the journal keeps {}. Voting again \
+         in those views could sign two conflicting votes",
+        journaled.map_or("none".to_string(), |v| format!("votes up to view {v}")),
+    );
+    let others = participants.len() - 1;
+    let quorum = <commonware_utils::N3f1 as commonware_utils::Faults>::quorum(participants.len());
+    if (others as u32) < quorum {
+        return Err(format!(
+            "{lost}, and the other {others} validator(s) of the epoch cannot finalize without \
+             this one, so the chain cannot go on. Restore the consensus directory from a \
+             backup taken with the chain; only if no copy of this validator's votes can be \
+             presented by anyone (a development chain), remove the vote record ({}) and \
+             start again",
+            vote_record.path().display()
+        ));
+    }
+    let why = format!(
+        "{lost}; it signs nothing until the network finalizes a view past {through}, then          votes again"
+    );
+    error!(epoch, "{why}");
+    Ok(Some(why).map(|why| (through, why)))
 }

@@ -3,6 +3,7 @@
 mod block;
 pub mod engine;
 pub mod epochs;
+pub mod guard;
 
 pub use block::{ConsensusBlock, MAX_BLOCK_BYTES};
 
