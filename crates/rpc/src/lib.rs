@@ -4,6 +4,7 @@
 //! jsonrpsee's HTTP and WebSocket clients, so the CLI and tests call the same typed methods.
 
 mod api;
+mod conform;
 pub mod error;
 pub mod http;
 mod server;

@@ -2,6 +2,7 @@
 
 use crate::{
     CitychainApiServer,
+    conform::ConformLayer,
     http::{Endpoints, EndpointsLayer},
 };
 use jsonrpsee::server::{ServerBuilder, ServerHandle};
@@ -61,7 +62,14 @@ pub async fn serve(
         .set_message_buffer_capacity(config.message_buffer.max(1))
         .build();
     let server = ServerBuilder::with_config(limits)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(EndpointsLayer::new(endpoints)))
+        .set_http_middleware(
+            tower::ServiceBuilder::new()
+                .layer(EndpointsLayer::new(endpoints))
+                .layer(ConformLayer {
+                    max_request_bytes: config.max_request_bytes,
+                    max_batch_len: config.max_batch_len,
+                }),
+        )
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;

@@ -151,3 +151,83 @@ fn bad_transactions_and_requests_are_rejected_and_change_nothing() {
         assert_eq!(after.pending_txs, 0);
     });
 }
+
+/// Issue 10, item 16: the answers JSON-RPC 2.0 and HTTP specify, not jsonrpsee's (`null` for
+/// an id it cannot keep, `-32603` for a subscription over HTTP, 200 for a failed upgrade).
+#[test]
+fn odd_ids_subscriptions_over_http_and_bad_upgrades_get_the_answers_the_specifications_give() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let addr = node.rpc_addr;
+    let body_of = |reply: &str| -> serde_json::Value {
+        let body = reply.split("\r\n\r\n").nth(1).unwrap_or("");
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {reply}"))
+    };
+    for id in [
+        "[1]",
+        "{\"a\":1}",
+        "1.5",
+        "-3",
+        "123456789012345678901234567890",
+    ] {
+        let request = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"chain_status"}}"#);
+        let (status, reply) = http_post(addr, request.as_bytes());
+        assert_eq!(status, 200, "{reply}");
+        let answer = body_of(&reply);
+        assert_eq!(answer["id"], serde_json::Value::Null, "id {id}: {answer}");
+        assert_eq!(answer["error"]["code"], -32600, "id {id}: {answer}");
+    }
+    for method in ["chain_subscribeFinalized", "tx_subscribeReceipt"] {
+        let request = format!(r#"{{"jsonrpc":"2.0","id":9,"method":"{method}","params":[]}}"#);
+        let (_, reply) = http_post(addr, request.as_bytes());
+        let answer = body_of(&reply);
+        assert_eq!(answer["id"], 9, "{answer}");
+        assert_eq!(answer["error"]["code"], -32601, "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("WebSocket")),
+            "{answer}"
+        );
+    }
+    // In a batch, the good calls are answered as usual beside the faulty ones.
+    let (_, reply) = http_post(
+        addr,
+        br#"[{"jsonrpc":"2.0","id":1,"method":"chain_status"},{"jsonrpc":"2.0","id":[2],"method":"chain_status"}]"#,
+    );
+    let answers = body_of(&reply);
+    let answers = answers.as_array().expect("a batch answer");
+    assert_eq!(answers.len(), 2, "{reply}");
+    assert!(
+        answers
+            .iter()
+            .any(|a| a["id"] == 1 && a["result"]["height"].is_u64())
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| a["id"].is_null() && a["error"]["code"] == -32600)
+    );
+    // A WebSocket upgrade without its key is a bad request, and says what is missing.
+    let (status, reply) = crate::harness::http(
+        addr,
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        &[],
+    );
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply.contains("Sec-WebSocket-Key"), "{reply}");
+    // The subscriptions still work over a WebSocket.
+    block_on(async {
+        let ws = node.client().ws().await.expect("ws");
+        let mut heads = ws.chain_subscribe_finalized().await.expect("subscribe");
+        tokio::time::timeout(Duration::from_secs(30), heads.next())
+            .await
+            .expect("a head within 30 s")
+            .expect("open")
+            .expect("a head");
+    });
+    assert!(
+        !node.stderr().contains("Subscriptions not supported"),
+        "the server still logs a warning per request"
+    );
+}

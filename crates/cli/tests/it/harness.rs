@@ -226,7 +226,7 @@ pub fn citychain_json(args: &[&str]) -> serde_json::Value {
 
 /// One HTTP/1.1 exchange on a fresh connection: the status and the whole response. Write and
 /// read errors are tolerated (a server may answer an oversized body early and close).
-fn http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+pub fn http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
     s.write_all(head.as_bytes()).expect("write");
