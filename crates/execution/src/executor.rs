@@ -9,9 +9,9 @@
 //! 4. The unused part of the fee is refunded. Fees are burned.
 
 use crate::{
-    BlockError, InvalidTx, Overlay, Result, contracts,
+    BlockError, InvalidTx, Overlay, Result,
     gas::{GasMeter, intrinsic_gas},
-    native::{PayloadOutcome, bank, governance, multisig},
+    native::{self, NativeModule, Outcome, PayloadOutcome, Step},
     permissions,
 };
 use citychain_crypto::{Address, Suite};
@@ -206,15 +206,11 @@ impl Executor {
         let intrinsic = intrinsic_gas(&self.params, tx);
         let mut meter = GasMeter::new(Gas(t.gas_limit.0 - intrinsic.0));
         let outcome = self.run_payload(&t.payload, sender, t.nonce, &mut meter)?;
-        if matches!(
-            t.payload,
-            Payload::Governance { .. } | Payload::Multisig { .. }
-        ) && matches!(outcome, PayloadOutcome::Success { .. })
-        {
+        if outcome.freezes_changed && matches!(outcome.result, PayloadOutcome::Success { .. }) {
             // A freeze applies to the very next transaction of the block.
             self.rules.any_frozen = permissions::frozen_count(&self.overlay)? > 0;
         }
-        let receipt = match outcome {
+        let receipt = match outcome.result {
             PayloadOutcome::Success { events, output } => {
                 self.overlay.commit_tx();
                 Receipt::success(tx.hash(), Gas(intrinsic.0 + meter.used().0), events, output)
@@ -254,121 +250,67 @@ impl Executor {
         Ok(Ok(self.receipts.last().expect("just pushed")))
     }
 
-    /// Runs a payload for `sender` (the signer, or a multisig account acting through it).
-    /// `nonce` distinguishes its deployments.
+    /// Runs a payload for `sender` (the signer, or a multisig account acting through it) in
+    /// the module that owns it. `nonce` distinguishes its deployments.
     fn run_payload(
         &mut self,
         payload: &Payload,
         sender: Address,
         nonce: Nonce,
         meter: &mut GasMeter,
-    ) -> Result<PayloadOutcome> {
-        let env = contracts::Env {
+    ) -> Result<Outcome> {
+        let module = native::module_of(payload);
+        let env = native::Env {
             suite: self.ctx.suite,
-            height: self.block.height.0,
-            timestamp_ms: self.block.timestamp.0,
-            origin: sender,
+            params: &self.params,
+            height: self.block.height,
+            time: self.block.timestamp,
+            sender,
+            nonce,
         };
-        let native_gas = |meter: &mut GasMeter, what: &str| {
-            meter
-                .charge(self.params.transfer_gas)
-                .map_err(|e| PayloadOutcome::Failure {
-                    status: Status::OutOfGas,
-                    reason: format!("{what} needs {} gas; {} remained", e.needed, e.available),
-                })
-        };
-        Ok(match payload {
-            Payload::Transfer { to, amount } => {
-                bank::transfer(&mut self.overlay, meter, &self.params, &sender, to, *amount)?
-            }
-            Payload::Deploy { code, init_args } => contracts::deploy(
-                &mut self.overlay,
-                &self.params,
-                env,
-                meter,
-                nonce,
-                code,
-                init_args,
-            )?,
-            Payload::Call {
-                contract,
-                method,
-                args,
-                value,
-            } => contracts::call(
-                &mut self.overlay,
-                &self.params,
-                env,
-                meter,
-                contract,
-                method,
-                args,
-                *value,
-            )?,
-            Payload::Governance { op } => match native_gas(meter, "a governance operation") {
-                Err(failure) => failure,
-                Ok(()) => governance::execute(
-                    &mut self.overlay,
-                    &governance::GovEnv {
-                        suite: self.ctx.suite,
-                        height: self.block.height,
-                        time: self.block.timestamp,
-                        sender,
-                    },
-                    op,
-                )?,
-            },
-            Payload::Multisig { op } => match native_gas(meter, "a multisig operation") {
-                Err(failure) => failure,
-                Ok(()) => {
-                    let step = multisig::execute(
-                        &mut self.overlay,
-                        self.ctx.suite,
-                        self.block.height,
-                        sender,
-                        nonce,
-                        op,
-                    )?;
-                    match step {
-                        multisig::Step::Done(outcome) => outcome,
-                        multisig::Step::Run {
-                            account,
-                            id,
-                            payload,
-                        } => self.run_multisig(account, id, &payload, meter)?,
-                    }
-                }
-            },
-        })
+        match module.execute(&mut self.overlay, &env, meter, payload)? {
+            Step::Done(outcome) => Ok(outcome),
+            Step::RunAs {
+                account,
+                id,
+                payload,
+            } => self.run_as(module, account, id, &payload, meter),
+        }
     }
 
-    /// Runs a multisig account's transaction once its threshold is reached: with the account's
-    /// permissions, in its own state layer, recording the result on the pending transaction.
-    fn run_multisig(
+    /// Runs a payload a module delegated (a multisig account's transaction once its threshold
+    /// is reached): with the account's permissions, in its own state layer; the module records
+    /// how it ended.
+    fn run_as(
         &mut self,
+        module: &dyn NativeModule,
         account: Address,
         id: u64,
         payload: &Payload,
         meter: &mut GasMeter,
-    ) -> Result<PayloadOutcome> {
+    ) -> Result<Outcome> {
         let denied = permissions::check_payload(&self.overlay, &self.rules, &account, payload)?;
-        let result = match denied {
-            Err(e) => Err((Status::Reverted, e.to_string())),
+        let (result, freezes_changed) = match denied {
+            Err(e) => (PayloadOutcome::reverted(e.to_string()), false),
             Ok(()) => {
                 self.overlay.checkpoint();
-                match self.run_payload(payload, account, Nonce(id), meter)? {
-                    PayloadOutcome::Success { events, output } => {
+                let outcome = self.run_payload(payload, account, Nonce(id), meter)?;
+                match outcome.result {
+                    PayloadOutcome::Success { .. } => {
                         self.overlay.commit_checkpoint();
-                        Ok((events, output))
+                        (outcome.result, outcome.freezes_changed)
                     }
-                    PayloadOutcome::Failure { status, reason } => {
+                    PayloadOutcome::Failure { .. } => {
                         self.overlay.revert_checkpoint();
-                        Err((status, reason))
+                        (outcome.result, false)
                     }
                 }
             }
         };
-        multisig::finish(&mut self.overlay, &account, id, result)
+        Ok(Outcome {
+            result: module.finish_run_as(&mut self.overlay, &account, id, result)?,
+            freezes_changed,
+        })
     }
 
     /// Ends the block. The last block of an epoch also records the validator set the next

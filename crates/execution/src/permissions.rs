@@ -5,8 +5,7 @@
 use crate::{BlockError, InvalidTx, Result};
 use citychain_crypto::Address;
 use citychain_types::{
-    Decode, GovTx, Member, Organization, Payload, Policy, Roles, SignedTransaction, layout,
-    multisig::MultisigTx,
+    Decode, Member, Organization, Payload, Policy, Roles, SignedTransaction, layout,
 };
 
 /// Reads the state (the executor's overlay, or the committed store for the mempool).
@@ -35,12 +34,12 @@ fn decode<T: Decode>(raw: Option<Vec<u8>>, what: &'static str) -> Result<Option<
         })
 }
 
-pub fn policy(state: &impl StateRead) -> Result<Policy> {
+pub fn policy(state: &(impl StateRead + ?Sized)) -> Result<Policy> {
     Ok(decode(state.read(&layout::policy_key())?, "policy")?.unwrap_or_default())
 }
 
 /// A big-endian `u64` counter under `key` (absent: 0).
-pub fn read_u64(state: &impl StateRead, key: &[u8], what: &'static str) -> Result<u64> {
+pub fn read_u64(state: &(impl StateRead + ?Sized), key: &[u8], what: &'static str) -> Result<u64> {
     match state.read(key)? {
         None => Ok(0),
         Some(raw) => raw
@@ -55,7 +54,7 @@ pub fn read_u64(state: &impl StateRead, key: &[u8], what: &'static str) -> Resul
 }
 
 /// How many accounts are frozen.
-pub fn frozen_count(state: &impl StateRead) -> Result<u64> {
+pub fn frozen_count(state: &(impl StateRead + ?Sized)) -> Result<u64> {
     read_u64(state, &layout::frozen_count_key(), "frozen count")
 }
 
@@ -70,7 +69,10 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn read(state: &impl StateRead, suite: citychain_crypto::Suite) -> Result<Rules> {
+    pub fn read(
+        state: &(impl StateRead + ?Sized),
+        suite: citychain_crypto::Suite,
+    ) -> Result<Rules> {
         Ok(Rules {
             policy: policy(state)?,
             suite,
@@ -79,84 +81,55 @@ impl Rules {
     }
 }
 
-pub fn member(state: &impl StateRead, account: &Address) -> Result<Option<Member>> {
+pub fn member(state: &(impl StateRead + ?Sized), account: &Address) -> Result<Option<Member>> {
     decode(state.read(&layout::member_key(account))?, "member")
 }
 
 pub fn organization(
-    state: &impl StateRead,
+    state: &(impl StateRead + ?Sized),
     org: &citychain_types::OrgId,
 ) -> Result<Option<Organization>> {
     decode(state.read(&layout::organization_key(org))?, "organization")
 }
 
-pub fn is_frozen(state: &impl StateRead, account: &Address) -> Result<bool> {
+pub fn is_frozen(state: &(impl StateRead + ?Sized), account: &Address) -> Result<bool> {
     Ok(state.read(&layout::frozen_key(account))?.is_some())
 }
 
 /// Checks that the sender of `tx` may send it under `rules`.
 pub fn check(
-    state: &impl StateRead,
+    state: &dyn StateRead,
     rules: &Rules,
     tx: &SignedTransaction,
 ) -> Result<std::result::Result<(), InvalidTx>> {
     check_payload(state, rules, &tx.sender(), &tx.transaction().payload)
 }
 
-/// Checks that `sender` (a signer, or a multisig account) may send `payload`.
+/// Checks that `sender` (a signer, or a multisig account) may send `payload`: not frozen, and
+/// allowed by the rule of the payload's module.
 pub fn check_payload(
-    state: &impl StateRead,
+    state: &dyn StateRead,
     rules: &Rules,
     sender: &Address,
     payload: &Payload,
 ) -> Result<std::result::Result<(), InvalidTx>> {
-    let sender = *sender;
-    let policy = &rules.policy;
-    if rules.any_frozen && is_frozen(state, &sender)? {
-        return Ok(Err(InvalidTx::AccountFrozen { account: sender }));
+    if rules.any_frozen && is_frozen(state, sender)? {
+        return Ok(Err(InvalidTx::AccountFrozen { account: *sender }));
     }
-    let (action, needed) = match payload {
-        Payload::Transfer { .. } => ("transfer", policy.transfer),
-        Payload::Deploy { code, .. } => {
-            if policy.deploy_needs_approval {
-                let hash = rules.suite.hash(code);
-                if state.read(&layout::approved_code_key(&hash))?.is_none() {
-                    return Ok(Err(InvalidTx::CodeNotApproved { code_hash: hash }));
-                }
-            }
-            ("deploy", policy.deploy)
-        }
-        Payload::Call { contract, .. } => ("call", policy.call_roles(contract)),
-        Payload::Governance { op } => match op {
-            GovTx::Propose { .. } => ("propose", policy.propose),
-            GovTx::Vote { .. } | GovTx::RotateAdmins { .. } => {
-                // Only an admin listed by its organization acts for it.
-                return admin_of_own_org(state, &sender, op);
-            }
-            GovTx::Regulate { .. } => {
-                if !policy.regulator_can_freeze {
-                    return Ok(Err(InvalidTx::PermissionDenied {
-                        action: "regulate",
-                        needed: Roles::REGULATOR,
-                        has: Roles::NONE,
-                        detail: "the policy gives regulators no direct freeze".into(),
-                    }));
-                }
-                ("regulate", Roles::REGULATOR)
-            }
-        },
-        Payload::Multisig { op } => match op {
-            // Creating one is like sending money: the policy's transfer roles.
-            MultisigTx::Create { .. } => ("create a multisig account", policy.transfer),
-            MultisigTx::Propose { account, .. } | MultisigTx::Approve { account, .. } => {
-                return signer_of(state, &sender, account);
-            }
-        },
-    };
+    crate::native::module_of(payload).permit(state, rules, sender, payload)
+}
+
+/// Allows `action` when `needed` is empty or the sender's member roles meet it.
+pub fn require_roles(
+    state: &(impl StateRead + ?Sized),
+    sender: &Address,
+    action: &'static str,
+    needed: Roles,
+) -> Result<std::result::Result<(), InvalidTx>> {
     if needed.is_empty() {
         return Ok(Ok(()));
     }
-    let has = member(state, &sender)?.map_or(Roles::NONE, |m| m.roles);
+    let has = member(state, sender)?.map_or(Roles::NONE, |m| m.roles);
     if has.intersects(needed) {
         Ok(Ok(()))
     } else {
@@ -166,50 +139,5 @@ pub fn check_payload(
             has,
             detail: String::new(),
         }))
-    }
-}
-
-fn signer_of(
-    state: &impl StateRead,
-    sender: &Address,
-    account: &Address,
-) -> Result<std::result::Result<(), InvalidTx>> {
-    let is_signer = crate::native::multisig::load_account(state, account)?
-        .is_some_and(|a| a.signers.contains(sender));
-    if is_signer {
-        return Ok(Ok(()));
-    }
-    Ok(Err(InvalidTx::NotASigner { account: *account }))
-}
-
-fn admin_of_own_org(
-    state: &impl StateRead,
-    sender: &Address,
-    op: &GovTx,
-) -> Result<std::result::Result<(), InvalidTx>> {
-    let action = match op {
-        GovTx::Vote { .. } => "vote",
-        _ => "rotate admins",
-    };
-    let denied = |has: Roles, detail: String| {
-        Ok(Err(InvalidTx::PermissionDenied {
-            action,
-            needed: Roles::ADMIN,
-            has,
-            detail,
-        }))
-    };
-    let Some(m) = member(state, sender)? else {
-        return denied(Roles::NONE, "the sender belongs to no organization".into());
-    };
-    if !m.roles.intersects(Roles::ADMIN) {
-        return denied(m.roles, String::new());
-    }
-    match organization(state, &m.org)? {
-        Some(org) if org.admins.contains(sender) => Ok(Ok(())),
-        _ => denied(
-            m.roles,
-            format!("the sender is not an admin key of organization {}", m.org),
-        ),
     }
 }

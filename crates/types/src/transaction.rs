@@ -56,6 +56,17 @@ impl Payload {
     pub const TAG_GOVERNANCE: u8 = 0x04;
     pub const TAG_MULTISIG: u8 = 0x06;
 
+    /// The payload's tag: its first byte on the wire, and the key of its native module.
+    pub fn tag(&self) -> u8 {
+        match self {
+            Payload::Transfer { .. } => Self::TAG_TRANSFER,
+            Payload::Deploy { .. } => Self::TAG_DEPLOY,
+            Payload::Call { .. } => Self::TAG_CALL,
+            Payload::Governance { .. } => Self::TAG_GOVERNANCE,
+            Payload::Multisig { .. } => Self::TAG_MULTISIG,
+        }
+    }
+
     /// A short name for logs, metrics and errors.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -1,12 +1,48 @@
 //! The native currency: transfers between accounts.
 
-use super::PayloadOutcome;
-use crate::{Overlay, Result, gas::GasMeter};
+use super::{Env, NativeModule, PayloadOutcome, Step};
+use crate::{
+    InvalidTx, Overlay, Result,
+    gas::GasMeter,
+    permissions::{self, Rules, StateRead},
+};
 use citychain_crypto::Address;
-use citychain_types::{Amount, ChainParams, Event, Status, codec::Writer};
+use citychain_types::{Amount, ChainParams, Event, Payload, Status, codec::Writer};
 
 /// Topic of the event every successful transfer emits.
 pub const TRANSFER_TOPIC: &str = "transfer";
+
+/// The native currency's module: `Payload::Transfer`.
+pub struct Bank;
+
+impl NativeModule for Bank {
+    fn tags(&self) -> &'static [u8] {
+        &[Payload::TAG_TRANSFER]
+    }
+
+    fn permit(
+        &self,
+        state: &dyn StateRead,
+        rules: &Rules,
+        sender: &Address,
+        _payload: &Payload,
+    ) -> Result<std::result::Result<(), InvalidTx>> {
+        permissions::require_roles(state, sender, "transfer", rules.policy.transfer)
+    }
+
+    fn execute(
+        &self,
+        overlay: &mut Overlay,
+        env: &Env<'_>,
+        meter: &mut GasMeter,
+        payload: &Payload,
+    ) -> Result<Step> {
+        let Payload::Transfer { to, amount } = payload else {
+            return Err(super::not_mine("bank", payload));
+        };
+        Ok(transfer(overlay, meter, env.params, &env.sender, to, *amount)?.into())
+    }
+}
 
 /// Moves `amount` from `from` to `to`, charging the transfer's gas first.
 pub fn transfer(

@@ -6,10 +6,11 @@
 //! voted, the action is valid). Changes of parameters, policy and thresholds apply from the next
 //! block; membership, freezes and contract status apply at once.
 
-use super::PayloadOutcome;
+use super::{Env, NativeModule, Outcome, PayloadOutcome, Step};
 use crate::{
-    BlockError, Overlay, Result, contracts,
-    permissions::{self, StateRead},
+    BlockError, InvalidTx, Overlay, Result, contracts,
+    gas::GasMeter,
+    permissions::{self, Rules, StateRead},
 };
 use citychain_crypto::{Address, Suite};
 use citychain_types::{
@@ -22,6 +23,109 @@ use citychain_types::{
 
 /// The longest a proposal may stay open.
 pub const MAX_VOTING_PERIOD_MS: u64 = 90 * 24 * 3600 * 1000;
+
+/// The governance module: `Payload::Governance`.
+pub struct Governance;
+
+impl NativeModule for Governance {
+    fn tags(&self) -> &'static [u8] {
+        &[citychain_types::Payload::TAG_GOVERNANCE]
+    }
+
+    fn permit(
+        &self,
+        state: &dyn StateRead,
+        rules: &Rules,
+        sender: &Address,
+        payload: &citychain_types::Payload,
+    ) -> Result<std::result::Result<(), InvalidTx>> {
+        let citychain_types::Payload::Governance { op } = payload else {
+            return Err(super::not_mine("governance", payload));
+        };
+        match op {
+            GovTx::Propose { .. } => {
+                permissions::require_roles(state, sender, "propose", rules.policy.propose)
+            }
+            // Only an admin listed by its organization acts for it.
+            GovTx::Vote { .. } | GovTx::RotateAdmins { .. } => admin_of_own_org(state, sender, op),
+            GovTx::Regulate { .. } => {
+                if !rules.policy.regulator_can_freeze {
+                    return Ok(Err(InvalidTx::PermissionDenied {
+                        action: "regulate",
+                        needed: Roles::REGULATOR,
+                        has: Roles::NONE,
+                        detail: "the policy gives regulators no direct freeze".into(),
+                    }));
+                }
+                permissions::require_roles(state, sender, "regulate", Roles::REGULATOR)
+            }
+        }
+    }
+
+    fn execute(
+        &self,
+        overlay: &mut Overlay,
+        env: &Env<'_>,
+        meter: &mut GasMeter,
+        payload: &citychain_types::Payload,
+    ) -> Result<Step> {
+        let citychain_types::Payload::Governance { op } = payload else {
+            return Err(super::not_mine("governance", payload));
+        };
+        if let Err(failure) = super::charge_flat(meter, env.params, "a governance operation") {
+            return Ok(failure.into());
+        }
+        let frozen_before = permissions::frozen_count(overlay)?;
+        let result = execute(
+            overlay,
+            &GovEnv {
+                suite: env.suite,
+                height: env.height,
+                time: env.time,
+                sender: env.sender,
+            },
+            op,
+        )?;
+        let freezes_changed = matches!(result, PayloadOutcome::Success { .. })
+            && permissions::frozen_count(overlay)? != frozen_before;
+        Ok(Step::Done(Outcome {
+            result,
+            freezes_changed,
+        }))
+    }
+}
+
+fn admin_of_own_org(
+    state: &dyn StateRead,
+    sender: &Address,
+    op: &GovTx,
+) -> Result<std::result::Result<(), InvalidTx>> {
+    let action = match op {
+        GovTx::Vote { .. } => "vote",
+        _ => "rotate admins",
+    };
+    let denied = |has: Roles, detail: String| {
+        Ok(Err(InvalidTx::PermissionDenied {
+            action,
+            needed: Roles::ADMIN,
+            has,
+            detail,
+        }))
+    };
+    let Some(m) = permissions::member(state, sender)? else {
+        return denied(Roles::NONE, "the sender belongs to no organization".into());
+    };
+    if !m.roles.intersects(Roles::ADMIN) {
+        return denied(m.roles, String::new());
+    }
+    match permissions::organization(state, &m.org)? {
+        Some(org) if org.admins.contains(sender) => Ok(Ok(())),
+        _ => denied(
+            m.roles,
+            format!("the sender is not an admin key of organization {}", m.org),
+        ),
+    }
+}
 
 /// Where and when a governance operation runs.
 pub struct GovEnv {
@@ -57,14 +161,14 @@ fn corrupt(what: &'static str, e: impl ToString) -> BlockError {
     }
 }
 
-pub fn load_proposal(state: &impl StateRead, id: u64) -> Result<Option<Proposal>> {
+pub fn load_proposal(state: &(impl StateRead + ?Sized), id: u64) -> Result<Option<Proposal>> {
     state
         .read(&layout::proposal_key(id))?
         .map(|raw| Proposal::decode(&raw).map_err(|e| corrupt("proposal", e)))
         .transpose()
 }
 
-pub fn thresholds(state: &impl StateRead) -> Result<Thresholds> {
+pub fn thresholds(state: &(impl StateRead + ?Sized)) -> Result<Thresholds> {
     state
         .read(&layout::thresholds_key())?
         .map(|raw| Thresholds::decode(&raw).map_err(|e| corrupt("thresholds", e)))
@@ -117,7 +221,7 @@ fn audit(
 }
 
 /// Runs a governance operation.
-pub fn execute(overlay: &mut Overlay, env: &GovEnv, op: &GovTx) -> Result<PayloadOutcome> {
+fn execute(overlay: &mut Overlay, env: &GovEnv, op: &GovTx) -> Result<PayloadOutcome> {
     match op {
         GovTx::Propose {
             title,

@@ -1,8 +1,13 @@
-//! Multi-signature accounts: creation, proposing and approving their transactions. The
-//! executor runs a transaction once enough signers approved (see `Executor::run_multisig`).
+//! Multi-signature accounts: creation, proposing and approving their transactions. Once enough
+//! signers approved, the module hands the transaction back to the executor to run as the
+//! account ([`Step::RunAs`]), and records how it ended ([`NativeModule::finish_run_as`]).
 
-use super::PayloadOutcome;
-use crate::{BlockError, Overlay, Result};
+use super::{Env, NativeModule, PayloadOutcome, Step};
+use crate::{
+    BlockError, InvalidTx, Overlay, Result,
+    gas::GasMeter,
+    permissions::{self, Rules, StateRead},
+};
 use citychain_crypto::{Address, Suite};
 use citychain_types::{
     Decode, Encode, Event, Height, Nonce, Payload, Status, layout,
@@ -10,22 +15,77 @@ use citychain_types::{
     receipt::MAX_REASON_LEN,
 };
 
-/// What the executor does next.
-pub enum Step {
-    Done(PayloadOutcome),
-    /// The threshold is reached: run `payload` as `account`.
-    Run {
-        account: Address,
+/// The multisig module: `Payload::Multisig`.
+pub struct Multisig;
+
+impl NativeModule for Multisig {
+    fn tags(&self) -> &'static [u8] {
+        &[Payload::TAG_MULTISIG]
+    }
+
+    fn permit(
+        &self,
+        state: &dyn StateRead,
+        rules: &Rules,
+        sender: &Address,
+        payload: &Payload,
+    ) -> Result<std::result::Result<(), InvalidTx>> {
+        let Payload::Multisig { op } = payload else {
+            return Err(super::not_mine("multisig", payload));
+        };
+        match op {
+            // Creating one is like sending money: the policy's transfer roles.
+            MultisigTx::Create { .. } => permissions::require_roles(
+                state,
+                sender,
+                "create a multisig account",
+                rules.policy.transfer,
+            ),
+            MultisigTx::Propose { account, .. } | MultisigTx::Approve { account, .. } => {
+                let is_signer =
+                    load_account(state, account)?.is_some_and(|a| a.signers.contains(sender));
+                if is_signer {
+                    Ok(Ok(()))
+                } else {
+                    Ok(Err(InvalidTx::NotASigner { account: *account }))
+                }
+            }
+        }
+    }
+
+    fn execute(
+        &self,
+        overlay: &mut Overlay,
+        env: &Env<'_>,
+        meter: &mut GasMeter,
+        payload: &Payload,
+    ) -> Result<Step> {
+        let Payload::Multisig { op } = payload else {
+            return Err(super::not_mine("multisig", payload));
+        };
+        if let Err(failure) = super::charge_flat(meter, env.params, "a multisig operation") {
+            return Ok(failure.into());
+        }
+        execute(overlay, env.suite, env.height, env.sender, env.nonce, op)
+    }
+
+    fn finish_run_as(
+        &self,
+        overlay: &mut Overlay,
+        account: &Address,
         id: u64,
-        payload: Payload,
-    },
+        result: PayloadOutcome,
+    ) -> Result<PayloadOutcome> {
+        let result = match result {
+            PayloadOutcome::Success { events, output } => Ok((events, output)),
+            PayloadOutcome::Failure { status, reason } => Err((status, reason)),
+        };
+        finish(overlay, account, id, result)
+    }
 }
 
 fn fail(reason: impl Into<String>) -> Result<Step> {
-    Ok(Step::Done(PayloadOutcome::Failure {
-        status: Status::Reverted,
-        reason: reason.into(),
-    }))
+    Ok(PayloadOutcome::reverted(reason).into())
 }
 
 fn corrupt(what: &'static str, e: impl ToString) -> BlockError {
@@ -36,7 +96,7 @@ fn corrupt(what: &'static str, e: impl ToString) -> BlockError {
 }
 
 pub fn load_account(
-    state: &impl crate::permissions::StateRead,
+    state: &(impl StateRead + ?Sized),
     account: &Address,
 ) -> Result<Option<MultisigAccount>> {
     state
@@ -46,7 +106,7 @@ pub fn load_account(
 }
 
 pub fn load_pending(
-    state: &impl crate::permissions::StateRead,
+    state: &(impl StateRead + ?Sized),
     account: &Address,
     id: u64,
 ) -> Result<Option<MultisigPending>> {
@@ -68,7 +128,7 @@ fn event(topic: &str, account: &Address, id: u64) -> Event {
 
 /// Runs a multisig operation sent by `sender` (whose signer status the permission check
 /// verified).
-pub fn execute(
+fn execute(
     overlay: &mut Overlay,
     suite: Suite,
     height: Height,
@@ -91,10 +151,11 @@ pub fn execute(
                 return fail(format!("a multisig account already lives at {address}"));
             }
             overlay.set(layout::multisig_key(&address), account.encode());
-            Ok(Step::Done(PayloadOutcome::Success {
+            Ok(PayloadOutcome::Success {
                 events: vec![event("multisig_created", &address, 0)],
                 output: address.0.to_vec(),
-            }))
+            }
+            .into())
         }
         MultisigTx::Propose { account, payload } => {
             let Some(mut acct) = load_account(overlay, account)? else {
@@ -114,16 +175,17 @@ pub fn execute(
             };
             overlay.set(layout::multisig_tx_key(account, id), pending.encode());
             if acct.threshold == 1 {
-                return Ok(Step::Run {
+                return Ok(Step::RunAs {
                     account: *account,
                     id,
                     payload: pending.payload,
                 });
             }
-            Ok(Step::Done(PayloadOutcome::Success {
+            Ok(PayloadOutcome::Success {
                 events: vec![event("multisig_proposed", account, id)],
                 output: id.to_be_bytes().to_vec(),
-            }))
+            }
+            .into())
         }
         MultisigTx::Approve { account, id } => {
             let Some(acct) = load_account(overlay, account)? else {
@@ -149,16 +211,17 @@ pub fn execute(
             pending.approvals.push(sender);
             overlay.set(layout::multisig_tx_key(account, *id), pending.encode());
             if pending.approvals.len() >= usize::from(acct.threshold) {
-                return Ok(Step::Run {
+                return Ok(Step::RunAs {
                     account: *account,
                     id: *id,
                     payload: pending.payload,
                 });
             }
-            Ok(Step::Done(PayloadOutcome::Success {
+            Ok(PayloadOutcome::Success {
                 events: vec![event("multisig_approved", account, *id)],
                 output: vec![0],
-            }))
+            }
+            .into())
         }
     }
 }
@@ -166,7 +229,7 @@ pub fn execute(
 /// Records how a multisig transaction that reached its threshold ended. The approving
 /// transaction succeeds either way (the approval counts); its output is the status code of the
 /// multisig transaction's own outcome (0 success).
-pub fn finish(
+fn finish(
     overlay: &mut Overlay,
     account: &Address,
     id: u64,
