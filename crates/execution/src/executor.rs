@@ -10,9 +10,10 @@
 
 use crate::{
     BlockError, InvalidTx, Overlay, Result,
+    admission::{self, NonceRule},
     gas::{GasMeter, intrinsic_gas},
     native::{self, NativeModule, Outcome, PayloadOutcome, Step},
-    permissions,
+    permissions, read,
 };
 use citychain_crypto::{Address, Suite};
 use citychain_state::{StateView, WriteSet};
@@ -55,51 +56,6 @@ pub struct BlockOutcome {
     pub writes: WriteSet,
     pub receipts: Vec<Receipt>,
     pub gas_used: Gas,
-}
-
-/// Checks that need no state: chain, suite, size and gas limit. The signature is checked
-/// separately, in batches.
-pub fn check_stateless(
-    tx: &SignedTransaction,
-    ctx: &BlockContext,
-    params: &ChainParams,
-) -> std::result::Result<(), InvalidTx> {
-    let t = tx.transaction();
-    if t.chain_id != ctx.chain_id {
-        return Err(InvalidTx::WrongChain {
-            expected: ctx.chain_id.clone(),
-            found: t.chain_id.clone(),
-        });
-    }
-    if t.sender.suite() != ctx.suite {
-        return Err(InvalidTx::WrongSuite {
-            expected: ctx.suite,
-            found: t.sender.suite(),
-        });
-    }
-    if t.sender.is_small_order() {
-        return Err(InvalidTx::WeakSenderKey);
-    }
-    if tx.encoded_len() > params.max_tx_bytes as usize {
-        return Err(InvalidTx::TooLarge {
-            size: tx.encoded_len(),
-            max: params.max_tx_bytes,
-        });
-    }
-    if t.gas_limit > params.max_tx_gas {
-        return Err(InvalidTx::GasLimitTooHigh {
-            limit: t.gas_limit,
-            max: params.max_tx_gas,
-        });
-    }
-    let intrinsic = intrinsic_gas(params, tx);
-    if t.gas_limit < intrinsic {
-        return Err(InvalidTx::GasLimitBelowIntrinsic {
-            limit: t.gas_limit,
-            intrinsic,
-        });
-    }
-    Ok(())
 }
 
 /// Executes transactions one at a time on top of a state view.
@@ -168,33 +124,21 @@ impl Executor {
         &mut self,
         tx: &SignedTransaction,
     ) -> Result<std::result::Result<&Receipt, InvalidTx>> {
-        if let Err(e) = check_stateless(tx, &self.ctx, &self.params) {
+        if let Err(e) = admission::check_stateless(tx, &self.ctx, &self.params) {
             return Ok(Err(e));
         }
         let t = tx.transaction();
         let sender = tx.sender();
         let mut account = self.overlay.account(&sender)?;
-        if t.nonce < account.nonce {
-            return Ok(Err(InvalidTx::NonceTooLow {
-                nonce: t.nonce,
-                expected: account.nonce,
-            }));
-        }
-        if t.nonce > account.nonce {
-            return Ok(Err(InvalidTx::NonceTooHigh {
-                nonce: t.nonce,
-                expected: account.nonce,
-            }));
+        if let Err(e) = admission::check_nonce(t.nonce, account.nonce, NonceRule::Next) {
+            return Ok(Err(e));
         }
         if let Err(e) = permissions::check(&self.overlay, &self.rules, tx)? {
             return Ok(Err(e));
         }
-        let max_fee = self.params.fee_price.checked_mul_gas(t.gas_limit);
-        let Some(new_balance) = max_fee.and_then(|fee| account.balance.checked_sub(fee)) else {
-            return Ok(Err(InvalidTx::CannotPayFee {
-                needed: max_fee.unwrap_or(Amount(u128::MAX)),
-                balance: account.balance,
-            }));
+        let new_balance = match admission::pay_max_fee(&self.params, t.gas_limit, account.balance) {
+            Ok(balance) => balance,
+            Err(e) => return Ok(Err(e)),
         };
 
         // Valid: from here on the transaction is in the block, whatever its payload does.
@@ -208,7 +152,7 @@ impl Executor {
         let outcome = self.run_payload(&t.payload, sender, t.nonce, &mut meter)?;
         if outcome.freezes_changed && matches!(outcome.result, PayloadOutcome::Success { .. }) {
             // A freeze applies to the very next transaction of the block.
-            self.rules.any_frozen = permissions::frozen_count(&self.overlay)? > 0;
+            self.rules.any_frozen = read::frozen_count(&self.overlay)? > 0;
         }
         let receipt = match outcome.result {
             PayloadOutcome::Success { events, output } => {

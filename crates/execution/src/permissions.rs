@@ -2,61 +2,12 @@
 //! execution. A transaction that fails these checks is invalid: it costs nothing and changes
 //! nothing, and the error names the roles it lacked.
 
-use crate::{BlockError, InvalidTx, Result};
-use citychain_crypto::Address;
-use citychain_types::{
-    Decode, Member, Organization, Payload, Policy, Roles, SignedTransaction, layout,
+use crate::{
+    InvalidTx, Result,
+    read::{StateRead, frozen_count, is_frozen, member, policy},
 };
-
-/// Reads the state (the executor's overlay, or the committed store for the mempool).
-pub trait StateRead {
-    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
-}
-
-impl StateRead for crate::Overlay {
-    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.get(key)
-    }
-}
-
-impl StateRead for citychain_state::StateView {
-    fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.get(key)?)
-    }
-}
-
-fn decode<T: Decode>(raw: Option<Vec<u8>>, what: &'static str) -> Result<Option<T>> {
-    raw.map(|r| T::decode(&r))
-        .transpose()
-        .map_err(|e| BlockError::CorruptState {
-            what,
-            detail: e.to_string(),
-        })
-}
-
-pub fn policy(state: &(impl StateRead + ?Sized)) -> Result<Policy> {
-    Ok(decode(state.read(&layout::policy_key())?, "policy")?.unwrap_or_default())
-}
-
-/// A big-endian `u64` counter under `key` (absent: 0).
-pub fn read_u64(state: &(impl StateRead + ?Sized), key: &[u8], what: &'static str) -> Result<u64> {
-    match state.read(key)? {
-        None => Ok(0),
-        Some(raw) => raw
-            .as_slice()
-            .try_into()
-            .map(u64::from_be_bytes)
-            .map_err(|_| BlockError::CorruptState {
-                what,
-                detail: format!("{} bytes, not 8", raw.len()),
-            }),
-    }
-}
-
-/// How many accounts are frozen.
-pub fn frozen_count(state: &(impl StateRead + ?Sized)) -> Result<u64> {
-    read_u64(state, &layout::frozen_count_key(), "frozen count")
-}
+use citychain_crypto::Address;
+use citychain_types::{Payload, Policy, Roles, SignedTransaction};
 
 /// What permission checks need from the state besides per-account reads, read once per block.
 #[derive(Clone, Debug)]
@@ -79,21 +30,6 @@ impl Rules {
             any_frozen: frozen_count(state)? > 0,
         })
     }
-}
-
-pub fn member(state: &(impl StateRead + ?Sized), account: &Address) -> Result<Option<Member>> {
-    decode(state.read(&layout::member_key(account))?, "member")
-}
-
-pub fn organization(
-    state: &(impl StateRead + ?Sized),
-    org: &citychain_types::OrgId,
-) -> Result<Option<Organization>> {
-    decode(state.read(&layout::organization_key(org))?, "organization")
-}
-
-pub fn is_frozen(state: &(impl StateRead + ?Sized), account: &Address) -> Result<bool> {
-    Ok(state.read(&layout::frozen_key(account))?.is_some())
 }
 
 /// Checks that the sender of `tx` may send it under `rules`.

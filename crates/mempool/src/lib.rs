@@ -13,4 +13,4 @@
 
 mod pool;
 
-pub use pool::{AccountSource, Mempool, MempoolConfig, MempoolStats, Rejection};
+pub use pool::{CommittedState, Mempool, MempoolConfig, MempoolStats, Rejection};

@@ -1,5 +1,10 @@
 use citychain_crypto::{Address, BatchItem, Hash, verify_batch};
-use citychain_execution::{BlockContext, InvalidTx, check_stateless};
+use citychain_execution::{
+    BlockContext, InvalidTx,
+    admission::{self, NonceRule},
+    permissions::Rules,
+    read::{self, StateRead},
+};
 use citychain_types::{
     Account, ChainParams, Decode, DecodeError, Encode, Nonce, SignedTransaction,
     transaction::TX_NAMESPACE,
@@ -15,15 +20,10 @@ use std::{
     },
 };
 
-/// Reads committed accounts (the mempool checks nonces and fees against them).
-pub trait AccountSource: Send + Sync + 'static {
-    fn account(&self, address: &Address) -> Account;
-
-    /// Whether the policy lets the sender send `tx` (frozen accounts, missing roles); the same
-    /// check execution applies.
-    fn permitted(&self, _tx: &SignedTransaction) -> Result<(), InvalidTx> {
-        Ok(())
-    }
+/// The committed state the pool admits against (nonces, balances, permissions).
+pub trait CommittedState: Send + Sync + 'static {
+    /// The newest committed state and its height; `None` before anything is committed.
+    fn latest(&self) -> Option<(u64, Box<dyn StateRead + Send + Sync>)>;
 }
 
 /// Limits of the pool.
@@ -156,7 +156,9 @@ pub struct Mempool<S: Strategy> {
     config: MempoolConfig,
     ctx: BlockContext,
     params: RwLock<ChainParams>,
-    accounts: Arc<dyn AccountSource>,
+    committed: Arc<dyn CommittedState>,
+    /// The permission rules as of a committed height (read once per block, not per transaction).
+    rules: Mutex<Option<(u64, Rules)>>,
     strategy: S,
     pool: Mutex<Pool>,
     admitted: AtomicU64,
@@ -164,6 +166,17 @@ pub struct Mempool<S: Strategy> {
     /// Counts insertions, so a waiter can ask for "anything new since".
     arrivals: AtomicU64,
     waiters: Mutex<Vec<oneshot::Sender<()>>>,
+}
+
+/// The committed state one submission is checked against.
+struct Committed<'a> {
+    view: &'a (dyn StateRead + Send + Sync),
+    rules: Option<Rules>,
+}
+
+/// A sender's committed account (an unreadable one counts as empty; execution decides).
+fn committed_account(view: &(dyn StateRead + Send + Sync), sender: &Address) -> Account {
+    read::account(view, sender).unwrap_or_default()
 }
 
 /// A transaction that passed the cheap checks and awaits its signature check.
@@ -178,14 +191,15 @@ impl<S: Strategy> Mempool<S> {
         config: MempoolConfig,
         ctx: BlockContext,
         params: ChainParams,
-        accounts: Arc<dyn AccountSource>,
+        committed: Arc<dyn CommittedState>,
         strategy: S,
     ) -> Self {
         Mempool {
             config,
             ctx,
             params: RwLock::new(params),
-            accounts,
+            committed,
+            rules: Mutex::new(None),
             strategy,
             pool: Mutex::new(Pool::default()),
             admitted: AtomicU64::new(0),
@@ -206,11 +220,17 @@ impl<S: Strategy> Mempool<S> {
             (0..raws.len()).map(|_| None).collect();
         let params = self.params.read().clone();
         let mut candidates = Vec::new();
+        // One snapshot of the committed state for the whole batch.
+        let committed = self.committed.latest();
+        let state = committed.as_ref().map(|(height, view)| Committed {
+            view: view.as_ref(),
+            rules: self.rules_at(*height, view.as_ref()),
+        });
         {
             let pool = self.pool.lock();
             let mut batch_nonces: HashMap<Address, Vec<u64>> = HashMap::new();
             for (index, raw) in raws.iter().enumerate() {
-                match self.precheck(&pool, &mut batch_nonces, &params, raw) {
+                match self.precheck(&pool, &mut batch_nonces, &params, state.as_ref(), raw) {
                     Ok(Precheck::New(tx)) => {
                         let message = tx.transaction().encode();
                         candidates.push(Candidate { index, tx, message });
@@ -271,11 +291,32 @@ impl<S: Strategy> Mempool<S> {
             .collect()
     }
 
+    /// The permission rules at committed `height` (`None`: they cannot be read, and
+    /// execution will decide).
+    fn rules_at(&self, height: u64, view: &(dyn StateRead + Send + Sync)) -> Option<Rules> {
+        if let Some((h, r)) = self.rules.lock().as_ref()
+            && *h == height
+        {
+            return Some(r.clone());
+        }
+        match Rules::read(view, self.ctx.suite) {
+            Ok(r) => {
+                *self.rules.lock() = Some((height, r.clone()));
+                Some(r)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the permission rules at admission");
+                None
+            }
+        }
+    }
+
     fn precheck(
         &self,
         pool: &Pool,
         batch_nonces: &mut HashMap<Address, Vec<u64>>,
         params: &ChainParams,
+        state: Option<&Committed<'_>>,
         raw: &[u8],
     ) -> Result<Precheck, Rejection> {
         if raw.len() > params.max_tx_bytes as usize {
@@ -285,7 +326,7 @@ impl<S: Strategy> Mempool<S> {
             });
         }
         let tx = SignedTransaction::decode(raw).map_err(Rejection::Malformed)?;
-        check_stateless(&tx, &self.ctx, params).map_err(Rejection::Invalid)?;
+        admission::check_stateless(&tx, &self.ctx, params).map_err(Rejection::Invalid)?;
         let t = tx.transaction();
         if let Some((sender, nonce)) = pool.by_hash.get(&tx.hash()) {
             let same = pool
@@ -298,14 +339,20 @@ impl<S: Strategy> Mempool<S> {
             }
         }
         let sender = tx.sender();
-        self.accounts.permitted(&tx).map_err(Rejection::Invalid)?;
-        let account = self.accounts.account(&sender);
-        if t.nonce < account.nonce {
-            return Err(Rejection::Invalid(InvalidTx::NonceTooLow {
-                nonce: t.nonce,
-                expected: account.nonce,
-            }));
+        if let Some(Committed {
+            view,
+            rules: Some(rules),
+        }) = state
+        {
+            // A state read failure is the node's problem: let execution decide.
+            match admission::check_permission(*view, rules, &tx) {
+                Ok(verdict) => verdict.map_err(Rejection::Invalid)?,
+                Err(e) => tracing::warn!(error = %e, "cannot check permissions at admission"),
+            }
         }
+        let account = state.map_or_else(Account::default, |s| committed_account(s.view, &sender));
+        admission::check_nonce(t.nonce, account.nonce, NonceRule::NotStale)
+            .map_err(Rejection::Invalid)?;
         if t.nonce.0 - account.nonce.0 >= self.config.nonce_window {
             return Err(Rejection::NonceTooFarAhead {
                 nonce: t.nonce,
@@ -333,15 +380,7 @@ impl<S: Strategy> Mempool<S> {
                 max: self.config.max_bytes,
             });
         }
-        if params.fee_price.0 > 0 {
-            let needed = params.fee_price.checked_mul_gas(t.gas_limit);
-            if needed.is_none_or(|n| n > account.balance) {
-                return Err(Rejection::Invalid(InvalidTx::CannotPayFee {
-                    needed: needed.unwrap_or(citychain_types::Amount(u128::MAX)),
-                    balance: account.balance,
-                }));
-            }
-        }
+        admission::pay_max_fee(params, t.gas_limit, account.balance).map_err(Rejection::Invalid)?;
         in_batch.push(t.nonce.0);
         Ok(Precheck::New(tx))
     }
@@ -444,9 +483,17 @@ impl<S: Strategy> Mempool<S> {
         let mut senders: Vec<Address> = txs.iter().map(|t| t.sender()).collect();
         senders.sort_unstable();
         senders.dedup();
+        let committed = self.committed.latest();
         let next: Vec<(Address, u64)> = senders
             .iter()
-            .map(|s| (*s, self.accounts.account(s).nonce.0))
+            .map(|s| {
+                let account = committed
+                    .as_ref()
+                    .map_or_else(Account::default, |(_, view)| {
+                        committed_account(view.as_ref(), s)
+                    });
+                (*s, account.nonce.0)
+            })
             .collect();
         let mut pool = self.pool.lock();
         for tx in txs {

@@ -1,11 +1,11 @@
 //! Admission: every check, in order, with its code.
 
 use citychain_crypto::{Address, SecretKey, Suite};
-use citychain_execution::BlockContext;
-use citychain_mempool::{AccountSource, Mempool, MempoolConfig};
+use citychain_execution::{BlockContext, read::StateRead};
+use citychain_mempool::{CommittedState, Mempool, MempoolConfig};
 use citychain_types::{
     Account, Amount, ChainId, ChainParams, Encode, Gas, Nonce, Payload, SignedTransaction,
-    Transaction,
+    Transaction, layout,
 };
 use commonware_parallel::Sequential;
 use futures::executor::block_on;
@@ -15,9 +15,22 @@ use std::{collections::HashMap, sync::Arc};
 #[derive(Default)]
 struct Accounts(Mutex<HashMap<Address, Account>>);
 
-impl AccountSource for Accounts {
-    fn account(&self, address: &Address) -> Account {
-        self.0.lock().get(address).copied().unwrap_or_default()
+/// The committed state as the pool reads it: these accounts, nothing else.
+struct Snapshot(HashMap<Address, Account>);
+
+impl StateRead for Snapshot {
+    fn read(&self, key: &[u8]) -> citychain_execution::Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .iter()
+            .find(|(address, _)| layout::account_key(address) == key)
+            .map(|(_, account)| account.encode()))
+    }
+}
+
+impl CommittedState for Accounts {
+    fn latest(&self) -> Option<(u64, Box<dyn StateRead + Send + Sync>)> {
+        Some((0, Box::new(Snapshot(self.0.lock().clone()))))
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::{
     app::{
         Chain, Finalizer,
-        chain::{CommittedAccounts, genesis_block},
+        chain::{CommittedChain, genesis_block},
     },
     consensus::{
         ConsensusBlock, ConsensusKey, Scheme,
@@ -106,7 +106,7 @@ pub fn open_chain<S: Strategy>(
         mempool_config,
         ctx,
         genesis.params.clone(),
-        Arc::new(CommittedAccounts::new(store.clone())),
+        Arc::new(CommittedChain::new(store.clone())),
         strategy.clone(),
     ));
     let chain = Arc::new(Chain::new(genesis.clone(), store, mempool, strategy));

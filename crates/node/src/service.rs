@@ -6,10 +6,10 @@ use crate::{
     relay::RelayHandle,
 };
 use citychain_crypto::{Address, Hash};
+use citychain_execution::read;
 use citychain_execution::{
     contracts,
     native::{governance, multisig},
-    permissions,
 };
 use citychain_rpc::{
     CitychainApiServer, error,
@@ -455,14 +455,7 @@ impl CitychainApiServer for NodeService {
                 }
             }
         }
-        let results = self.chain.mempool.submit(raws.clone()).await;
-        self.relay.forward(
-            raws.into_iter()
-                .zip(&results)
-                .filter(|(_, r)| r.is_ok())
-                .map(|(raw, _)| raw)
-                .collect(),
-        );
+        let results = crate::assemble::submit(&self.chain, &self.relay, raws).await;
         let mut entries = Self::submit_results(results);
         for (i, message) in bad {
             entries[i] = BatchEntry {
@@ -603,8 +596,8 @@ impl CitychainApiServer for NodeService {
         let (view, height, _) = self.latest_view()?;
         Ok(MemberView {
             address,
-            member: permissions::member(&view, &address).map_err(state_error)?,
-            frozen: permissions::is_frozen(&view, &address).map_err(state_error)?,
+            member: read::member(&view, &address).map_err(state_error)?,
+            frozen: read::is_frozen(&view, &address).map_err(state_error)?,
             height,
         })
     }
@@ -612,7 +605,7 @@ impl CitychainApiServer for NodeService {
     async fn gov_get_policy(&self) -> RpcResult<PolicyView> {
         let (view, height, _) = self.latest_view()?;
         Ok(PolicyView {
-            policy: permissions::policy(&view).map_err(state_error)?,
+            policy: read::policy(&view).map_err(state_error)?,
             thresholds: governance::thresholds(&view).map_err(state_error)?,
             height,
         })

@@ -4,7 +4,8 @@ use super::{Env, NativeModule, PayloadOutcome, Step};
 use crate::{
     InvalidTx, Overlay, Result,
     gas::GasMeter,
-    permissions::{self, Rules, StateRead},
+    permissions::{self, Rules},
+    read::StateRead,
 };
 use citychain_crypto::Address;
 use citychain_types::{Amount, ChainParams, Event, Payload, Status, codec::Writer};

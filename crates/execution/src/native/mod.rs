@@ -12,9 +12,7 @@ pub mod multisig;
 pub mod wasm;
 
 use crate::{
-    BlockError, InvalidTx, Overlay, Result,
-    gas::GasMeter,
-    permissions::{Rules, StateRead},
+    BlockError, InvalidTx, Overlay, Result, gas::GasMeter, permissions::Rules, read::StateRead,
 };
 use citychain_crypto::{Address, Suite};
 use citychain_types::{ChainParams, Event, Height, Nonce, Payload, Status, TimestampMs};

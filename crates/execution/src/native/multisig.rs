@@ -6,7 +6,8 @@ use super::{Env, NativeModule, PayloadOutcome, Step};
 use crate::{
     BlockError, InvalidTx, Overlay, Result,
     gas::GasMeter,
-    permissions::{self, Rules, StateRead},
+    permissions::{self, Rules},
+    read::StateRead,
 };
 use citychain_crypto::{Address, Suite};
 use citychain_types::{

@@ -5,7 +5,8 @@ use super::{Env, NativeModule, Step};
 use crate::{
     InvalidTx, Overlay, Result, contracts,
     gas::GasMeter,
-    permissions::{self, Rules, StateRead},
+    permissions::{self, Rules},
+    read::StateRead,
 };
 use citychain_crypto::Address;
 use citychain_types::{Payload, layout};

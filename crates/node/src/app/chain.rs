@@ -6,18 +6,18 @@
 //! is executed at commit time instead.
 
 use citychain_crypto::Hash;
+use citychain_execution::read::StateRead;
 use citychain_execution::{
     BlockContext, BlockInfo, Executor, InvalidTx, execute_block, first_bad_signature,
     genesis_writes,
 };
-use citychain_mempool::{AccountSource, Mempool};
+use citychain_mempool::{CommittedState, Mempool};
 use citychain_state::{PendingState, StateView};
 use citychain_storage::ChainStore;
 use citychain_types::{
-    Account, Block, BlockHeader, Decode, Gas, Genesis, Height, Receipt, SignedTransaction,
-    TimestampMs, ValidatorKey,
+    Block, BlockHeader, Gas, Genesis, Height, Receipt, SignedTransaction, TimestampMs,
+    ValidatorKey,
     block::{receipts_root, tx_root},
-    layout,
 };
 use commonware_parallel::{Rayon, Strategy};
 use futures::channel::mpsc;
@@ -58,61 +58,22 @@ pub enum VerifyError {
     Internal(String),
 }
 
-/// Reads committed accounts for the mempool.
-pub struct CommittedAccounts {
+/// The committed state, for the mempool's admission checks.
+pub struct CommittedChain {
     store: Arc<ChainStore>,
-    /// The permission rules as of a committed height (read once per block, not per transaction).
-    rules: Mutex<Option<(u64, citychain_execution::permissions::Rules)>>,
 }
 
-impl CommittedAccounts {
+impl CommittedChain {
     pub fn new(store: Arc<ChainStore>) -> Self {
-        CommittedAccounts {
-            store,
-            rules: Mutex::new(None),
-        }
-    }
-
-    fn rules_at(
-        &self,
-        view: &StateView,
-        height: u64,
-    ) -> citychain_execution::Result<citychain_execution::permissions::Rules> {
-        if let Some((h, r)) = self.rules.lock().as_ref()
-            && *h == height
-        {
-            return Ok(r.clone());
-        }
-        let r = citychain_execution::permissions::Rules::read(view, self.store.state().suite())?;
-        *self.rules.lock() = Some((height, r.clone()));
-        Ok(r)
+        CommittedChain { store }
     }
 }
 
-impl AccountSource for CommittedAccounts {
-    fn account(&self, address: &citychain_crypto::Address) -> Account {
-        match self.store.state().get(&layout::account_key(address)) {
-            Ok(Some(raw)) => Account::decode(&raw).unwrap_or_default(),
-            _ => Account::default(),
-        }
-    }
-
-    fn permitted(&self, tx: &SignedTransaction) -> Result<(), InvalidTx> {
-        let Some(head) = self.store.head() else {
-            return Ok(());
-        };
+impl CommittedState for CommittedChain {
+    fn latest(&self) -> Option<(u64, Box<dyn StateRead + Send + Sync>)> {
+        let head = self.store.head()?;
         let view = StateView::committed(self.store.state().clone(), Some(head.height.0));
-        // A state read failure is the node's problem: let execution decide.
-        match self
-            .rules_at(&view, head.height.0)
-            .and_then(|rules| citychain_execution::permissions::check(&view, &rules, tx))
-        {
-            Ok(verdict) => verdict,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot check permissions at admission");
-                Ok(())
-            }
-        }
+        Some((head.height.0, Box::new(view)))
     }
 }
 

@@ -2,7 +2,7 @@
 //! operations share with it.
 
 use super::{GovEnv, be, corrupt, queries::organizations};
-use crate::{BlockError, Overlay, Result, contracts, permissions};
+use crate::{BlockError, Overlay, Result, contracts, read};
 use citychain_crypto::Address;
 use citychain_types::{
     ContractStatus, Decode, Encode, GovAction, Member, OrgId, Organization, Roles, ValidatorKey,
@@ -71,11 +71,11 @@ pub(super) fn set_frozen(
     account: &Address,
     freeze: bool,
 ) -> Result<()> {
-    let was = permissions::is_frozen(overlay, account)?;
+    let was = read::is_frozen(overlay, account)?;
     if was == freeze {
         return Ok(());
     }
-    let count = permissions::frozen_count(overlay)?;
+    let count = read::frozen_count(overlay)?;
     let count = if freeze {
         count + 1
     } else {
@@ -107,7 +107,7 @@ pub(super) fn precheck(
             let set = validator_set(overlay)?;
             if let Err(e) = validator.validate() {
                 Err(ActionError::Invalid(e))
-            } else if permissions::organization(overlay, org)?.is_none() {
+            } else if read::organization(overlay, org)?.is_none() {
                 Err(ActionError::NoOrganization(org.clone()))
             } else if set.contains(&validator.consensus_key) {
                 Err(ActionError::AlreadyValidator(validator.consensus_key))
@@ -152,8 +152,8 @@ pub(super) fn apply(
         GovAction::RemoveOrganization { org } => remove_organization(overlay, org)?,
         GovAction::SetMember { account, member } => set_member(overlay, account, member)?,
         GovAction::RemoveMember { account } => {
-            if let Some(m) = permissions::member(overlay, account)? {
-                let org = permissions::organization(overlay, &m.org)?;
+            if let Some(m) = read::member(overlay, account)? {
+                let org = read::organization(overlay, &m.org)?;
                 if org.is_some_and(|o| o.admins.contains(account)) {
                     return Ok(Err(ActionError::RemovingAnAdmin {
                         account: *account,
@@ -170,7 +170,7 @@ pub(super) fn apply(
             let mut set = validator_set(overlay)?;
             set.0.push(validator.clone());
             overlay.set(layout::validators_key(), set.encode());
-            if let Some(mut o) = permissions::organization(overlay, org)? {
+            if let Some(mut o) = read::organization(overlay, org)? {
                 o.validators.push(validator.consensus_key);
                 overlay.set(layout::organization_key(org), o.encode());
             }
@@ -247,14 +247,14 @@ pub(super) fn add_organization(
     overlay: &mut Overlay,
     org: &Organization,
 ) -> Result<std::result::Result<String, ActionError>> {
-    if permissions::organization(overlay, &org.id)?.is_some() {
+    if read::organization(overlay, &org.id)?.is_some() {
         return Ok(Err(ActionError::OrganizationExists(org.id.clone())));
     }
     if !org.validators.is_empty() {
         return Ok(Err(ActionError::NewOrganizationWithValidators));
     }
     for admin in &org.admins {
-        if let Some(m) = permissions::member(overlay, admin)? {
+        if let Some(m) = read::member(overlay, admin)? {
             return Ok(Err(ActionError::AlreadyMember {
                 account: *admin,
                 org: m.org,
@@ -276,7 +276,7 @@ pub(super) fn remove_organization(
     overlay: &mut Overlay,
     id: &OrgId,
 ) -> Result<std::result::Result<String, ActionError>> {
-    let Some(org) = permissions::organization(overlay, id)? else {
+    let Some(org) = read::organization(overlay, id)? else {
         return Ok(Err(ActionError::NoOrganization(id.clone())));
     };
     if !org.validators.is_empty() {
@@ -308,16 +308,16 @@ pub(super) fn set_member(
     account: &Address,
     member: &Member,
 ) -> Result<std::result::Result<String, ActionError>> {
-    let Some(org) = permissions::organization(overlay, &member.org)? else {
+    let Some(org) = read::organization(overlay, &member.org)? else {
         return Ok(Err(ActionError::NoOrganization(member.org.clone())));
     };
     if member.roles.is_empty() {
         return Ok(Err(ActionError::NoRoles));
     }
-    if let Some(current) = permissions::member(overlay, account)?
+    if let Some(current) = read::member(overlay, account)?
         && current.org != member.org
     {
-        let old = permissions::organization(overlay, &current.org)?;
+        let old = read::organization(overlay, &current.org)?;
         if old.is_some_and(|o| o.admins.contains(account)) {
             return Ok(Err(ActionError::MovingAnAdmin {
                 account: *account,
@@ -344,7 +344,7 @@ pub(super) fn set_admins(
     id: &OrgId,
     admins: &[Address],
 ) -> Result<std::result::Result<String, ActionError>> {
-    let Some(mut org) = permissions::organization(overlay, id)? else {
+    let Some(mut org) = read::organization(overlay, id)? else {
         return Ok(Err(ActionError::NoOrganization(id.clone())));
     };
     let unique: std::collections::BTreeSet<_> = admins.iter().collect();
@@ -355,7 +355,7 @@ pub(super) fn set_admins(
         if citychain_crypto::small_order_addresses().contains(a) {
             return Ok(Err(ActionError::WeakAdminKey(*a)));
         }
-        if let Some(m) = permissions::member(overlay, a)?
+        if let Some(m) = read::member(overlay, a)?
             && m.org != *id
         {
             return Ok(Err(ActionError::MemberElsewhere {
@@ -366,7 +366,7 @@ pub(super) fn set_admins(
     }
     for old in &org.admins {
         if !admins.contains(old)
-            && let Some(mut m) = permissions::member(overlay, old)?
+            && let Some(mut m) = read::member(overlay, old)?
         {
             m.roles = citychain_types::Roles(m.roles.0 & !Roles::ADMIN.0);
             if m.roles.is_empty() {
@@ -377,8 +377,8 @@ pub(super) fn set_admins(
         }
     }
     for new in admins {
-        let roles = permissions::member(overlay, new)?
-            .map_or(Roles::ADMIN, |m| m.roles.union(Roles::ADMIN));
+        let roles =
+            read::member(overlay, new)?.map_or(Roles::ADMIN, |m| m.roles.union(Roles::ADMIN));
         let m = Member {
             org: id.clone(),
             roles,

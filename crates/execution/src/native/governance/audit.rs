@@ -1,7 +1,7 @@
 //! The audit trail: every governance decision, by block time.
 
 use super::{GovEnv, be, corrupt};
-use crate::{Overlay, Result, permissions};
+use crate::{Overlay, Result, read};
 use citychain_types::{
     Decode, Encode, layout,
     proposal::{AuditEntry, MAX_OUTCOME_LEN},
@@ -16,7 +16,7 @@ pub(super) fn audit(
     action: &str,
     detail: String,
 ) -> Result<()> {
-    let seq = permissions::read_u64(overlay, &layout::audit_sequence_key(), "audit sequence")?;
+    let seq = read::read_u64(overlay, &layout::audit_sequence_key(), "audit sequence")?;
     overlay.set(layout::audit_sequence_key(), be(seq + 1));
     let mut detail = detail;
     if detail.len() > MAX_OUTCOME_LEN {

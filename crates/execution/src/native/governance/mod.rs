@@ -22,7 +22,9 @@ use super::{Env, NativeModule, Outcome, PayloadOutcome, Step};
 use crate::{
     BlockError, InvalidTx, Overlay, Result,
     gas::GasMeter,
-    permissions::{self, Rules, StateRead},
+    permissions::{self, Rules},
+    read,
+    read::StateRead,
 };
 use actions::{set_admins, set_frozen};
 use audit::audit;
@@ -85,7 +87,7 @@ impl NativeModule for Governance {
         if let Err(failure) = super::charge_flat(meter, env.params, "a governance operation") {
             return Ok(failure.into());
         }
-        let frozen_before = permissions::frozen_count(overlay)?;
+        let frozen_before = read::frozen_count(overlay)?;
         let result = execute(
             overlay,
             &GovEnv {
@@ -97,7 +99,7 @@ impl NativeModule for Governance {
             op,
         )?;
         let freezes_changed = matches!(result, PayloadOutcome::Success { .. })
-            && permissions::frozen_count(overlay)? != frozen_before;
+            && read::frozen_count(overlay)? != frozen_before;
         Ok(Step::Done(Outcome {
             result,
             freezes_changed,
@@ -122,13 +124,13 @@ fn admin_of_own_org(
             detail,
         }))
     };
-    let Some(m) = permissions::member(state, sender)? else {
+    let Some(m) = read::member(state, sender)? else {
         return denied(Roles::NONE, "the sender belongs to no organization".into());
     };
     if !m.roles.intersects(Roles::ADMIN) {
         return denied(m.roles, String::new());
     }
-    match permissions::organization(state, &m.org)? {
+    match read::organization(state, &m.org)? {
         Some(org) if org.admins.contains(sender) => Ok(Ok(())),
         _ => denied(
             m.roles,
@@ -181,7 +183,7 @@ fn execute(overlay: &mut Overlay, env: &GovEnv, op: &GovTx) -> Result<PayloadOut
         } => propose(overlay, env, title, action, *deadline_ms),
         GovTx::Vote { proposal, approve } => vote(overlay, env, *proposal, *approve),
         GovTx::RotateAdmins { admins } => {
-            let Some(m) = permissions::member(overlay, &env.sender)? else {
+            let Some(m) = read::member(overlay, &env.sender)? else {
                 return fail("the sender belongs to no organization");
             };
             match set_admins(overlay, &m.org, admins)? {
@@ -203,7 +205,7 @@ fn execute(overlay: &mut Overlay, env: &GovEnv, op: &GovTx) -> Result<PayloadOut
             }
         }
         GovTx::Regulate { account, freeze } => {
-            let frozen = permissions::is_frozen(overlay, account)?;
+            let frozen = read::is_frozen(overlay, account)?;
             if frozen == *freeze {
                 return fail(format!(
                     "account {account} is already {}",

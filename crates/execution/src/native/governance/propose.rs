@@ -1,7 +1,7 @@
 //! Making a proposal.
 
 use super::{GovEnv, MAX_VOTING_PERIOD_MS, actions::precheck, audit::audit, be, event, fail};
-use crate::{Overlay, Result, native::PayloadOutcome, permissions};
+use crate::{Overlay, Result, native::PayloadOutcome, read};
 use citychain_types::{
     Encode, GovAction, Proposal, ProposalStatus, TimestampMs, layout, proposal::MAX_TITLE_LEN,
 };
@@ -25,7 +25,7 @@ pub(super) fn propose(
     if let Err(reason) = precheck(overlay, action)? {
         return fail(format!("the action cannot apply: {reason}"));
     }
-    let id = permissions::read_u64(overlay, &layout::next_proposal_key(), "next proposal")?;
+    let id = read::read_u64(overlay, &layout::next_proposal_key(), "next proposal")?;
     overlay.set(layout::next_proposal_key(), be(id + 1));
     let proposal = Proposal {
         id,

@@ -1,7 +1,7 @@
 //! Reading governance state: proposals, thresholds, organizations, freezes.
 
 use super::corrupt;
-use crate::{Overlay, Result, permissions::StateRead};
+use crate::{Overlay, Result, read::StateRead};
 use citychain_crypto::Address;
 use citychain_types::{Decode, Height, Organization, Proposal, ProposalStatus, Thresholds, layout};
 

@@ -7,7 +7,7 @@ use super::{
     be, event, fail,
     queries::{load_proposal, organizations, thresholds},
 };
-use crate::{Overlay, Result, native::PayloadOutcome, permissions};
+use crate::{Overlay, Result, native::PayloadOutcome, read};
 use citychain_types::{
     Encode, ProposalStatus,
     governance::passes,
@@ -33,7 +33,7 @@ pub(super) fn vote(
             proposal.deadline_ms.0, env.time.0
         ));
     }
-    let Some(member) = permissions::member(overlay, &env.sender)? else {
+    let Some(member) = read::member(overlay, &env.sender)? else {
         return fail("the sender belongs to no organization");
     };
     if proposal.votes.iter().any(|v| v.org == member.org) {
