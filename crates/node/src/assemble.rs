@@ -4,6 +4,7 @@
 //! [`start`], so a simulated network exercises exactly the code a real one runs; only the
 //! runtime, the network and the thread pool differ.
 
+use crate::{Error, Result};
 use crate::{
     app::{
         Chain, Finalizer,
@@ -36,23 +37,21 @@ pub fn open_chain<S: Strategy>(
     mempool_config: MempoolConfig,
     strategy: S,
     store_options: StoreOptions,
-) -> Result<(Arc<Chain<S>>, ConsensusBlock), String> {
-    genesis
-        .validate()
-        .map_err(|e| format!("invalid genesis: {e}"))?;
+) -> Result<(Arc<Chain<S>>, ConsensusBlock)> {
+    genesis.validate().map_err(Error::InvalidGenesis)?;
     let opened = ChainStore::open_with(
         &data_dir.join("chain"),
         genesis.suite,
         genesis.hash(),
         store_options,
     )
-    .map_err(|e| explain_open_error(e, data_dir))?;
+    .map_err(|e| Error::Storage(explain_open_error(e, data_dir)))?;
     if let Some(bad) = &opened.repaired_tail {
         warn!(file = %bad.file.display(), offset = bad.offset, problem = %bad.problem, "repaired the block log: cut off an incomplete final record");
     }
     let store = Arc::new(opened.store);
     let mut unexecuted = opened.unexecuted;
-    let (genesis_block, genesis_state) = genesis_block(genesis, &store)?;
+    let (genesis_block, genesis_state) = genesis_block(genesis, &store).map_err(Error::Storage)?;
     match store.head() {
         // The block log holds blocks the index does not know, from genesis on: the index (and
         // the state in it) was lost. Both are derived from the log, so rebuild them from it;
@@ -60,7 +59,7 @@ pub fn open_chain<S: Strategy>(
         None if !unexecuted.is_empty() => {
             let (logged, location) = unexecuted.remove(0);
             if logged.block.header.height.0 != 0 || logged.block.hash() != genesis_block.hash() {
-                return Err(format!(
+                return Err(Error::Storage(format!(
                     "the block log in {} starts with block {} at height {}, not this chain's \
                      genesis block {}: this data directory belongs to another chain; move it \
                      away or point --data-dir elsewhere",
@@ -68,11 +67,13 @@ pub fn open_chain<S: Strategy>(
                     logged.block.hash(),
                     logged.block.header.height,
                     genesis_block.hash()
-                ));
+                )));
             }
             store
                 .commit_logged(&genesis_block, &genesis_state, location)
-                .map_err(|e| format!("cannot index the logged genesis block: {e}"))?;
+                .map_err(|e| {
+                    Error::Storage(format!("cannot index the logged genesis block: {e}"))
+                })?;
             warn!(
                 index = %data_dir.join("chain/index").display(),
                 blocks = unexecuted.len(),
@@ -83,20 +84,22 @@ pub fn open_chain<S: Strategy>(
         None => {
             store
                 .commit(&genesis_block, &[], &genesis_state)
-                .map_err(|e| format!("cannot store genesis: {e}"))?;
+                .map_err(|e| Error::Storage(format!("cannot store genesis: {e}")))?;
             info!(hash = %genesis_block.hash(), "committed the genesis block");
         }
         Some(_) => {
             let stored = store
                 .block(Height(0))
-                .map_err(|e| e.to_string())?
-                .ok_or("the genesis block is missing from storage")?;
+                .map_err(|e| Error::Storage(e.to_string()))?
+                .ok_or_else(|| {
+                    Error::Storage("the genesis block is missing from storage".into())
+                })?;
             if stored.hash() != genesis_block.hash() {
-                return Err(format!(
+                return Err(Error::Storage(format!(
                     "this data directory holds genesis block {}, not {}",
                     stored.hash(),
                     genesis_block.hash()
-                ));
+                )));
             }
         }
     }
@@ -114,14 +117,14 @@ pub fn open_chain<S: Strategy>(
         let total = unexecuted.len();
         info!(blocks = total, "re-executing blocks from the block log");
         for (done, (stored, location)) in unexecuted.iter().enumerate() {
-            chain.replay(stored, *location)?;
+            chain.replay(stored, *location).map_err(Error::Commit)?;
             if (done + 1) % REPLAY_PROGRESS_EVERY == 0 {
                 info!(done = done + 1, of = total, height = %stored.block.header.height, "re-executing the block log");
             }
         }
         info!(height = %chain.store.head().map_or(Height(0), |h| h.height), "the index and state match the block log");
     }
-    let genesis_block = ConsensusBlock::new(genesis_block)?;
+    let genesis_block = ConsensusBlock::new(genesis_block).map_err(Error::Storage)?;
     Ok((chain, genesis_block))
 }
 
@@ -154,7 +157,7 @@ pub struct Started {
     /// Consensus actors; any of them finishing means the node stopped.
     pub consensus: Vec<Handle<()>>,
     /// Finishes (with an error) if committing a finalized block failed.
-    pub finalizer: Handle<Result<(), String>>,
+    pub finalizer: Handle<Result<()>>,
     pub relay_task: Handle<()>,
     /// Sends admitted transactions to peers.
     pub relay: RelayHandle,
@@ -171,7 +174,7 @@ pub async fn start<E, P, B, S, R, T, M>(
     engine_config: EngineConfig<P, B, T, M>,
     channels: Channels<S, R>,
     transactions: (S, R),
-) -> Result<Started, String>
+) -> Result<Started>
 where
     E: Runtime,
     P: Provider<PublicKey = ConsensusKey> + Clone,

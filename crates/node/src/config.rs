@@ -21,7 +21,7 @@
 //! A node votes in the epochs whose validator set (in the state) holds its key; otherwise it
 //! follows the chain and serves the API (a full node). Only keys listed here may connect.
 
-use crate::{consensus::ConsensusSecret, run::NodeConfig};
+use crate::{Error, Result, consensus::ConsensusSecret, run::NodeConfig};
 use citychain_crypto::{SecretKey, keystore::KeyFile};
 use citychain_mempool::MempoolConfig;
 use citychain_types::{Genesis, ValidatorKey};
@@ -61,10 +61,9 @@ pub struct NodeFile {
 
 impl NodeFile {
     /// Reads a configuration file; relative paths in it become relative to its directory.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut file: NodeFile =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
+        let mut file: NodeFile = toml::from_str(&text).map_err(|e| Error::file(path, e))?;
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [&mut file.data_dir, &mut file.genesis, &mut file.key] {
             if p.is_relative() {
@@ -75,33 +74,28 @@ impl NodeFile {
     }
 
     /// Writes the file (used by `testnet init`).
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string_pretty(self).map_err(|e| Error::file(path, e))?;
         let header = "# citychain node configuration. Relative paths are relative to this file.\n";
-        std::fs::write(path, format!("{header}{text}"))
-            .map_err(|e| format!("{}: {e}", path.display()))
+        std::fs::write(path, format!("{header}{text}")).map_err(|e| Error::file(path, e))
     }
 
     /// Opens the key and genesis and builds the runtime configuration.
-    pub fn load(
-        self,
-        prompt: impl FnOnce(&str) -> std::io::Result<String>,
-    ) -> Result<NodeConfig, String> {
+    pub fn load(self, prompt: impl FnOnce(&str) -> std::io::Result<String>) -> Result<NodeConfig> {
         let genesis: Genesis = serde_json::from_str(
-            &std::fs::read_to_string(&self.genesis)
-                .map_err(|e| format!("{}: {e}", self.genesis.display()))?,
+            &std::fs::read_to_string(&self.genesis).map_err(|e| Error::file(&self.genesis, e))?,
         )
-        .map_err(|e| format!("{}: {e}", self.genesis.display()))?;
+        .map_err(|e| Error::file(&self.genesis, e))?;
         genesis
             .validate()
-            .map_err(|e| format!("{}: {e}", self.genesis.display()))?;
+            .map_err(|e| Error::file(&self.genesis, e))?;
         let key = open_identity(&self.key, prompt)?;
         for v in &genesis.validators {
             if !self.validators.iter().any(|p| p.key == v.consensus_key) {
-                return Err(format!(
+                return Err(Error::Config(format!(
                     "validator {} ({}) of the genesis has no address in [[validators]]",
                     v.name, v.consensus_key
-                ));
+                )));
             }
         }
         Ok(NodeConfig {
@@ -127,24 +121,24 @@ impl NodeFile {
 pub fn open_identity(
     path: &Path,
     prompt: impl FnOnce(&str) -> std::io::Result<String>,
-) -> Result<ConsensusSecret, String> {
-    let file = KeyFile::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+) -> Result<ConsensusSecret> {
+    let file = KeyFile::read(path).map_err(|e| Error::file(path, e))?;
     let key = if file.is_insecure() {
         file.decrypt("")
     } else {
         let passphrase = match std::env::var(citychain_crypto::keystore::PASSPHRASE_ENV) {
             Ok(p) => p,
             Err(_) => prompt(&format!("Passphrase for {}: ", path.display()))
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| Error::Config(e.to_string()))?,
         };
         file.decrypt(&passphrase)
     }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    .map_err(|e| Error::file(path, e))?;
     match key {
         SecretKey::Ed25519(k) => Ok(k),
-        SecretKey::Sm2(_) => Err(format!(
-            "{}: node identities are Ed25519 keys, this is an SM2 key",
-            path.display()
+        SecretKey::Sm2(_) => Err(Error::file(
+            path,
+            "node identities are Ed25519 keys, this is an SM2 key",
         )),
     }
 }

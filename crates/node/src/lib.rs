@@ -9,8 +9,10 @@ pub mod app;
 pub mod assemble;
 pub mod config;
 pub mod consensus;
+mod error;
 pub mod relay;
 pub mod run;
 pub mod service;
 
+pub use error::{Error, Result};
 pub use run::{NodeConfig, Ready, consensus_namespace, p2p_namespace, run};

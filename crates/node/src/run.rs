@@ -8,6 +8,7 @@
 //! 4. start p2p, consensus and the finalizer, then the API server.
 
 use crate::{
+    Error, Result,
     app::Chain,
     assemble,
     consensus::{
@@ -173,13 +174,17 @@ const HEALTH_STALL_INTERVALS: u32 = 10;
 const HEALTH_MIN_STALL: Duration = Duration::from_secs(30);
 
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM) or fails.
-pub fn run(
-    config: NodeConfig,
-    on_ready: impl FnOnce(Ready) + Send + 'static,
-) -> Result<(), String> {
+pub fn run(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -> Result<()> {
     let data_dir = config.data_dir.clone();
     explain_disk_full_panics(data_dir.clone());
-    run_node(config, on_ready).map_err(|e| explain_disk_full(e, &data_dir))
+    run_node(config, on_ready).map_err(|e| {
+        let text = e.to_string();
+        if is_disk_full(&text) {
+            Error::Storage(explain_disk_full(text, &data_dir))
+        } else {
+            e
+        }
+    })
 }
 
 /// Whether a failure's text says a write found the disk full.
@@ -237,16 +242,13 @@ fn explain_disk_full_panics(data_dir: PathBuf) {
     }));
 }
 
-fn run_node(
-    config: NodeConfig,
-    on_ready: impl FnOnce(Ready) + Send + 'static,
-) -> Result<(), String> {
+fn run_node(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -> Result<()> {
     let runtime = cw_tokio::Config::new()
         .with_worker_threads(config.worker_threads.max(2))
         .with_storage_directory(config.data_dir.join("consensus"))
         .with_catch_panics(false);
     cw_tokio::Runner::new(runtime).start(|context| async move {
-        let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?;
+        let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| Error::Resources(format!("thread pool: {e}")))?;
         let (chain, genesis_block) = assemble::open_chain(
             &config.data_dir,
             &config.genesis,
@@ -264,9 +266,9 @@ fn run_node(
 
         // commonware's listener panics if it cannot bind; say why instead.
         std::net::TcpListener::bind(config.p2p_listen)
-            .map_err(|e| format!("cannot listen for peers on {}: {e}", config.p2p_listen))?;
+            .map_err(|e| Error::Resources(format!("cannot listen for peers on {}: {e}", config.p2p_listen)))?;
         std::net::TcpListener::bind(config.rpc_listen)
-            .map_err(|e| format!("cannot serve the API on {}: {e}", config.rpc_listen))?;
+            .map_err(|e| Error::Resources(format!("cannot serve the API on {}: {e}", config.rpc_listen)))?;
 
         // Authenticated, encrypted links to the other validators only.
         let handshake = Cups::<_, ChaCha20Poly1305>::new(
@@ -289,13 +291,13 @@ fn run_node(
         );
         let (mut network, oracle) = lookup::Network::new(context.child("p2p"), p2p_config);
         // Validators are primary peers (dialed); full nodes are secondary (accepted when they dial).
-        let peer_map = |list: &[(ValidatorKey, SocketAddr)]| -> Result<Map<ConsensusKey, commonware_p2p::Address>, String> {
+        let peer_map = |list: &[(ValidatorKey, SocketAddr)]| -> Result<Map<ConsensusKey, commonware_p2p::Address>> {
             let mut peers = Vec::new();
             for (key, addr) in list {
-                let key = consensus::consensus_key(key).ok_or_else(|| format!("peer key {key} is invalid"))?;
+                let key = consensus::consensus_key(key).ok_or_else(|| Error::Config(format!("peer key {key} is invalid")))?;
                 peers.push((key, commonware_p2p::Address::from(*addr)));
             }
-            peers.try_into().map_err(|e| format!("peer list: {e:?}"))
+            peers.try_into().map_err(|e| Error::Config(format!("peer list: {e:?}")))
         };
         // Every listed peer may connect; each epoch's validators are the primary peers (the
         // orchestrator tells the oracle as epochs start).
@@ -330,10 +332,10 @@ fn run_node(
                 timeouts: Timeouts::for_interval(interval),
                 peer_provider: oracle.clone(),
                 blocker: oracle.clone(),
-                strategy: Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| format!("thread pool: {e}"))?,
+                strategy: Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| Error::Resources(format!("thread pool: {e}")))?,
                 monitor: None::<engine::NoMonitor>,
                 peer_sets: Box::new(peer_sets),
-                vote_record: VoteRecord::open(&config.data_dir.join(VOTE_RECORD_FILE), true)?,
+                vote_record: VoteRecord::open(&config.data_dir.join(VOTE_RECORD_FILE), true).map_err(Error::VoteRecord)?,
                 problem: voting_problem.clone(),
                 storage_location: config.data_dir.join("consensus").display().to_string(),
             },
@@ -372,8 +374,8 @@ fn run_node(
         let (rpc_addr, rpc) =
             citychain_rpc::serve(ServerConfig::new(config.rpc_listen), service, endpoints)
                 .await
-                .map_err(|e| format!("cannot serve the API on {}: {e}", config.rpc_listen))?;
-        let head = chain.store.head().ok_or("no head after start-up")?;
+                .map_err(|e| Error::Resources(format!("cannot serve the API on {}: {e}", config.rpc_listen)))?;
+        let head = chain.store.head().ok_or_else(|| Error::Storage("no head after start-up".into()))?;
         on_ready(Ready {
             rpc_addr,
             height: head.height,
@@ -391,14 +393,14 @@ fn run_node(
             }
             r = started.finalizer => match r {
                 Ok(Err(e)) => Err(e),
-                Ok(Ok(())) => Err("the finalizer stopped".into()),
-                Err(e) => Err(format!("the finalizer failed: {e:?}")),
+                Ok(Ok(())) => Err(Error::Stopped("the finalizer stopped".into())),
+                Err(e) => Err(Error::Stopped(format!("the finalizer failed: {e:?}"))),
             },
             (r, i, _) = consensus_stopped => match voting_problem.get() {
-                Some(why) => Err(why),
+                Some(why) => Err(Error::ConsensusRecords(why)),
                 None => {
                     error!(actor = i, result = ?r, "a consensus actor stopped");
-                    Err("consensus stopped unexpectedly".into())
+                    Err(Error::Stopped("consensus stopped unexpectedly".into()))
                 }
             }
         };

@@ -43,7 +43,7 @@ impl Finalizer {
         mut updates: mpsc::UnboundedReceiver<Update<ConsensusBlock, Exact>>,
         tip: Arc<AtomicU64>,
         boundaries: mpsc::UnboundedSender<u64>,
-    ) -> Result<(), String> {
+    ) -> crate::Result<()> {
         while let Some(update) = updates.next().await {
             match update {
                 Update::Tip(_, height, _) => {
@@ -60,7 +60,7 @@ impl Finalizer {
                         .unwrap_or_else(|| Err("the commit task failed".into()));
                     if let Err(e) = committed {
                         error!(error = %e, "cannot commit a finalized block; stopping");
-                        return Err(e);
+                        return Err(crate::Error::Commit(e));
                     }
                     tip.fetch_max(height.0, Ordering::Relaxed);
                     if layout::epoch_starting_after(height, chain.genesis.epoch_blocks).is_some() {

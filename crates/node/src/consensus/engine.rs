@@ -19,7 +19,10 @@ use super::{
     epochs::{self, EpochSchemes, EpochsConfig, Monitor, PeerBlocker, PeerSets, Runtime},
     guard::{VoteRecord, VotingProblem},
 };
-use crate::app::{App, Chain, Finalizer};
+use crate::{
+    Error,
+    app::{App, Chain, Finalizer},
+};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{
@@ -152,7 +155,7 @@ pub async fn start<E, P, B, S, R, T, M>(
     genesis: ConsensusBlock,
     channels: Channels<S, R>,
     committed_boundaries: mpsc::UnboundedReceiver<u64>,
-) -> Result<Running, String>
+) -> crate::Result<Running>
 where
     E: Runtime,
     P: Provider<PublicKey = ConsensusKey> + Clone,
@@ -244,16 +247,17 @@ where
         ),
     )
     .await
-    .map_err(|e| format!("cannot open the finalization archive: {e}"))?;
+    .map_err(|e| Error::Storage(format!("cannot open the finalization archive: {e}")))?;
     let blocks = immutable::Archive::init(
         context.child("finalized_blocks"),
         archive(&prefix, "finalized-blocks", &page_cache, ()),
     )
     .await
-    .map_err(|e| format!("cannot open the block archive: {e}"))?;
+    .map_err(|e| Error::Storage(format!("cannot open the block archive: {e}")))?;
 
     let epocher = FixedEpocher::new(
-        NonZeroU64::new(chain.genesis.epoch_blocks).ok_or("the genesis sets no epoch length")?,
+        NonZeroU64::new(chain.genesis.epoch_blocks)
+            .ok_or_else(|| Error::InvalidGenesis("the genesis sets no epoch length".into()))?,
     );
     let genesis_digest = commonware_cryptography::Digestible::digest(&genesis);
     let (marshal_actor, marshal, _floor) = Marshal::init(
@@ -312,7 +316,7 @@ where
         for handle in &handles {
             handle.abort();
         }
-        return Err(e);
+        return Err(Error::ConsensusRecords(e));
     }
     let consensus_channels = (
         channels.votes,
