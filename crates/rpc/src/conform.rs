@@ -217,8 +217,9 @@ where
                     ));
                 }
             };
-            let forward = |body: Bytes| {
-                http::Request::from_parts(parts.clone(), HttpBody::from(body.to_vec()))
+            // Each plan forwards at most once, and the body is handed on without a copy.
+            let forward = move |body: Bytes| {
+                http::Request::from_parts(parts, HttpBody::new(http_body_util::Full::new(body)))
             };
             match answer(&bytes, max_batch) {
                 Plan::Forward => inner.call(forward(bytes)).await.map_err(Into::into),

@@ -5,12 +5,18 @@
 use crate::harness::{DevNode, block_on, http_post};
 use citychain_client::CitychainApiClient;
 
+/// Peak resident memory of a process, in KiB.
 fn rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A memory figure of `/proc/PID/status`, in KiB.
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
@@ -95,18 +101,6 @@ fn batches_and_subscriptions_are_bounded_before_any_work() {
         let status = node.client().status().await.expect("still serving");
         assert!(!status.chain_id.is_empty());
     });
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// A WebSocket client that sends and never reads: opens the connection, then writes `calls`

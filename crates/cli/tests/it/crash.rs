@@ -38,6 +38,22 @@ fn alice_to_bob(
     (alice, bob, txs)
 }
 
+/// Submits `txs` in one `tx_submitBatch`; the entries say which were admitted.
+async fn submit_batch(
+    client: &citychain_client::Client,
+    txs: &[SignedTransaction],
+) -> Vec<citychain_client::types::BatchEntry> {
+    client
+        .rpc()
+        .tx_submit_batch(
+            txs.iter()
+                .map(|t| citychain_crypto::hex::encode(t.encode()))
+                .collect(),
+        )
+        .await
+        .expect("batch")
+}
+
 #[test]
 fn kill_9_under_load_loses_no_acknowledged_transaction() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -47,16 +63,7 @@ fn kill_9_under_load_loses_no_acknowledged_transaction() {
     let (acked, head_before) = block_on(async {
         let client = node.client();
         for chunk in txs.chunks(100) {
-            let entries = client
-                .rpc()
-                .tx_submit_batch(
-                    chunk
-                        .iter()
-                        .map(|t| citychain_crypto::hex::encode(t.encode()))
-                        .collect(),
-                )
-                .await
-                .expect("batch");
+            let entries = submit_batch(&client, chunk).await;
             assert!(entries.iter().all(|e| e.hash.is_some()), "{entries:?}");
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
@@ -114,16 +121,7 @@ fn kill_9_under_load_loses_no_acknowledged_transaction() {
 
         // The rest can be resubmitted and everything ends up committed exactly once.
         for chunk in txs.chunks(200) {
-            client
-                .rpc()
-                .tx_submit_batch(
-                    chunk
-                        .iter()
-                        .map(|t| citychain_crypto::hex::encode(t.encode()))
-                        .collect(),
-                )
-                .await
-                .expect("batch");
+            submit_batch(&client, chunk).await;
         }
         let last = client
             .wait_for_receipt(txs[599].hash(), Duration::from_secs(60))
@@ -171,15 +169,7 @@ fn a_lost_index_is_rebuilt_from_the_block_log() {
             .await
             .expect("bob")
             .balance;
-        client
-            .rpc()
-            .tx_submit_batch(
-                txs.iter()
-                    .map(|t| citychain_crypto::hex::encode(t.encode()))
-                    .collect(),
-            )
-            .await
-            .expect("batch");
+        submit_batch(&client, &txs).await;
         let last = client
             .wait_for_receipt(txs[49].hash(), Duration::from_secs(60))
             .await
@@ -281,15 +271,7 @@ fn lost_consensus_records_stop_the_node_before_it_writes_anything() {
     let (_, _, txs) = alice_to_bob(&node, 5, 7);
     let before = block_on(async {
         let client = node.client();
-        client
-            .rpc()
-            .tx_submit_batch(
-                txs.iter()
-                    .map(|t| citychain_crypto::hex::encode(t.encode()))
-                    .collect(),
-            )
-            .await
-            .expect("batch");
+        submit_batch(&client, &txs).await;
         client
             .wait_for_receipt(txs[4].hash(), Duration::from_secs(60))
             .await
