@@ -2,7 +2,7 @@
 
 use citychain_crypto::{Address, Hash, SecretKey};
 use citychain_rpc::{
-    CitychainApiClient,
+    client::*,
     types::{ReceiptInfo, StatusInfo},
 };
 use citychain_types::{

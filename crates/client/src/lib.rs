@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), citychain_client::ClientError> {
 //! use citychain_client::Client;
-//! use citychain_rpc::CitychainApiClient;
+//! use citychain_client::api::*;
 //! let client = Client::connect("http://127.0.0.1:8545")?;
 //! let status = client.rpc().chain_status().await?;
 //! println!("height {}", status.height);
@@ -16,5 +16,8 @@ mod client;
 pub mod keys;
 pub mod verify;
 
-pub use citychain_rpc::{CitychainApiClient, types};
+/// Every namespace's client trait (`ChainApiClient`, `TxApiClient`, …): `use
+/// citychain_client::api::*` to call the node's methods on [`Client::rpc`].
+pub use citychain_rpc::client as api;
+pub use citychain_rpc::types;
 pub use client::{ChainInfo, Client, ClientError};

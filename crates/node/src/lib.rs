@@ -2,9 +2,11 @@
 //!
 //! - [`app`]: the chain state machine consensus drives (build, verify, finalize).
 //! - [`consensus`]: commonware simplex + marshal, over authenticated p2p.
-//! - [`service`]: the JSON-RPC API backed by the node's storage and mempool.
+//! - [`api`]: the JSON-RPC API (one file per namespace) and the plain routes' answers, backed by
+//!   the node's storage, mempool and consensus.
 //! - [`run`]: running a node as a process.
 
+pub mod api;
 pub mod app;
 pub mod assemble;
 pub mod config;
@@ -12,7 +14,6 @@ pub mod consensus;
 mod error;
 pub mod relay;
 pub mod run;
-pub mod service;
 
 pub use error::{Error, Result};
 pub use run::{NodeConfig, Ready, consensus_namespace, p2p_namespace, run};

@@ -9,18 +9,17 @@
 
 use crate::{
     Error, Result,
-    app::Chain,
+    api::{NodeService, health::NodeEndpoints},
     assemble,
     consensus::{
         self, ConsensusKey, ConsensusSecret,
         engine::{self, Channels, EngineConfig, Timeouts, channel},
         guard::{VOTE_RECORD_FILE, VoteRecord, VotingProblem},
     },
-    service::NodeService,
 };
 use citychain_crypto::Hash;
 use citychain_mempool::MempoolConfig;
-use citychain_rpc::{ServerConfig, http::Endpoints};
+use citychain_rpc::ServerConfig;
 use citychain_storage::StoreOptions;
 use citychain_types::{Genesis, Height, ValidatorKey};
 use commonware_cryptography::{ChaCha20Poly1305, Signer as _};
@@ -35,15 +34,7 @@ use commonware_stream::{
     sake::{self, Sake},
 };
 use commonware_utils::{NZU32, NZUsize, ordered::Map};
-use std::{
-    net::SocketAddr,
-    path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tracing::{error, info, warn};
 
 /// Everything a node process needs.
@@ -87,91 +78,6 @@ pub fn consensus_namespace(genesis: &Genesis) -> Vec<u8> {
 pub fn p2p_namespace(genesis: &Genesis) -> Vec<u8> {
     [b"citychain/p2p/v1/".as_slice(), &genesis.hash().0].concat()
 }
-
-struct NodeEndpoints {
-    chain: Arc<Chain>,
-    metrics: Box<dyn Fn() -> String + Send + Sync>,
-    finalized_tip: Arc<AtomicU64>,
-    peers: Arc<dyn Fn() -> usize + Send + Sync>,
-    /// Other validators and full nodes in the configuration (0 for a one-node chain).
-    configured_peers: usize,
-    height: commonware_runtime::telemetry::metrics::Gauge,
-    pending: commonware_runtime::telemetry::metrics::Gauge,
-    /// Set while this validator abstains (its vote journal lost votes).
-    voting_problem: VotingProblem,
-}
-
-impl Endpoints for NodeEndpoints {
-    fn metrics(&self) -> String {
-        if let Some(head) = self.chain.store.head() {
-            self.height.set(head.height.0 as i64);
-        }
-        self.pending.set(self.chain.mempool.len() as i64);
-        (self.metrics)()
-    }
-
-    fn health(&self) -> (bool, serde_json::Value) {
-        let mut problems: Vec<String> = Vec::new();
-        let head = self.chain.store.head();
-        let height = head.as_ref().map_or(0, |h| h.height.0);
-        let tip = self.finalized_tip.load(Ordering::Relaxed).max(height);
-        // Storage: the newest block must be readable.
-        match &head {
-            None => problems.push("no block is committed yet".into()),
-            Some(h) => match self.chain.store.block(h.height) {
-                Ok(Some(_)) => {}
-                Ok(None) => problems.push(format!("block {} is missing from storage", h.height)),
-                Err(e) => problems.push(format!("block {} cannot be read: {e}", h.height)),
-            },
-        }
-        // Progress: a chain makes at least an empty block every interval; far longer without
-        // a commit means no quorum, or this node cannot follow.
-        let interval = Duration::from_millis(self.chain.genesis.params.empty_block_interval_ms);
-        let stall = (interval * HEALTH_STALL_INTERVALS).max(HEALTH_MIN_STALL);
-        let quiet = self.chain.since_last_commit();
-        if quiet > stall {
-            problems.push(format!(
-                "no block committed for {} s (expected one every {} ms): the network has no \
-                 quorum, or this node cannot follow it",
-                quiet.as_secs(),
-                interval.as_millis()
-            ));
-        }
-        // Committing keeps up with what consensus finalized.
-        if tip.saturating_sub(height) >= 64 {
-            problems.push(format!(
-                "committing lags consensus: finalized {tip}, committed {height}"
-            ));
-        }
-        if let Some(why) = self.voting_problem.get() {
-            problems.push(format!("not voting: {why}"));
-        }
-        let peers = (self.peers)();
-        if self.configured_peers > 0 && peers == 0 {
-            problems.push(format!(
-                "no peer connected (of {} configured)",
-                self.configured_peers
-            ));
-        }
-        let healthy = problems.is_empty();
-        (
-            healthy,
-            serde_json::json!({
-                "healthy": healthy,
-                "problems": problems,
-                "height": height,
-                "finalized_tip": tip,
-                "seconds_since_last_commit": quiet.as_secs(),
-                "peers": peers,
-            }),
-        )
-    }
-}
-
-/// `/health` reports a stall after this many empty-block intervals without a commit...
-const HEALTH_STALL_INTERVALS: u32 = 10;
-/// ...and never sooner than this (a restarted node catches up first).
-const HEALTH_MIN_STALL: Duration = Duration::from_secs(30);
 
 /// Runs a node until it is interrupted (Ctrl-C or SIGTERM) or fails.
 pub fn run(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -> Result<()> {
@@ -372,7 +278,11 @@ fn run_node(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -
             voting_problem: voting_problem.clone(),
         });
         let (rpc_addr, rpc) =
-            citychain_rpc::serve(ServerConfig::new(config.rpc_listen), service, endpoints)
+            citychain_rpc::serve(
+                ServerConfig::new(config.rpc_listen),
+                service.methods(),
+                citychain_rpc::http::plain_routes(endpoints),
+            )
                 .await
                 .map_err(|e| Error::Resources(format!("cannot serve the API on {}: {e}", config.rpc_listen)))?;
         let head = chain.store.head().ok_or_else(|| Error::Storage("no head after start-up".into()))?;

@@ -1,6 +1,16 @@
-//! Plain HTTP endpoints beside JSON-RPC on the same port: `GET /health` (is the node making or
-//! following progress), `GET /live` (does the process answer) and `GET /metrics`.
+//! Plain HTTP routes beside JSON-RPC on the same port.
+//!
+//! JSON-RPC owns `POST` requests and WebSocket upgrades; every other request goes to an axum
+//! [`Router`], so pages and other routes mount beside [`plain_routes`] (`GET /health`: is the
+//! node making or following progress; `GET /live`: does the process answer; `GET /metrics`)
+//! with `Router::merge`.
 
+use axum::{
+    Router,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
 use jsonrpsee::server::{HttpBody, HttpRequest, HttpResponse};
 use std::{
     future::Future,
@@ -8,7 +18,7 @@ use std::{
     sync::Arc,
     task::{Context, Poll},
 };
-use tower::{Layer, Service};
+use tower::{Layer, Service, ServiceExt as _};
 
 /// What the plain endpoints report.
 pub trait Endpoints: Send + Sync + 'static {
@@ -18,47 +28,100 @@ pub trait Endpoints: Send + Sync + 'static {
     fn health(&self) -> (bool, serde_json::Value);
 }
 
-/// Serves the plain endpoints and passes everything else to JSON-RPC.
-#[derive(Clone)]
-pub struct EndpointsLayer {
-    endpoints: Arc<dyn Endpoints>,
+/// `/health`, `/live` and `/metrics`, answered from `endpoints`.
+pub fn plain_routes(endpoints: Arc<dyn Endpoints>) -> Router {
+    let for_metrics = endpoints.clone();
+    Router::new()
+        .route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    for_metrics.metrics(),
+                )
+            }),
+        )
+        // Liveness for process supervisors: the process answers.
+        .route(
+            "/live",
+            get(|| async { json(StatusCode::OK, r#"{"live":true}"#.into()) }),
+        )
+        .route(
+            "/health",
+            get(move || async move {
+                let (healthy, body) = endpoints.health();
+                let status = if healthy {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                };
+                json(status, body.to_string())
+            }),
+        )
 }
 
-impl EndpointsLayer {
-    pub fn new(endpoints: Arc<dyn Endpoints>) -> Self {
-        EndpointsLayer { endpoints }
+fn json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// What a request no route takes gets: `/` is JSON-RPC's, which wants `POST` or a WebSocket.
+async fn no_route(uri: axum::http::Uri) -> Response {
+    if uri.path() == "/" {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "JSON-RPC is POST / (or a WebSocket upgrade of GET /)\n",
+        )
+            .into_response();
+    }
+    (StatusCode::NOT_FOUND, format!("no route {}\n", uri.path())).into_response()
+}
+
+/// Whether a request is for JSON-RPC rather than the router.
+fn is_rpc<B>(req: &HttpRequest<B>) -> bool {
+    req.method() == http::Method::POST || req.headers().contains_key(http::header::UPGRADE)
+}
+
+/// Sends JSON-RPC requests on to the server and the rest to the router.
+#[derive(Clone)]
+pub(crate) struct RoutesLayer {
+    router: Router,
+}
+
+impl RoutesLayer {
+    pub(crate) fn new(routes: Router) -> Self {
+        RoutesLayer {
+            router: routes.fallback(no_route),
+        }
     }
 }
 
-impl<S> Layer<S> for EndpointsLayer {
-    type Service = EndpointsService<S>;
+impl<S> Layer<S> for RoutesLayer {
+    type Service = RoutesService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        EndpointsService {
+        RoutesService {
             inner,
-            endpoints: self.endpoints.clone(),
+            router: self.router.clone(),
         }
     }
 }
 
 #[derive(Clone)]
-pub struct EndpointsService<S> {
+pub(crate) struct RoutesService<S> {
     inner: S,
-    endpoints: Arc<dyn Endpoints>,
+    router: Router,
 }
 
-fn response(status: http::StatusCode, content_type: &'static str, body: String) -> HttpResponse {
-    http::Response::builder()
-        .status(status)
-        .header(http::header::CONTENT_TYPE, content_type)
-        .body(HttpBody::from(body))
-        .expect("static status and header are valid")
-}
-
-impl<S, B> Service<HttpRequest<B>> for EndpointsService<S>
+impl<S, B> Service<HttpRequest<B>> for RoutesService<S>
 where
     S: Service<HttpRequest<B>, Response = HttpResponse>,
     S::Future: Send + 'static,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
 {
     type Response = HttpResponse;
     type Error = S::Error;
@@ -69,42 +132,16 @@ where
     }
 
     fn call(&mut self, req: HttpRequest<B>) -> Self::Future {
-        if req.method() == http::Method::GET {
-            match req.uri().path() {
-                "/metrics" => {
-                    let body = self.endpoints.metrics();
-                    return Box::pin(async move {
-                        Ok(response(
-                            http::StatusCode::OK,
-                            "text/plain; version=0.0.4; charset=utf-8",
-                            body,
-                        ))
-                    });
-                }
-                // Liveness for process supervisors: the process answers.
-                "/live" => {
-                    return Box::pin(async move {
-                        Ok(response(
-                            http::StatusCode::OK,
-                            "application/json",
-                            r#"{"live":true}"#.into(),
-                        ))
-                    });
-                }
-                "/health" => {
-                    let (healthy, body) = self.endpoints.health();
-                    let status = if healthy {
-                        http::StatusCode::OK
-                    } else {
-                        http::StatusCode::SERVICE_UNAVAILABLE
-                    };
-                    return Box::pin(async move {
-                        Ok(response(status, "application/json", body.to_string()))
-                    });
-                }
-                _ => {}
-            }
+        if is_rpc(&req) {
+            return Box::pin(self.inner.call(req));
         }
-        Box::pin(self.inner.call(req))
+        let router = self.router.clone();
+        Box::pin(async move {
+            let response = match router.oneshot(req).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            Ok(response.map(HttpBody::new))
+        })
     }
 }

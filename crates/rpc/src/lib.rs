@@ -1,15 +1,17 @@
-//! citychain's JSON-RPC 2.0 API: method definitions, wire types, errors and the HTTP/WebSocket server.
+//! citychain's JSON-RPC 2.0 API: method definitions by namespace, wire types, errors and the
+//! HTTP/WebSocket server with its router for plain routes.
 //!
-//! [`CitychainApiServer`] is implemented by the node; [`CitychainApiClient`] is implemented for
-//! jsonrpsee's HTTP and WebSocket clients, so the CLI and tests call the same typed methods.
+//! The node implements the `*ApiServer` traits of [`api`]; the `*ApiClient` traits (all in
+//! [`client`]) are implemented for jsonrpsee's HTTP and WebSocket clients, so the CLI and tests
+//! call the same typed methods.
 
-mod api;
+pub mod api;
 mod conform;
 pub mod error;
 pub mod http;
 mod server;
 pub mod types;
 
-pub use api::{CitychainApiClient, CitychainApiServer};
+pub use api::client;
 pub use jsonrpsee;
 pub use server::{ServerConfig, serve};

@@ -1,12 +1,11 @@
-//! Starting the API server: JSON-RPC over HTTP and WebSocket, `/health` and `/metrics`, one port.
+//! Starting the API server: JSON-RPC over HTTP and WebSocket and the plain routes, one port.
 
-use crate::{
-    CitychainApiServer,
-    conform::ConformLayer,
-    http::{Endpoints, EndpointsLayer},
+use crate::{conform::ConformLayer, http::RoutesLayer};
+use jsonrpsee::{
+    Methods,
+    server::{ServerBuilder, ServerHandle},
 };
-use jsonrpsee::server::{ServerBuilder, ServerHandle};
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
 /// Limits of the API server.
 #[derive(Clone, Debug)]
@@ -45,11 +44,13 @@ impl ServerConfig {
     }
 }
 
-/// Starts serving; returns the bound address (useful with port 0) and a handle that stops it.
+/// Starts serving `methods` (every namespace's, merged) and `routes` (the plain HTTP routes,
+/// such as [`crate::http::plain_routes`]); returns the bound address (useful with port 0) and a
+/// handle that stops it.
 pub async fn serve(
     config: ServerConfig,
-    api: impl CitychainApiServer,
-    endpoints: Arc<dyn Endpoints>,
+    methods: impl Into<Methods>,
+    routes: axum::Router,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let limits = jsonrpsee::server::ServerConfig::builder()
         .max_request_body_size(config.max_request_bytes)
@@ -64,7 +65,7 @@ pub async fn serve(
     let server = ServerBuilder::with_config(limits)
         .set_http_middleware(
             tower::ServiceBuilder::new()
-                .layer(EndpointsLayer::new(endpoints))
+                .layer(RoutesLayer::new(routes))
                 .layer(ConformLayer {
                     max_request_bytes: config.max_request_bytes,
                     max_batch_len: config.max_batch_len,
@@ -73,6 +74,6 @@ pub async fn serve(
         .build(config.listen)
         .await?;
     let addr = server.local_addr()?;
-    let handle = server.start(api.into_rpc());
+    let handle = server.start(methods);
     Ok((addr, handle))
 }

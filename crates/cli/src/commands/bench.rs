@@ -10,7 +10,8 @@
 use super::DEFAULT_RPC;
 use crate::output;
 use anyhow::{Context as _, bail};
-use citychain_client::{CitychainApiClient, Client, keys::open_key_file, types::BlockId};
+use citychain_client::api::*;
+use citychain_client::{Client, keys::open_key_file, types::BlockId};
 use citychain_crypto::{Address, Hash, SecretKey};
 use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
 use clap::Args;

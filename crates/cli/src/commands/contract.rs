@@ -6,8 +6,9 @@ use super::{
 };
 use crate::output;
 use anyhow::{Context as _, bail};
+use citychain_client::api::*;
 use citychain_client::{
-    CitychainApiClient, Client, abi,
+    Client, abi,
     types::{ContractView, QueryResult},
 };
 use citychain_crypto::{Address, Suite, hex};

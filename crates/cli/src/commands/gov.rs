@@ -7,7 +7,8 @@ use super::{
 };
 use crate::output;
 use anyhow::{Context as _, bail};
-use citychain_client::{CitychainApiClient, Client, types::ProposalView};
+use citychain_client::api::*;
+use citychain_client::{Client, types::ProposalView};
 use citychain_crypto::Address;
 use citychain_types::{GovAction, GovTx, Payload, TimestampMs};
 use clap::Subcommand;

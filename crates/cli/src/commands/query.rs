@@ -3,8 +3,9 @@
 use super::DEFAULT_RPC;
 use crate::output;
 use anyhow::{Context as _, bail};
+use citychain_client::api::*;
 use citychain_client::{
-    CitychainApiClient, Client,
+    Client,
     types::BlockId,
     verify::{TrustRoot, verify_account, verify_header},
 };

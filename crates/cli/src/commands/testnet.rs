@@ -453,7 +453,7 @@ trait HeaderTxCount {
 
 impl HeaderTxCount for Client {
     async fn rpc_header_tx_count(&self, height: u64) -> Option<u64> {
-        use citychain_client::CitychainApiClient;
+        use citychain_client::api::*;
         let b = self
             .rpc()
             .chain_get_block(

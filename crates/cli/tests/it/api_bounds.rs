@@ -3,7 +3,7 @@
 //! codes docs/protocol.md gives; the node keeps serving and its memory stays bounded.
 
 use crate::harness::{DevNode, block_on, http_post};
-use citychain_client::CitychainApiClient;
+use citychain_client::api::*;
 
 /// Peak resident memory of a process, in KiB.
 fn rss_kib(pid: u32) -> u64 {

@@ -1,7 +1,8 @@
 //! Bad input of every kind gets a clear error and changes nothing.
 
 use crate::harness::{DevNode, block_on, http_post, wait_for_height};
-use citychain_client::{CitychainApiClient, ClientError, keys::open_key_file};
+use citychain_client::api::*;
+use citychain_client::{ClientError, keys::open_key_file};
 use citychain_types::{
     Amount, ChainId, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction,
 };

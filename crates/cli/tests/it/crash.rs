@@ -1,7 +1,8 @@
 //! kill -9 and restart: nothing acknowledged is lost, the chain continues.
 
 use crate::harness::{DevNode, block_on, wait_for_height};
-use citychain_client::{CitychainApiClient, keys::open_key_file, types::BlockId};
+use citychain_client::api::*;
+use citychain_client::{keys::open_key_file, types::BlockId};
 use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
 use std::time::Duration;
 

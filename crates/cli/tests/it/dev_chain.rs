@@ -1,8 +1,8 @@
 //! A newcomer's tour, as tests: transfer, receipt, offline proof verification, subscriptions.
 
 use crate::harness::{DevNode, block_on, http_get, wait_for_height};
+use citychain_client::api::*;
 use citychain_client::{
-    CitychainApiClient,
     keys::open_key_file,
     types::BlockId,
     verify::{TrustRoot, verify_account, verify_header},
@@ -132,4 +132,18 @@ fn subscriptions_health_and_metrics() {
         body.contains("committed_height"),
         "metrics lack committed_height"
     );
+    // Requests that are neither JSON-RPC nor a route get HTTP's answers, and JSON-RPC still
+    // takes POST on the same port.
+    let (status, body) = http_get(node.rpc_addr, "/no-such-page");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no route /no-such-page"), "{body}");
+    let (status, body) = http_get(node.rpc_addr, "/");
+    assert_eq!(status, 405, "{body}");
+    assert!(body.contains("JSON-RPC is POST /"), "{body}");
+    let (status, body) = crate::harness::http_post(
+        node.rpc_addr,
+        br#"{"jsonrpc":"2.0","id":1,"method":"chain_status"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"chain_id\""), "{body}");
 }

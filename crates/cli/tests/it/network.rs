@@ -3,8 +3,9 @@
 //! acknowledgements are checked on every node, and the fork-free check.
 
 use crate::harness::free_addr;
+use citychain_client::api::*;
 use citychain_client::{
-    CitychainApiClient, Client,
+    Client,
     keys::open_key_file,
     types::{BlockId, Inclusion},
 };

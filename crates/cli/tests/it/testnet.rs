@@ -9,7 +9,7 @@ use crate::{
     harness::http_get,
     network::{Testnet, TrackedLoad},
 };
-use citychain_client::CitychainApiClient;
+use citychain_client::api::*;
 use citychain_client::types::BlockId;
 use citychain_node::config::NodeFile;
 use citychain_testing::proxy::LinkFaults;
