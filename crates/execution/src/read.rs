@@ -4,7 +4,11 @@
 
 use crate::{BlockError, Result};
 use citychain_crypto::Address;
-use citychain_types::{Account, Decode, Member, OrgId, Organization, Policy, layout};
+use citychain_types::{
+    Account, ContractInfo, Decode, Member, OrgId, Organization, Policy, Proposal, Thresholds,
+    ValidatorSet, layout,
+    multisig::{MultisigAccount, MultisigPending},
+};
 
 /// Reads the state (the executor's overlay, or a committed view for admission and queries).
 pub trait StateRead {
@@ -75,4 +79,72 @@ pub fn organization(
     org: &OrgId,
 ) -> Result<Option<Organization>> {
     decode(state.read(&layout::organization_key(org))?, "organization")
+}
+
+pub fn proposal(state: &(impl StateRead + ?Sized), id: u64) -> Result<Option<Proposal>> {
+    decode(state.read(&layout::proposal_key(id))?, "proposal")
+}
+
+/// The vote thresholds (absent: the defaults).
+pub fn thresholds(state: &(impl StateRead + ?Sized)) -> Result<Thresholds> {
+    Ok(decode(state.read(&layout::thresholds_key())?, "thresholds")?.unwrap_or_default())
+}
+
+/// The validator set as governance has left it so far (the next epoch's set); every chain has
+/// one from genesis, so its absence is corrupt state.
+pub fn next_validators(state: &(impl StateRead + ?Sized)) -> Result<ValidatorSet> {
+    decode(state.read(&layout::validators_key())?, "validator set")?.ok_or_else(|| {
+        BlockError::CorruptState {
+            what: "validator set",
+            detail: "missing".into(),
+        }
+    })
+}
+
+/// The validator set of `epoch`, once the block that fixes it is in the state.
+pub fn epoch_validators(
+    state: &(impl StateRead + ?Sized),
+    epoch: u64,
+) -> Result<Option<ValidatorSet>> {
+    decode(
+        state.read(&layout::epoch_validators_key(epoch))?,
+        "epoch validator set",
+    )
+}
+
+pub fn multisig_account(
+    state: &(impl StateRead + ?Sized),
+    account: &Address,
+) -> Result<Option<MultisigAccount>> {
+    decode(
+        state.read(&layout::multisig_key(account))?,
+        "multisig account",
+    )
+}
+
+/// A multisig account's proposed transaction `id`.
+pub fn multisig_pending(
+    state: &(impl StateRead + ?Sized),
+    account: &Address,
+    id: u64,
+) -> Result<Option<MultisigPending>> {
+    decode(
+        state.read(&layout::multisig_tx_key(account, id))?,
+        "multisig transaction",
+    )
+}
+
+/// A deployed contract's metadata (code hash, admin, status).
+pub fn contract_info(
+    state: &(impl StateRead + ?Sized),
+    contract: &Address,
+) -> Result<Option<ContractInfo>> {
+    decode(state.read(&layout::contract_key(contract))?, "contract")
+}
+
+/// The account a proven value at an account key holds, if it is one.
+pub fn account_value(key: &[u8], value: &[u8]) -> Option<Account> {
+    (key.first() == Some(&layout::prefix::ACCOUNT))
+        .then(|| Account::decode(value).ok())
+        .flatten()
 }

@@ -17,9 +17,9 @@ use citychain_execution::{
 };
 use citychain_state::{StateStore, StateView};
 use citychain_types::{
-    Account, Amount, ChainId, ChainParams, Decode, Gas, Genesis, GenesisAccount, GenesisMember,
-    Height, Nonce, OrgId, Organization, Payload, Policy, Receipt, Roles, SignedTransaction,
-    TimestampMs, Transaction, Validator, ValidatorKey, layout,
+    Account, Amount, ChainId, ChainParams, Gas, Genesis, GenesisAccount, GenesisMember, Height,
+    Nonce, OrgId, Organization, Payload, Policy, Receipt, Roles, SignedTransaction, TimestampMs,
+    Transaction, Validator, ValidatorKey, layout,
 };
 
 pub use citychain_execution::contracts::QueryOutcome;
@@ -189,11 +189,7 @@ impl TestChain {
     }
 
     pub fn account(&self, address: &Address) -> Account {
-        self.view
-            .get(&layout::account_key(address))
-            .expect("read an account")
-            .map(|raw| Account::decode(&raw).expect("a valid account"))
-            .unwrap_or_default()
+        citychain_execution::read::account(&self.view, address).expect("a readable account")
     }
 
     pub fn balance(&self, address: &Address) -> Amount {

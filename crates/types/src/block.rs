@@ -1,42 +1,23 @@
 //! Blocks and their headers.
 
 use crate::{
-    ChainId, Gas, Height, TimestampMs,
+    ChainId, Gas, Height, TimestampMs, ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
     merkle,
     receipt::Receipt,
     transaction::SignedTransaction,
 };
-use citychain_crypto::{Hash, Suite, framed, impl_hex_newtype};
+use citychain_crypto::{Hash, Suite, framed};
 use serde::{Deserialize, Serialize};
 
 /// Namespace under which headers are hashed.
 pub const HEADER_NAMESPACE: &[u8] = b"citychain/header/v1";
 
-/// The hard cap on transactions in one block, whatever the chain parameters say.
-pub const MAX_BLOCK_TXS_HARD: usize = 100_000;
+pub use crate::limits::MAX_BLOCK_TXS_HARD;
 
 /// The most bytes of encoded transactions one block may carry (its header and framing fit in
 /// the rest of the 32 MiB a block may take on the wire).
 pub const MAX_BLOCK_TX_BYTES: usize = 30 << 20;
-
-/// A validator's consensus (Ed25519) public key, 32 bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct ValidatorKey(pub [u8; 32]);
-
-impl_hex_newtype!(ValidatorKey, 32);
-
-impl Encode for ValidatorKey {
-    fn encode_to(&self, w: &mut Writer) {
-        w.raw(&self.0);
-    }
-}
-
-impl Decode for ValidatorKey {
-    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        r.array("validator key").map(ValidatorKey)
-    }
-}
 
 /// Everything a light client needs to trust about a block; its hash is the block's id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

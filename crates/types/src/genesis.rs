@@ -2,10 +2,9 @@
 
 use crate::{
     Amount, ChainId, Gas, TimestampMs,
-    block::ValidatorKey,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
     governance::{MAX_ORGS, OrgId, Organization, Policy, Roles, Thresholds},
-    layout::{MAX_VALIDATORS, Validator, ValidatorSet},
+    validator::{MAX_VALIDATORS, Validator, ValidatorKey, ValidatorSet},
     wasm_params::WasmParams,
 };
 use citychain_crypto::{Address, Hash, Suite, framed};
@@ -64,19 +63,19 @@ impl ChainParams {
 
     /// Checks that the parameters can run a chain.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_block_txs == 0 || self.max_block_txs as usize > crate::block::MAX_BLOCK_TXS_HARD
+        if self.max_block_txs == 0
+            || self.max_block_txs as usize > crate::limits::MAX_BLOCK_TXS_HARD
         {
             return Err(format!(
                 "max_block_txs must be between 1 and {}",
-                crate::block::MAX_BLOCK_TXS_HARD
+                crate::limits::MAX_BLOCK_TXS_HARD
             ));
         }
-        if self.max_tx_bytes < 256
-            || self.max_tx_bytes as usize > crate::transaction::MAX_TX_BYTES_HARD
+        if self.max_tx_bytes < 256 || self.max_tx_bytes as usize > crate::limits::MAX_TX_BYTES_HARD
         {
             return Err(format!(
                 "max_tx_bytes must be between 256 and {}",
-                crate::transaction::MAX_TX_BYTES_HARD
+                crate::limits::MAX_TX_BYTES_HARD
             ));
         }
         if self.max_tx_gas.0 == 0 || self.max_tx_gas > self.block_gas_limit {

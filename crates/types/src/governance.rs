@@ -4,7 +4,7 @@
 //! `docs/governance.md` explains the model; `docs/protocol.md` specifies the bytes.
 
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
-use crate::{ValidatorKey, layout::MAX_VALIDATORS};
+use crate::validator::{MAX_VALIDATORS, ValidatorKey};
 use citychain_crypto::Address;
 use serde::{Deserialize, Serialize};
 use std::fmt;

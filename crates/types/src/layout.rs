@@ -1,15 +1,13 @@
-//! Where things live in the authenticated state: key layout and value encodings.
+//! Where things live in the authenticated state: the key layout (namespaces and key builders),
+//! the derivation of addresses things are created at, and epoch arithmetic. The values stored
+//! under the keys are typed in their domain's module (`account`, `validator`, `contract`,
+//! `governance`, `proposal`, `multisig`).
 //!
 //! Every key starts with a one-byte namespace. The tree itself stores `H(key)` and `H(value)`
 //! (see `docs/protocol.md`), so keys may be any length.
 
-use crate::{
-    Amount, Height, Nonce,
-    block::ValidatorKey,
-    codec::{Decode, DecodeError, Encode, Reader, Writer},
-};
+use crate::{Height, Nonce};
 use citychain_crypto::{Address, Hash, Suite, framed};
-use serde::{Deserialize, Serialize};
 
 /// Key namespaces. Values not listed are reserved for later modules.
 pub mod prefix {
@@ -147,69 +145,6 @@ pub fn contract_storage_key(contract: &Address, key: &[u8]) -> Vec<u8> {
     k
 }
 
-/// Whether a contract may run. Governance (a later module) moves contracts between these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContractStatus {
-    Active,
-    /// Calls are refused until unfrozen; storage is kept.
-    Frozen,
-    /// Calls are refused for good.
-    Revoked,
-}
-
-impl ContractStatus {
-    pub const fn code(self) -> u8 {
-        match self {
-            ContractStatus::Active => 0,
-            ContractStatus::Frozen => 1,
-            ContractStatus::Revoked => 2,
-        }
-    }
-}
-
-/// A deployed contract, stored under [`contract_key`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContractInfo {
-    /// Hash (in the chain's suite) of the WASM code, stored under [`code_key`].
-    pub code_hash: Hash,
-    /// The account allowed to propose upgrades and lifecycle changes (the deployer at first).
-    pub admin: Address,
-    pub deployer: Address,
-    pub deployed_at: Height,
-    pub status: ContractStatus,
-}
-
-/// Encoding: `code_hash || admin || deployer || deployed_at (u64) || status (u8)`.
-impl Encode for ContractInfo {
-    fn encode_to(&self, w: &mut Writer) {
-        w.put(&self.code_hash)
-            .put(&self.admin)
-            .put(&self.deployer)
-            .put(&self.deployed_at)
-            .u8(self.status.code());
-    }
-}
-
-impl Decode for ContractInfo {
-    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(ContractInfo {
-            code_hash: Hash::decode_from(r)?,
-            admin: Address::decode_from(r)?,
-            deployer: Address::decode_from(r)?,
-            deployed_at: Height::decode_from(r)?,
-            status: match r.u8("contract status")? {
-                0 => ContractStatus::Active,
-                1 => ContractStatus::Frozen,
-                2 => ContractStatus::Revoked,
-                other => {
-                    return Err(r.error("contract status", format!("unknown status {other}")));
-                }
-            },
-        })
-    }
-}
-
 /// The key of an account.
 pub fn account_key(address: &Address) -> Vec<u8> {
     let mut key = Vec::with_capacity(21);
@@ -247,127 +182,9 @@ pub fn epoch_starting_after(height: Height, epoch_blocks: u64) -> Option<u64> {
     (next % epoch_blocks == 0).then_some(next / epoch_blocks)
 }
 
-/// A native account. Absent accounts read as nonce 0 and balance 0.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    pub nonce: Nonce,
-    pub balance: Amount,
-}
-
-/// Encoding: `nonce (u64) || balance (u128)`, 24 bytes.
-impl Encode for Account {
-    fn encode_to(&self, w: &mut Writer) {
-        w.put(&self.nonce).put(&self.balance);
-    }
-}
-
-impl Decode for Account {
-    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Account {
-            nonce: Nonce::decode_from(r)?,
-            balance: Amount::decode_from(r)?,
-        })
-    }
-}
-
-/// A member of the validator set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Validator {
-    /// A label for humans (an organization's node name).
-    pub name: String,
-    /// The Ed25519 key the validator votes with.
-    pub consensus_key: ValidatorKey,
-}
-
-/// Longest validator name, in bytes.
-pub const MAX_VALIDATOR_NAME_LEN: usize = 64;
-/// Most validators in one set.
-pub const MAX_VALIDATORS: usize = 256;
-
-impl Validator {
-    /// The name is 1 to [`MAX_VALIDATOR_NAME_LEN`] bytes and the key an Ed25519 point not of
-    /// small order.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.name.is_empty() || self.name.len() > MAX_VALIDATOR_NAME_LEN {
-            return Err(format!(
-                "validator name {:?} must be 1 to {MAX_VALIDATOR_NAME_LEN} bytes",
-                self.name
-            ));
-        }
-        citychain_crypto::PublicKey::from_bytes(Suite::Ed25519, &self.consensus_key.0).map_err(
-            |e| {
-                format!(
-                    "validator {}: key {} is not an Ed25519 public key ({e})",
-                    self.name, self.consensus_key
-                )
-            },
-        )?;
-        if citychain_crypto::ed25519_small_order(&self.consensus_key.0) {
-            return Err(format!(
-                "validator {}: key {} is a point of small order, whose signatures anyone can \
-                 forge",
-                self.name, self.consensus_key
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl ValidatorSet {
-    pub fn contains(&self, key: &ValidatorKey) -> bool {
-        self.0.iter().any(|v| v.consensus_key == *key)
-    }
-}
-
-impl Encode for Validator {
-    fn encode_to(&self, w: &mut Writer) {
-        w.string(&self.name).put(&self.consensus_key);
-    }
-}
-
-impl Decode for Validator {
-    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Validator {
-            name: r.string("validator name", MAX_VALIDATOR_NAME_LEN)?,
-            consensus_key: ValidatorKey::decode_from(r)?,
-        })
-    }
-}
-
-/// The validator set, stored under [`validators_key`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValidatorSet(pub Vec<Validator>);
-
-impl Encode for ValidatorSet {
-    fn encode_to(&self, w: &mut Writer) {
-        w.list(&self.0, |w, v| {
-            w.put(v);
-        });
-    }
-}
-
-impl Decode for ValidatorSet {
-    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        r.list("validators", MAX_VALIDATORS, Validator::decode_from)
-            .map(ValidatorSet)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accounts_are_24_bytes() {
-        let a = Account {
-            nonce: Nonce(3),
-            balance: Amount(10),
-        };
-        let bytes = a.encode();
-        assert_eq!(bytes.len(), 24);
-        assert_eq!(Account::decode(&bytes).expect("decodes"), a);
-        assert!(Account::decode(&bytes[..23]).is_err());
-    }
 
     #[test]
     fn keys_are_prefixed() {

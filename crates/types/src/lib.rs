@@ -2,12 +2,20 @@
 //!
 //! Everything that is hashed or signed implements [`Encode`] and [`Decode`] with the rules in
 //! [`codec`]; `docs/protocol.md` specifies the bytes and carries test vectors.
+//!
+//! The modules form layers, each using only those before it: `codec`; `primitives`, `limits`,
+//! `merkle`, `proof`; the state values `account`, `receipt`, `validator`, `contract`,
+//! `governance`; the key `layout`; `wasm_params` and `genesis` (chain parameters);
+//! `proposal`; `transaction` (the payload and its operations); `multisig` and `block`.
 
+pub mod account;
 pub mod block;
 pub mod codec;
+pub mod contract;
 pub mod genesis;
 pub mod governance;
 pub mod layout;
+pub mod limits;
 pub mod merkle;
 pub mod multisig;
 mod primitives;
@@ -15,19 +23,22 @@ pub mod proof;
 pub mod proposal;
 pub mod receipt;
 pub mod transaction;
+pub mod validator;
 pub mod wasm_params;
 
-pub use block::{Block, BlockHeader, ValidatorKey};
+pub use account::Account;
+pub use block::{Block, BlockHeader};
 pub use codec::{Decode, DecodeError, Encode};
+pub use contract::{ContractInfo, ContractStatus};
 pub use genesis::{
     ChainParams, DEFAULT_EPOCH_BLOCKS, Genesis, GenesisAccount, GenesisMember, MIN_EPOCH_BLOCKS,
 };
 pub use governance::{Member, OrgId, Organization, Policy, Roles, Thresholds};
-pub use layout::{Account, ContractInfo, ContractStatus, Validator, ValidatorSet};
 pub use primitives::{Amount, ChainId, Gas, Height, MAX_CHAIN_ID_LEN, Nonce, TimestampMs};
 pub use proposal::{GovAction, GovTx, Proposal, ProposalStatus};
 pub use receipt::{Event, Receipt, Status};
 pub use transaction::{Payload, SignedTransaction, Transaction};
+pub use validator::{Validator, ValidatorKey, ValidatorSet};
 pub use wasm_params::WasmParams;
 
 pub use citychain_crypto::{Address, Hash, PublicKey, SecretKey, Signature, Suite};

@@ -8,8 +8,8 @@ use crate::{
 use citychain_crypto::{Address, Suite};
 use serde::{Deserialize, Serialize};
 
-/// Most signers of one multisig account.
-pub const MAX_SIGNERS: usize = 16;
+pub use crate::limits::MAX_SIGNERS;
+pub use crate::transaction::MultisigTx;
 /// Domain of multisig address derivation.
 pub const MULTISIG_ADDRESS_DOMAIN: &[u8] = b"citychain/multisig-address/v1";
 
@@ -70,80 +70,6 @@ impl Decode for MultisigAccount {
             signers: r.list("signers", MAX_SIGNERS, Address::decode_from)?,
             threshold: r.u8("threshold")?,
             next_id: r.u64("next multisig id")?,
-        })
-    }
-}
-
-/// The multisig payload (`Payload::Multisig`, tag `0x06`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum MultisigTx {
-    /// Sub-tag 1: creates a multisig account; the receipt's output is its address.
-    Create {
-        signers: Vec<Address>,
-        threshold: u8,
-    },
-    /// Sub-tag 2: a signer proposes a transaction for the account (and approves it).
-    Propose {
-        account: Address,
-        payload: Box<Payload>,
-    },
-    /// Sub-tag 3: a signer approves; the approval that reaches the threshold runs it.
-    Approve { account: Address, id: u64 },
-}
-
-impl Encode for MultisigTx {
-    fn encode_to(&self, w: &mut Writer) {
-        match self {
-            MultisigTx::Create { signers, threshold } => {
-                w.u8(1)
-                    .list(signers, |w, s| {
-                        w.put(s);
-                    })
-                    .u8(*threshold);
-            }
-            MultisigTx::Propose { account, payload } => {
-                w.u8(2).put(account).put(payload.as_ref());
-            }
-            MultisigTx::Approve { account, id } => {
-                w.u8(3).put(account).u64(*id);
-            }
-        }
-    }
-}
-
-impl Decode for MultisigTx {
-    fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(match r.u8("multisig operation")? {
-            1 => MultisigTx::Create {
-                signers: r.list("signers", MAX_SIGNERS, Address::decode_from)?,
-                threshold: r.u8("threshold")?,
-            },
-            2 => {
-                let account = Address::decode_from(r)?;
-                // Checked before decoding, so nesting cannot recurse.
-                if r.peek() == Some(Payload::TAG_MULTISIG) {
-                    return Err(r.error(
-                        "multisig payload",
-                        "a multisig transaction cannot contain another",
-                    ));
-                }
-                let payload = Payload::decode_from(r)?;
-                MultisigTx::Propose {
-                    account,
-                    payload: Box::new(payload),
-                }
-            }
-            3 => MultisigTx::Approve {
-                account: Address::decode_from(r)?,
-                id: r.u64("multisig id")?,
-            },
-            other => {
-                return Err(r.error(
-                    "multisig operation",
-                    format!("unknown multisig operation {other}"),
-                ));
-            }
         })
     }
 }

@@ -4,7 +4,7 @@ use crate::{
     ChainParams, Height, TimestampMs,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
     governance::{MAX_ORG_ADMINS, MAX_ORGS, Member, OrgId, Organization, Policy, Thresholds},
-    layout::Validator,
+    validator::Validator,
 };
 use citychain_crypto::Address;
 use serde::{Deserialize, Serialize};
@@ -212,7 +212,7 @@ impl Decode for GovAction {
                     3 => ContractOp::Revoke,
                     4 => ContractOp::Upgrade {
                         code: r
-                            .bytes("contract code", crate::transaction::MAX_TX_BYTES_HARD)?
+                            .bytes("contract code", crate::limits::MAX_TX_BYTES_HARD)?
                             .to_vec(),
                     },
                     5 => ContractOp::SetAdmin {

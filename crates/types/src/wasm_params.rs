@@ -6,8 +6,8 @@
 use crate::{
     Gas,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
+    limits::MAX_TX_BYTES_HARD,
     receipt::MAX_OUTPUT_LEN,
-    transaction::MAX_TX_BYTES_HARD,
 };
 use serde::{Deserialize, Serialize};
 

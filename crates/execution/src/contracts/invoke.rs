@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{BlockError, Overlay, Result};
 use citychain_crypto::Address;
-use citychain_types::{Amount, ContractInfo, ContractStatus, Decode, Status, layout};
+use citychain_types::{Amount, ContractStatus, Status, layout};
 use wasmi::{AsContextMut, Error, TrapCode};
 
 pub(crate) struct CallRequest {
@@ -39,19 +39,6 @@ impl CallResult {
             output: Vec::new(),
             reason: reason.into(),
         }
-    }
-}
-
-/// Reads a contract's metadata.
-pub fn contract_info(overlay: &Overlay, contract: &Address) -> Result<Option<ContractInfo>> {
-    match overlay.get(&layout::contract_key(contract))? {
-        None => Ok(None),
-        Some(raw) => ContractInfo::decode(&raw)
-            .map(Some)
-            .map_err(|e| BlockError::CorruptState {
-                what: "contract",
-                detail: format!("{contract}: {e}"),
-            }),
     }
 }
 
@@ -106,7 +93,7 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let Some(overlay) = state.overlay.as_mut() else {
         return CallResult::failed(Status::Trapped, "no state");
     };
-    let info = match contract_info(overlay, &req.contract) {
+    let info = match crate::read::contract_info(overlay, &req.contract) {
         Ok(Some(info)) => info,
         Ok(None) => {
             return CallResult::failed(

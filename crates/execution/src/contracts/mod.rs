@@ -13,7 +13,6 @@ mod shape;
 
 pub use engine::{HOST_MODULE, INIT_METHOD, Vm, entry_points};
 pub use host::{CONTRACT_MESSAGE_NAMESPACE, Env};
-pub use invoke::contract_info;
 pub use shape::{
     MAX_BR_TABLE_TARGETS, MAX_DATA_SEGMENTS, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS,
     MAX_FUNCTION_LOCALS, MAX_FUNCTIONS, MAX_GLOBALS,
@@ -137,7 +136,7 @@ pub fn deploy(
     };
     let deployer = env.origin;
     let address = layout::contract_address(env.suite, &deployer, nonce);
-    if contract_info(overlay, &address)?.is_some() {
+    if crate::read::contract_info(overlay, &address)?.is_some() {
         return Ok(PayloadOutcome::Failure {
             status: Status::InvalidCode,
             reason: format!("a contract already lives at {address}"),
@@ -333,7 +332,7 @@ pub struct ContractDetails {
 /// Looks up a contract on `view`.
 pub fn details(view: &StateView, contract: &Address) -> Result<Option<ContractDetails>> {
     let overlay = Overlay::new(view);
-    let Some(info) = contract_info(&overlay, contract)? else {
+    let Some(info) = crate::read::contract_info(&overlay, contract)? else {
         return Ok(None);
     };
     let code = overlay

@@ -7,11 +7,11 @@ use crate::{
     BlockError, InvalidTx, Overlay, Result,
     gas::GasMeter,
     permissions::{self, Rules},
-    read::StateRead,
+    read::{self, StateRead},
 };
 use citychain_crypto::{Address, Suite};
 use citychain_types::{
-    Decode, Encode, Event, Height, Nonce, Payload, Status, layout,
+    Encode, Event, Height, Nonce, Payload, Status, layout,
     multisig::{MultisigAccount, MultisigPending, MultisigStatus, MultisigTx, multisig_address},
     receipt::MAX_REASON_LEN,
 };
@@ -43,8 +43,8 @@ impl NativeModule for Multisig {
                 rules.policy.transfer,
             ),
             MultisigTx::Propose { account, .. } | MultisigTx::Approve { account, .. } => {
-                let is_signer =
-                    load_account(state, account)?.is_some_and(|a| a.signers.contains(sender));
+                let is_signer = read::multisig_account(state, account)?
+                    .is_some_and(|a| a.signers.contains(sender));
                 if is_signer {
                     Ok(Ok(()))
                 } else {
@@ -96,27 +96,6 @@ fn corrupt(what: &'static str, e: impl ToString) -> BlockError {
     }
 }
 
-pub fn load_account(
-    state: &(impl StateRead + ?Sized),
-    account: &Address,
-) -> Result<Option<MultisigAccount>> {
-    state
-        .read(&layout::multisig_key(account))?
-        .map(|raw| MultisigAccount::decode(&raw).map_err(|e| corrupt("multisig account", e)))
-        .transpose()
-}
-
-pub fn load_pending(
-    state: &(impl StateRead + ?Sized),
-    account: &Address,
-    id: u64,
-) -> Result<Option<MultisigPending>> {
-    state
-        .read(&layout::multisig_tx_key(account, id))?
-        .map(|raw| MultisigPending::decode(&raw).map_err(|e| corrupt("multisig transaction", e)))
-        .transpose()
-}
-
 fn event(topic: &str, account: &Address, id: u64) -> Event {
     let mut data = account.0.to_vec();
     data.extend_from_slice(&id.to_be_bytes());
@@ -148,7 +127,7 @@ fn execute(
                 return fail(reason);
             }
             let address = multisig_address(suite, &sender, nonce);
-            if load_account(overlay, &address)?.is_some() {
+            if read::multisig_account(overlay, &address)?.is_some() {
                 return fail(format!("a multisig account already lives at {address}"));
             }
             overlay.set(layout::multisig_key(&address), account.encode());
@@ -159,7 +138,7 @@ fn execute(
             .into())
         }
         MultisigTx::Propose { account, payload } => {
-            let Some(mut acct) = load_account(overlay, account)? else {
+            let Some(mut acct) = read::multisig_account(overlay, account)? else {
                 return fail(format!("no multisig account at {account}"));
             };
             let id = acct.next_id;
@@ -189,10 +168,10 @@ fn execute(
             .into())
         }
         MultisigTx::Approve { account, id } => {
-            let Some(acct) = load_account(overlay, account)? else {
+            let Some(acct) = read::multisig_account(overlay, account)? else {
                 return fail(format!("no multisig account at {account}"));
             };
-            let Some(mut pending) = load_pending(overlay, account, *id)? else {
+            let Some(mut pending) = read::multisig_pending(overlay, account, *id)? else {
                 return fail(format!(
                     "multisig account {account} has no transaction {id}"
                 ));
@@ -236,7 +215,7 @@ fn finish(
     id: u64,
     result: std::result::Result<(Vec<Event>, Vec<u8>), (Status, String)>,
 ) -> Result<PayloadOutcome> {
-    let Some(mut pending) = load_pending(overlay, account, id)? else {
+    let Some(mut pending) = read::multisig_pending(overlay, account, id)? else {
         return Err(corrupt("multisig transaction", "vanished while running"));
     };
     let (mut events, output) = match result {

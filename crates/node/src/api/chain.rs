@@ -33,7 +33,7 @@ impl ChainApiServer for NodeService {
                 .max(head.height.0),
             pending_txs: self.chain.mempool.len(),
             validators: self
-                .validator_set(&layout::epoch_validators_key(self.current_epoch()))?
+                .validator_set(Some(self.current_epoch()))?
                 .map_or(0, |v| v.len()),
             peers: (self.peers)(),
             node_version: env!("CARGO_PKG_VERSION").into(),
@@ -96,16 +96,12 @@ impl ChainApiServer for NodeService {
         let blocks = self.chain.genesis.epoch_blocks;
         let current = self.current_epoch();
         let epoch = epoch.unwrap_or(current);
-        let validators = self
-            .validator_set(&layout::epoch_validators_key(epoch))?
-            .ok_or_else(|| {
-                error::not_found(format!(
-                    "epoch {epoch} has not started (the current epoch is {current})"
-                ))
-            })?;
-        let next = self
-            .validator_set(&layout::validators_key())?
-            .unwrap_or_default();
+        let validators = self.validator_set(Some(epoch))?.ok_or_else(|| {
+            error::not_found(format!(
+                "epoch {epoch} has not started (the current epoch is {current})"
+            ))
+        })?;
+        let next = self.validator_set(None)?.unwrap_or_default();
         Ok(EpochValidators {
             epoch,
             first_height: epoch.saturating_mul(blocks),

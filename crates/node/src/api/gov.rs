@@ -27,14 +27,14 @@ impl GovApiServer for NodeService {
         let (view, height, _) = self.latest_view()?;
         Ok(PolicyView {
             policy: read::policy(&view).map_err(state_error)?,
-            thresholds: governance::thresholds(&view).map_err(state_error)?,
+            thresholds: read::thresholds(&view).map_err(state_error)?,
             height,
         })
     }
 
     async fn gov_get_proposal(&self, id: u64) -> RpcResult<ProposalView> {
         let (view, _, header) = self.latest_view()?;
-        let proposal = governance::load_proposal(&view, id)
+        let proposal = read::proposal(&view, id)
             .map_err(state_error)?
             .ok_or_else(|| error::not_found(format!("no proposal {id}")))?;
         Ok(ProposalView {

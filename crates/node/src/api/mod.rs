@@ -31,7 +31,7 @@ use citychain_rpc::{
     },
     types::*,
 };
-use citychain_types::{Account, Block, Decode, Encode, Genesis, Height, layout};
+use citychain_types::{Block, Encode, Genesis, Height, layout};
 use commonware_codec::Encode as _;
 use commonware_consensus::{marshal, marshal::standard::Standard, types::Height as CHeight};
 use std::sync::{
@@ -121,17 +121,18 @@ impl NodeService {
         layout::epoch_of(Height(next), self.chain.genesis.epoch_blocks)
     }
 
-    /// A stored validator set, sorted as certificates index it.
-    fn validator_set(&self, key: &[u8]) -> RpcResult<Option<Vec<ValidatorInfo>>> {
-        let Some(raw) = Self::storage(self.chain.store.state().get(key).map_err(Into::into))?
-        else {
-            return Ok(None);
-        };
-        let mut set = citychain_types::ValidatorSet::decode(&raw)
-            .map_err(|e| error::internal(format!("stored validator set: {e}")))?
-            .0;
-        set.sort_by_key(|v| v.consensus_key);
-        Ok(Some(
+    /// The validators of `epoch` (`None`: the set governance has chosen for the next epoch so
+    /// far), sorted as certificates index them; `None` if that epoch has not started.
+    fn validator_set(&self, epoch: Option<u64>) -> RpcResult<Option<Vec<ValidatorInfo>>> {
+        let state = self.committed_view();
+        let set = match epoch {
+            Some(epoch) => read::epoch_validators(&state, epoch),
+            None => read::next_validators(&state).map(Some),
+        }
+        .map_err(state_error)?;
+        Ok(set.map(|set| {
+            let mut set = set.0;
+            set.sort_by_key(|v| v.consensus_key);
             set.into_iter()
                 .enumerate()
                 .map(|(i, v)| ValidatorInfo {
@@ -139,8 +140,16 @@ impl NodeService {
                     consensus_key: v.consensus_key,
                     index: i as u32,
                 })
-                .collect(),
-        ))
+                .collect()
+        }))
+    }
+
+    /// The newest committed state (empty before the genesis block is committed).
+    fn committed_view(&self) -> citychain_state::StateView {
+        citychain_state::StateView::committed(
+            self.chain.store.state().clone(),
+            self.chain.store.head().map(|h| h.height.0),
+        )
     }
 
     fn storage<T>(r: Result<T, citychain_storage::Error>) -> RpcResult<T> {
@@ -273,10 +282,7 @@ impl NodeService {
             .state()
             .prove(&key, height)
             .map_err(|e| error::internal(format!("cannot build the proof: {e}")))?;
-        let account = match (key.first(), &value) {
-            (Some(&layout::prefix::ACCOUNT), Some(v)) => Account::decode(v).ok(),
-            _ => None,
-        };
+        let account = value.as_ref().and_then(|v| read::account_value(&key, v));
         Ok(ProofInfo {
             key: citychain_crypto::hex::encode(&key),
             value: value.as_ref().map(citychain_crypto::hex::encode),
@@ -302,11 +308,5 @@ fn balance_in(
     view: &citychain_state::StateView,
     address: &Address,
 ) -> RpcResult<citychain_types::Amount> {
-    match view.get(&layout::account_key(address)) {
-        Ok(Some(raw)) => Ok(Account::decode(&raw)
-            .map_err(|e| error::internal(format!("stored account: {e}")))?
-            .balance),
-        Ok(None) => Ok(citychain_types::Amount(0)),
-        Err(e) => Err(error::internal(format!("state: {e}"))),
-    }
+    Ok(read::account(view, address).map_err(state_error)?.balance)
 }

@@ -1,13 +1,12 @@
 //! `multisig_*`: multisig accounts and their proposed transactions.
 
 use super::*;
-use citychain_execution::native::multisig;
 
 #[async_trait]
 impl MultisigApiServer for NodeService {
     async fn multisig_get_account(&self, address: Address) -> RpcResult<MultisigView> {
         let (view, _, _) = self.latest_view()?;
-        let account = multisig::load_account(&view, &address)
+        let account = read::multisig_account(&view, &address)
             .map_err(state_error)?
             .ok_or_else(|| error::not_found(format!("no multisig account at {address}")))?;
         let balance = balance_in(&view, &address)?;
@@ -24,7 +23,7 @@ impl MultisigApiServer for NodeService {
         id: u64,
     ) -> RpcResult<citychain_types::multisig::MultisigPending> {
         let (view, _, _) = self.latest_view()?;
-        multisig::load_pending(&view, &address, id)
+        read::multisig_pending(&view, &address, id)
             .map_err(state_error)?
             .ok_or_else(|| error::not_found(format!("multisig {address} has no transaction {id}")))
     }

@@ -10,12 +10,7 @@ impl StateApiServer for NodeService {
             .store
             .head()
             .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
-        let account = match self.chain.store.state().get(&layout::account_key(&address)) {
-            Ok(Some(raw)) => Account::decode(&raw)
-                .map_err(|e| error::internal(format!("stored account: {e}")))?,
-            Ok(None) => Account::default(),
-            Err(e) => return Err(error::internal(format!("state: {e}"))),
-        };
+        let account = read::account(&self.committed_view(), &address).map_err(state_error)?;
         Ok(AccountInfo {
             address,
             nonce: account.nonce.0,

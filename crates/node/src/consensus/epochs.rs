@@ -18,8 +18,9 @@ use super::{
     guard::{self, FinalizedPast, RecordingSender, VoteRecord, VotingProblem},
 };
 use crate::app::App;
+use citychain_execution::read;
 use citychain_storage::ChainStore;
-use citychain_types::{Decode, Height, ValidatorSet, layout};
+use citychain_types::Height;
 use commonware_consensus::{
     marshal::{
         self,
@@ -47,14 +48,11 @@ use tracing::{debug, error, info};
 /// The validators of `epoch`, in the order consensus indexes them (sorted), once the chain has
 /// committed the block that fixes them; `None` before.
 pub fn epoch_participants(store: &ChainStore, epoch: u64) -> Option<Vec<ConsensusKey>> {
-    let raw = store
-        .state()
-        .get(&layout::epoch_validators_key(epoch))
-        .ok()??;
-    let set = match ValidatorSet::decode(&raw) {
-        Ok(set) => set,
+    let state = citychain_state::StateView::committed(store.state().clone(), None);
+    let set = match read::epoch_validators(&state, epoch) {
+        Ok(set) => set?,
         Err(e) => {
-            error!(epoch, error = %e, "the stored validator set does not decode");
+            error!(epoch, error = %e, "the stored validator set cannot be read");
             return None;
         }
     };

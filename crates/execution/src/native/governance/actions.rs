@@ -2,14 +2,11 @@
 //! operations share with it.
 
 use super::{GovEnv, be, corrupt, queries::organizations};
-use crate::{BlockError, Overlay, Result, contracts, read};
+use crate::{Overlay, Result, contracts, read};
 use citychain_crypto::Address;
 use citychain_types::{
     ContractStatus, Decode, Encode, GovAction, Member, OrgId, Organization, Roles, ValidatorKey,
-    ValidatorSet,
-    governance::MAX_ORG_ADMINS,
-    layout::{self, MAX_VALIDATORS},
-    proposal::ContractOp,
+    governance::MAX_ORG_ADMINS, layout, proposal::ContractOp, validator::MAX_VALIDATORS,
 };
 
 /// Why an approved action (or an admin rotation) cannot apply. The text is what the proposal's
@@ -104,7 +101,7 @@ pub(super) fn precheck(
             thresholds.validate().map_err(ActionError::Invalid)
         }
         GovAction::AddValidator { org, validator } => {
-            let set = validator_set(overlay)?;
+            let set = read::next_validators(overlay)?;
             if let Err(e) = validator.validate() {
                 Err(ActionError::Invalid(e))
             } else if read::organization(overlay, org)?.is_none() {
@@ -118,7 +115,7 @@ pub(super) fn precheck(
             }
         }
         GovAction::RemoveValidator { validator } => {
-            let set = validator_set(overlay)?;
+            let set = read::next_validators(overlay)?;
             if !set.contains(validator) {
                 Err(ActionError::NotAValidator(*validator))
             } else if set.0.len() == 1 {
@@ -128,7 +125,7 @@ pub(super) fn precheck(
             }
         }
         GovAction::Contract { contract, .. } => {
-            if contracts::contract_info(overlay, contract)?.is_none() {
+            if read::contract_info(overlay, contract)?.is_none() {
                 Err(ActionError::NoContract(*contract))
             } else {
                 Ok(())
@@ -167,7 +164,7 @@ pub(super) fn apply(
             }
         }
         GovAction::AddValidator { org, validator } => {
-            let mut set = validator_set(overlay)?;
+            let mut set = read::next_validators(overlay)?;
             set.0.push(validator.clone());
             overlay.set(layout::validators_key(), set.encode());
             if let Some(mut o) = read::organization(overlay, org)? {
@@ -180,7 +177,7 @@ pub(super) fn apply(
             ))
         }
         GovAction::RemoveValidator { validator } => {
-            let mut set = validator_set(overlay)?;
+            let mut set = read::next_validators(overlay)?;
             set.0.retain(|v| v.consensus_key != *validator);
             overlay.set(layout::validators_key(), set.encode());
             for mut o in organizations(overlay)? {
@@ -230,17 +227,6 @@ pub(super) fn apply(
             }
         }
     })
-}
-
-/// The validator set as governance has left it (the next epoch's set).
-pub(super) fn validator_set(overlay: &Overlay) -> Result<ValidatorSet> {
-    let raw = overlay
-        .get(&layout::validators_key())?
-        .ok_or_else(|| BlockError::CorruptState {
-            what: "validator set",
-            detail: "missing".into(),
-        })?;
-    ValidatorSet::decode(&raw).map_err(|e| corrupt("validator set", e))
 }
 
 pub(super) fn add_organization(
@@ -403,7 +389,7 @@ pub(super) fn contract_action(
     contract: &Address,
     op: &ContractOp,
 ) -> Result<std::result::Result<String, ActionError>> {
-    let Some(mut info) = contracts::contract_info(overlay, contract)? else {
+    let Some(mut info) = read::contract_info(overlay, contract)? else {
         return Ok(Err(ActionError::NoContract(*contract)));
     };
     if info.status == ContractStatus::Revoked {

@@ -14,9 +14,7 @@ mod vote;
 
 pub use actions::ActionError;
 pub use audit::audit_trail;
-pub use queries::{
-    effective_status, frozen_accounts, load_proposal, organizations, proposals, thresholds,
-};
+pub use queries::{effective_status, frozen_accounts, organizations, proposals};
 
 use super::{Env, NativeModule, Outcome, PayloadOutcome, Step};
 use crate::{

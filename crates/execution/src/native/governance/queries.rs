@@ -1,24 +1,9 @@
 //! Reading governance state: proposals, thresholds, organizations, freezes.
 
 use super::corrupt;
-use crate::{Overlay, Result, read::StateRead};
+use crate::{Overlay, Result};
 use citychain_crypto::Address;
-use citychain_types::{Decode, Height, Organization, Proposal, ProposalStatus, Thresholds, layout};
-
-pub fn load_proposal(state: &(impl StateRead + ?Sized), id: u64) -> Result<Option<Proposal>> {
-    state
-        .read(&layout::proposal_key(id))?
-        .map(|raw| Proposal::decode(&raw).map_err(|e| corrupt("proposal", e)))
-        .transpose()
-}
-
-pub fn thresholds(state: &(impl StateRead + ?Sized)) -> Result<Thresholds> {
-    state
-        .read(&layout::thresholds_key())?
-        .map(|raw| Thresholds::decode(&raw).map_err(|e| corrupt("thresholds", e)))
-        .transpose()
-        .map(Option::unwrap_or_default)
-}
+use citychain_types::{Decode, Height, Organization, Proposal, ProposalStatus, layout};
 
 /// Every organization, in id order.
 pub fn organizations(overlay: &Overlay) -> Result<Vec<Organization>> {

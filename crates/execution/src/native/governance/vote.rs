@@ -1,12 +1,6 @@
 //! An organization's vote, and executing or rejecting the proposal once decided.
 
-use super::{
-    GovEnv,
-    actions::apply,
-    audit::audit,
-    be, event, fail,
-    queries::{load_proposal, organizations, thresholds},
-};
+use super::{GovEnv, actions::apply, audit::audit, be, event, fail, queries::organizations};
 use crate::{Overlay, Result, native::PayloadOutcome, read};
 use citychain_types::{
     Encode, ProposalStatus,
@@ -21,7 +15,7 @@ pub(super) fn vote(
     id: u64,
     approve: bool,
 ) -> Result<PayloadOutcome> {
-    let Some(mut proposal) = load_proposal(overlay, id)? else {
+    let Some(mut proposal) = read::proposal(overlay, id)? else {
         return fail(format!("no proposal {id}"));
     };
     if proposal.status != ProposalStatus::Open {
@@ -72,7 +66,7 @@ pub(super) fn vote(
             .count()
     };
     let (yes, no, total) = (counts(true), counts(false), orgs.len());
-    let t = thresholds(overlay)?;
+    let t = read::thresholds(overlay)?;
     let percent = match proposal.action.threshold_kind() {
         ThresholdKind::Default => t.default_percent,
         ThresholdKind::Validators => t.validators_percent,
