@@ -5,6 +5,7 @@
 //! computed. A block finalized without having been executed here (the node was catching up)
 //! is executed at commit time instead.
 
+use super::{InvalidBlock, VerifyError};
 use citychain_crypto::Hash;
 use citychain_execution::read::StateRead;
 use citychain_execution::{
@@ -45,17 +46,6 @@ pub struct Executed {
 pub struct FinalizedBlock {
     pub block: Arc<Block>,
     pub receipts: Arc<Vec<Receipt>>,
-}
-
-/// Why a proposed block is invalid.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("cannot verify yet: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
 }
 
 /// The committed state, for the mempool's admission checks.
@@ -122,7 +112,7 @@ pub struct Chain<S: Strategy = Rayon> {
     /// instead of executing it again.
     verifying: Mutex<HashMap<Hash, Arc<Mutex<()>>>>,
     /// Blocks found invalid, with the reason (a retried request gets it without re-executing).
-    rejected: Mutex<HashMap<Hash, String>>,
+    rejected: Mutex<HashMap<Hash, InvalidBlock>>,
     /// Blocks this node has executed to check them (verification, commit, replay).
     executions: AtomicU64,
     /// When this node last committed a block (or started): what health reports progress by.
@@ -321,30 +311,30 @@ impl<S: Strategy> Chain<S> {
     ) -> Result<Arc<Executed>, VerifyError> {
         let hash = block.hash();
         let h = &block.header;
-        let invalid = |m: String| Err(VerifyError::Invalid(m));
+        let invalid = |why: InvalidBlock| Err(VerifyError::Invalid(why));
         if h.chain_id != self.genesis.chain_id {
-            return invalid(format!(
-                "block is for chain {}, not {}",
-                h.chain_id, self.genesis.chain_id
-            ));
+            return invalid(InvalidBlock::WrongChain {
+                block: h.chain_id.clone(),
+                chain: self.genesis.chain_id.clone(),
+            });
         }
         if h.suite != self.genesis.suite {
-            return invalid(format!(
-                "block uses suite {}, the chain uses {}",
-                h.suite, self.genesis.suite
-            ));
+            return invalid(InvalidBlock::WrongSuite {
+                block: h.suite,
+                chain: self.genesis.suite,
+            });
         }
         if h.parent != parent.hash() || h.height != parent.header.height.next() {
-            return invalid("block does not extend its parent".into());
+            return invalid(InvalidBlock::NotOnParent);
         }
         if h.timestamp <= parent.header.timestamp {
-            return invalid(format!(
-                "timestamp {} is not after the parent's {}",
-                h.timestamp, parent.header.timestamp
-            ));
+            return invalid(InvalidBlock::TimestampNotAfterParent {
+                timestamp: h.timestamp,
+                parent: parent.header.timestamp,
+            });
         }
         if !block.body_matches_header() {
-            return invalid("transaction root or count does not match the body".into());
+            return invalid(InvalidBlock::BodyMismatch);
         }
         let unverified: Vec<SignedTransaction> = block
             .transactions
@@ -353,10 +343,7 @@ impl<S: Strategy> Chain<S> {
             .cloned()
             .collect();
         if let Some(i) = first_bad_signature(&self.strategy, &unverified) {
-            return invalid(format!(
-                "transaction {} has a bad signature",
-                unverified[i].hash()
-            ));
+            return invalid(InvalidBlock::BadSignature(unverified[i].hash()));
         }
         let view_state = self.state_after(&parent.hash()).ok_or_else(|| {
             VerifyError::Unavailable(format!("parent {} is not executed", parent.hash()))
@@ -393,32 +380,34 @@ impl<S: Strategy> Chain<S> {
                 | citychain_execution::BlockError::CorruptState { .. } => {
                     VerifyError::Internal(e.to_string())
                 }
-                other => VerifyError::Invalid(other.to_string()),
+                other => InvalidBlock::Execution(other.to_string()).into(),
             },
         )?;
         let h = &block.header;
         if outcome.gas_used != h.gas_used {
-            return Err(VerifyError::Invalid(format!(
-                "gas used is {}, the header says {}",
-                outcome.gas_used, h.gas_used
-            )));
+            return Err(InvalidBlock::GasUsed {
+                computed: outcome.gas_used,
+                header: h.gas_used,
+            }
+            .into());
         }
         let receipts_root = receipts_root(h.suite, &outcome.receipts);
         if receipts_root != h.receipts_root {
-            return Err(VerifyError::Invalid(format!(
-                "receipts root is {receipts_root}, the header says {}",
-                h.receipts_root
-            )));
+            return Err(InvalidBlock::ReceiptsRoot {
+                computed: receipts_root,
+                header: h.receipts_root,
+            }
+            .into());
         }
         let pending = state
             .apply(outcome.writes)
             .map_err(|e| VerifyError::Internal(e.to_string()))?;
         if pending.root() != h.state_root {
-            return Err(VerifyError::Invalid(format!(
-                "state root is {}, the header says {}",
-                pending.root(),
-                h.state_root
-            )));
+            return Err(InvalidBlock::StateRoot {
+                computed: pending.root(),
+                header: h.state_root,
+            }
+            .into());
         }
         Ok(Arc::new(Executed {
             block,
@@ -627,8 +616,8 @@ mod tests {
         let bad = Arc::new(bad);
         for _ in 0..3 {
             match verifier.verify(&bad, &parent) {
-                Err(VerifyError::Invalid(reason)) => {
-                    assert!(reason.contains("state root"), "{reason}")
+                Err(VerifyError::Invalid(InvalidBlock::StateRoot { header, .. })) => {
+                    assert_eq!(header, Hash([7; 32]))
                 }
                 other => panic!("expected a rejection, got {:?}", other.map(|_| ())),
             }

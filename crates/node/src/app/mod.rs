@@ -3,9 +3,11 @@
 
 pub mod chain;
 mod finalizer;
+mod verdict;
 
-pub use chain::{Chain, Executed, FinalizedBlock, VerifyError};
+pub use chain::{Chain, Executed, FinalizedBlock};
 pub use finalizer::Finalizer;
+pub use verdict::{InvalidBlock, VerifyError};
 
 use crate::consensus::{ConsensusBlock, Context, Scheme, validator_key};
 use citychain_types::Block;
@@ -97,11 +99,11 @@ impl<S: Strategy> App<S> {
         loop {
             let oldest = missing.last().expect("non-empty").clone();
             if oldest.header.height <= head.height {
-                return Err(VerifyError::Invalid(format!(
-                    "block {} at height {} conflicts with the finalized chain",
-                    oldest.hash(),
-                    oldest.header.height
-                )));
+                return Err(InvalidBlock::ConflictsWithFinalized {
+                    block: oldest.hash(),
+                    height: oldest.header.height,
+                }
+                .into());
             }
             if missing.len() > MAX_CATCH_UP {
                 return Err(VerifyError::Unavailable(
@@ -115,7 +117,7 @@ impl<S: Strategy> App<S> {
             };
             let next = next.inner().shared();
             if next.hash() != oldest.header.parent {
-                return Err(VerifyError::Invalid("ancestry is not a chain".into()));
+                return Err(InvalidBlock::BrokenAncestry.into());
             }
             if self.chain.state_after(&next.hash()).is_some() {
                 break;
