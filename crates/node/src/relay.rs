@@ -48,7 +48,8 @@ impl RelayHandle {
     }
 }
 
-fn encode_batch(txs: &[Vec<u8>]) -> Vec<u8> {
+/// Encodes a relayed batch: a list of transactions, each as length-prefixed bytes.
+pub fn encode_batch(txs: &[Vec<u8>]) -> Vec<u8> {
     let mut w = Writer::with_capacity(txs.iter().map(|t| t.len() + 4).sum::<usize>() + 4);
     w.list(txs, |w, t| {
         w.bytes(t);

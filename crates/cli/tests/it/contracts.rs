@@ -26,11 +26,15 @@ fn path_str(p: &Path) -> &str {
 fn a_token_and_a_notary_on_a_dev_chain_through_the_cli() {
     // Builds contracts/ for wasm32 (the harness helper) and takes the token from there.
     let token_wasm = tempfile::NamedTempFile::new().expect("temp file");
-    std::fs::write(token_wasm.path(), citychain_harness::contract_code("token")).expect("write");
+    std::fs::write(
+        token_wasm.path(),
+        citychain_contract_harness::contract_code("token"),
+    )
+    .expect("write");
     let notary_wasm = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(
         notary_wasm.path(),
-        citychain_harness::contract_code("notary"),
+        citychain_contract_harness::contract_code("notary"),
     )
     .expect("write");
 
@@ -199,7 +203,7 @@ fn a_token_and_a_notary_on_a_dev_chain_through_the_cli() {
     let approval_wasm = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(
         approval_wasm.path(),
-        citychain_harness::contract_code("approval"),
+        citychain_contract_harness::contract_code("approval"),
     )
     .expect("write");
     let mut args = vec!["contract".to_string(), "deploy".into()];

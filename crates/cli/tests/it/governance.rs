@@ -225,7 +225,7 @@ fn a_validator_voted_in_is_listed_for_the_next_epoch() {
     assert_eq!(before["validators"].as_array().map(Vec::len), Some(1));
     assert_eq!(before["next"], before["validators"]);
 
-    let newcomer = citychain_harness::validator_key("city-2");
+    let newcomer = citychain_contract_harness::validator_key("city-2");
     let action = format!(
         r#"{{"type":"add_validator","org":"city","validator":{{"name":"city-2","consensus_key":"{newcomer}"}}}}"#
     );

@@ -11,7 +11,7 @@ use citychain_client::{
 };
 use citychain_crypto::{Address, Hash, SecretKey};
 use citychain_node::config::NodeFile;
-use citychain_testing::proxy::{LinkFaults, Proxy};
+use citychain_sim::proxy::{LinkFaults, Proxy};
 use citychain_types::{Amount, Encode, Gas, Genesis, Nonce, Payload, Transaction};
 use std::{
     collections::BTreeMap,

@@ -12,7 +12,7 @@ use crate::{
 use citychain_client::api::*;
 use citychain_client::types::BlockId;
 use citychain_node::config::NodeFile;
-use citychain_testing::proxy::LinkFaults;
+use citychain_sim::proxy::LinkFaults;
 use std::{
     process::{Command, Stdio},
     time::{Duration, Instant},
