@@ -10,7 +10,9 @@ use core::fmt;
 /// Why bytes could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError {
+    /// Where in the input decoding stopped.
     pub offset: usize,
+    /// What was wrong there.
     pub problem: &'static str,
 }
 
@@ -27,10 +29,12 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
 
+    /// An error at the current position.
     pub fn error(&self, problem: &'static str) -> DecodeError {
         DecodeError {
             offset: self.pos,
@@ -38,6 +42,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next `n` bytes, or an error if fewer are left.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self
             .pos
@@ -49,6 +54,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// The next `N` bytes as an array.
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(N)?);
@@ -74,8 +80,10 @@ impl<'a> Reader<'a> {
 
 /// A value with a canonical encoding.
 pub trait Encode {
+    /// Appends the encoding to `out`.
     fn encode_to(&self, out: &mut Vec<u8>);
 
+    /// The encoding.
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         self.encode_to(&mut out);
@@ -85,6 +93,7 @@ pub trait Encode {
 
 /// A value decodable from untrusted bytes.
 pub trait Decode: Sized {
+    /// Reads one value from `r`, leaving what follows it.
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
 
     /// Decodes all of `bytes`.

@@ -77,7 +77,9 @@ pub fn balance(of: &Address) -> u128 {
 /// Why a native transfer from this contract failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransferError {
+    /// The contract holds less than the amount.
     InsufficientBalance,
+    /// The recipient's balance would overflow.
     RecipientOverflow,
 }
 
@@ -143,7 +145,9 @@ pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8; 64]) -> bool {
 /// How a call to another contract failed: the receipt status code and the callee's reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallError {
+    /// The receipt status code of the failed call (§4 of the protocol).
     pub status: u16,
+    /// The callee's reason.
     pub reason: String,
 }
 

@@ -28,6 +28,7 @@
 //! returns nothing, any [`Encode`] value returns its encoding, and `Err(e)` reverts with `e`'s
 //! message, undoing the call. `init` runs once, at deployment.
 
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(unsafe_code)]
 
@@ -96,6 +97,7 @@ macro_rules! require {
 
 /// What an entry point's result does to the call: its output, or a revert.
 pub trait IntoOutput {
+    /// Sets the call's output (or reverts with the error's reason).
     fn into_output(self);
 }
 

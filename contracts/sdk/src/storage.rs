@@ -22,6 +22,7 @@ pub fn get(key: &[u8]) -> Option<Vec<u8>> {
     Some(buf)
 }
 
+/// Stores `value` under `key` in this contract's storage.
 pub fn set(key: &[u8], value: &[u8]) {
     sys::storage_write(
         key.as_ptr() as i32,
@@ -31,6 +32,7 @@ pub fn set(key: &[u8], value: &[u8]) {
     );
 }
 
+/// Deletes `key` from this contract's storage.
 pub fn remove(key: &[u8]) {
     sys::storage_remove(key.as_ptr() as i32, key.len() as i32);
 }
@@ -63,6 +65,7 @@ pub struct Item<T> {
 }
 
 impl<T: Encode + Decode> Item<T> {
+    /// The item stored under `key`.
     pub const fn new(key: &'static [u8]) -> Self {
         Item {
             key,
@@ -70,14 +73,17 @@ impl<T: Encode + Decode> Item<T> {
         }
     }
 
+    /// Its value, if set (a stored value that does not decode reverts).
     pub fn get(&self) -> Option<T> {
         get(self.key).map(|b| decode_or_revert(&b))
     }
 
+    /// Stores `value`.
     pub fn set(&self, value: &T) {
         set(self.key, &value.encode());
     }
 
+    /// Deletes it.
     pub fn remove(&self) {
         remove(self.key);
     }
@@ -90,6 +96,7 @@ pub struct Map<K, V> {
 }
 
 impl<K: Encode + Decode, V: Encode + Decode> Map<K, V> {
+    /// The map whose entries live under `prefix`.
     pub const fn new(prefix: &'static [u8]) -> Self {
         Map {
             prefix,
@@ -104,18 +111,22 @@ impl<K: Encode + Decode, V: Encode + Decode> Map<K, V> {
         k
     }
 
+    /// The value of `key`, if set.
     pub fn get(&self, key: &K) -> Option<V> {
         get(&self.storage_key(key)).map(|b| decode_or_revert(&b))
     }
 
+    /// Whether `key` is set.
     pub fn contains(&self, key: &K) -> bool {
         get(&self.storage_key(key)).is_some()
     }
 
+    /// Stores `value` under `key`.
     pub fn set(&self, key: &K, value: &V) {
         set(&self.storage_key(key), &value.encode());
     }
 
+    /// Deletes `key`.
     pub fn remove(&self, key: &K) {
         remove(&self.storage_key(key));
     }
@@ -129,6 +140,7 @@ impl<K: Encode + Decode, V: Encode + Decode> Map<K, V> {
         }
     }
 
+    /// All entries, in key-byte order.
     pub fn iter(&self) -> MapIter<'_, K, V> {
         self.iter_from(None)
     }

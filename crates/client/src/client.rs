@@ -16,14 +16,34 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot reach the node at {url}: {detail}")]
-    Connect { url: String, detail: String },
+    /// The node did not answer.
+    Connect {
+        /// The node's URL.
+        url: String,
+        /// What the transport said.
+        detail: String,
+    },
     #[error("the node rejected the transaction ({code}): {message}")]
-    Rejected { code: String, message: String },
+    /// The node refused a transaction (`-32010`).
+    Rejected {
+        /// The stable rejection code (§3 of `docs/protocol.md`).
+        code: String,
+        /// What was wrong, with the values involved.
+        message: String,
+    },
     #[error("{0}")]
+    /// Any other JSON-RPC error, as the node reported it.
     Rpc(String),
     #[error("no receipt for {hash} after {waited:?}; the transaction may still be pending")]
-    Timeout { hash: Hash, waited: Duration },
+    /// A transaction was not committed in time.
+    Timeout {
+        /// The transaction.
+        hash: Hash,
+        /// How long the client waited.
+        waited: Duration,
+    },
     #[error("{0}")]
+    /// Anything else (a malformed answer, a local error).
     Other(String),
 }
 
@@ -59,7 +79,9 @@ impl From<citychain_rpc::jsonrpsee::core::client::Error> for ClientError {
 /// What a client needs to know about the chain to sign transactions for it.
 #[derive(Clone, Debug)]
 pub struct ChainInfo {
+    /// The chain id transactions are signed for.
     pub chain_id: ChainId,
+    /// The chain's signature suite.
     pub suite: Suite,
 }
 
@@ -88,6 +110,7 @@ impl Client {
         })
     }
 
+    /// The node's URL.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -118,6 +141,7 @@ impl Client {
             })
     }
 
+    /// The node's `chain_status`.
     pub async fn status(&self) -> Result<StatusInfo, ClientError> {
         self.http.chain_status().await.map_err(|e| match e {
             citychain_rpc::jsonrpsee::core::client::Error::Transport(t) => ClientError::Connect {
@@ -128,6 +152,7 @@ impl Client {
         })
     }
 
+    /// The chain id and suite, asked once and then remembered.
     pub async fn chain_info(&self) -> Result<ChainInfo, ClientError> {
         let s = self.status().await?;
         Ok(ChainInfo {
@@ -174,6 +199,7 @@ impl Client {
         Ok(())
     }
 
+    /// The nonce `address`'s next transaction must carry (its committed nonce).
     pub async fn next_nonce(&self, address: &Address) -> Result<Nonce, ClientError> {
         Ok(Nonce(self.http.state_get_account(*address).await?.nonce))
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs, unreachable_pub)]
 //! Rust SDK for citychain: typed RPC client, transaction building, key files, and offline
 //! verification of finality and state proofs.
 //!

@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 /// What verification trusts: derived from a genesis document, extended epoch by epoch.
 #[derive(Clone, Debug)]
 pub struct TrustRoot {
+    /// The hash of the genesis document trusted.
     pub genesis_hash: Hash,
+    /// The chain's suite.
     pub suite: Suite,
     /// Blocks per epoch (from the genesis).
     pub epoch_blocks: u64,
@@ -28,6 +30,7 @@ pub struct TrustRoot {
 }
 
 impl TrustRoot {
+    /// Trust in the genesis validators (epoch 0) of `genesis`.
     pub fn from_genesis(genesis: &Genesis) -> Self {
         let mut validators = genesis.validator_keys();
         validators.sort();
@@ -103,32 +106,65 @@ pub fn quorum(n: usize) -> usize {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
     #[error("the header's fields hash to {computed}, not to the claimed {claimed}")]
-    HeaderHash { computed: Hash, claimed: Hash },
+    /// The header does not hash to the hash the node gave.
+    HeaderHash {
+        /// What the fields hash to.
+        computed: Hash,
+        /// What the node claimed.
+        claimed: Hash,
+    },
     #[error("the header is for another chain or suite")]
+    /// The header names another chain id or suite.
     WrongChain,
     #[error("the node sent no finality certificate for this header")]
+    /// No finality evidence came with the header.
     NoCertificate,
     #[error("descendant header {0} does not link to the previous one")]
+    /// A descendant header does not name the previous one as its parent.
     BrokenLink(usize),
     #[error("the certificate finalizes {certified}, but the header chain ends at {chain_end}")]
-    WrongBlock { certified: Hash, chain_end: Hash },
+    /// The certificate is for another block than the header chain ends at.
+    WrongBlock {
+        /// The block the certificate finalizes.
+        certified: Hash,
+        /// The block the header chain ends at.
+        chain_end: Hash,
+    },
     #[error("the certificate's round does not match the finalized header")]
+    /// The certificate's epoch or view differ from the header's.
     WrongRound,
     #[error("{signed} distinct validators signed; {needed} are needed")]
-    NoQuorum { signed: usize, needed: usize },
+    /// Too few validators signed.
+    NoQuorum {
+        /// Distinct valid signers.
+        signed: usize,
+        /// The quorum of the epoch.
+        needed: usize,
+    },
     #[error(
         "the certificate is from epoch {0}, whose validators are not known yet (learn the epochs before it first)"
     )]
+    /// The certificate is from an epoch whose validators this trust root has not learned.
     UnknownEpoch(u64),
     #[error("signer index {0} is not in the validator set")]
+    /// A signer index past the end of the validator set.
     UnknownSigner(u32),
     #[error("the signature of validator {0} does not verify")]
+    /// A signature that does not verify.
     BadSignature(u32),
     #[error("the proof does not check out: {0}")]
+    /// The state proof does not check out.
     Proof(citychain_types::proof::ProofError),
     #[error("the proof is for height {proof} but the header is at height {header}")]
-    HeightMismatch { proof: u64, header: u64 },
+    /// The proof and the header are for different heights.
+    HeightMismatch {
+        /// The proof's height.
+        proof: u64,
+        /// The header's height.
+        header: u64,
+    },
     #[error("malformed value: {0}")]
+    /// A value the node sent does not decode.
     Malformed(String),
 }
 

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 /// A native account. Absent accounts read as nonce 0 and balance 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
+    /// The nonce the account's next transaction must carry (the count of its committed ones).
     pub nonce: Nonce,
+    /// Native balance, in the chain's smallest unit.
     pub balance: Amount,
 }
 

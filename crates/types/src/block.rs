@@ -22,7 +22,9 @@ pub const MAX_BLOCK_TX_BYTES: usize = 30 << 20;
 /// Everything a light client needs to trust about a block; its hash is the block's id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockHeader {
+    /// The chain the block belongs to (from the genesis document).
     pub chain_id: ChainId,
+    /// 0 for the genesis block, then one more than the parent.
     pub height: Height,
     /// Hash of the previous block's header (all zero for the genesis block).
     pub parent: Hash,
@@ -30,12 +32,15 @@ pub struct BlockHeader {
     pub timestamp: TimestampMs,
     /// Consensus epoch and view in which the block was proposed, and the view of its parent.
     pub epoch: u64,
+    /// The view in which it was proposed.
     pub view: u64,
+    /// The view of its parent.
     pub parent_view: u64,
     /// The consensus key of the validator that proposed the block (all zero for genesis).
     pub proposer: ValidatorKey,
     /// Merkle root of the block's transactions, and how many there are.
     pub tx_root: Hash,
+    /// How many transactions the block holds.
     pub tx_count: u32,
     /// Root of the authenticated state after executing this block.
     pub state_root: Hash,
@@ -100,7 +105,9 @@ impl BlockHeader {
 /// A header and the transactions it commits to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
+    /// What the block commits to.
     pub header: BlockHeader,
+    /// The transactions, in execution order.
     pub transactions: Vec<SignedTransaction>,
 }
 
@@ -126,6 +133,7 @@ impl Decode for Block {
 }
 
 impl Block {
+    /// The block's id: its header's hash.
     pub fn hash(&self) -> Hash {
         self.header.hash()
     }

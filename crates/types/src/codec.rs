@@ -43,6 +43,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader { buf, pos: 0 }
     }
@@ -84,32 +85,39 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// Reads `N` bytes; `field` names what is read in the error.
     pub fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(field, N)?);
         Ok(out)
     }
 
+    /// Reads one byte.
     pub fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
         Ok(self.array::<1>(field)?[0])
     }
 
+    /// Reads a big-endian `u16`.
     pub fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
         Ok(u16::from_be_bytes(self.array(field)?))
     }
 
+    /// Reads a big-endian `u32`.
     pub fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         Ok(u32::from_be_bytes(self.array(field)?))
     }
 
+    /// Reads a big-endian `u64`.
     pub fn u64(&mut self, field: &'static str) -> Result<u64, DecodeError> {
         Ok(u64::from_be_bytes(self.array(field)?))
     }
 
+    /// Reads a big-endian `u128`.
     pub fn u128(&mut self, field: &'static str) -> Result<u128, DecodeError> {
         Ok(u128::from_be_bytes(self.array(field)?))
     }
 
+    /// Reads a boolean: byte 0 or 1, anything else is an error.
     pub fn bool(&mut self, field: &'static str) -> Result<bool, DecodeError> {
         match self.u8(field)? {
             0 => Ok(false),
@@ -197,45 +205,55 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty writer.
     pub fn new() -> Self {
         Writer::default()
     }
 
+    /// An empty writer with room for `n` bytes.
     pub fn with_capacity(n: usize) -> Self {
         Writer {
             buf: Vec::with_capacity(n),
         }
     }
 
+    /// The bytes written.
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
 
+    /// Writes `bytes` as they are, without a length.
     pub fn raw(&mut self, bytes: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(bytes);
         self
     }
 
+    /// Writes one byte.
     pub fn u8(&mut self, v: u8) -> &mut Self {
         self.raw(&[v])
     }
 
+    /// Writes a big-endian `u16`.
     pub fn u16(&mut self, v: u16) -> &mut Self {
         self.raw(&v.to_be_bytes())
     }
 
+    /// Writes a big-endian `u32`.
     pub fn u32(&mut self, v: u32) -> &mut Self {
         self.raw(&v.to_be_bytes())
     }
 
+    /// Writes a big-endian `u64`.
     pub fn u64(&mut self, v: u64) -> &mut Self {
         self.raw(&v.to_be_bytes())
     }
 
+    /// Writes a big-endian `u128`.
     pub fn u128(&mut self, v: u128) -> &mut Self {
         self.raw(&v.to_be_bytes())
     }
 
+    /// Writes a boolean as byte 0 or 1.
     pub fn bool(&mut self, v: bool) -> &mut Self {
         self.u8(v as u8)
     }
@@ -245,14 +263,17 @@ impl Writer {
         self.u32(u32::try_from(len).expect("lengths are bounded far below 2^32 by protocol limits"))
     }
 
+    /// Writes a `u32` length, then the bytes.
     pub fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
         self.length(bytes.len()).raw(bytes)
     }
 
+    /// Writes a UTF-8 string as length-prefixed bytes.
     pub fn string(&mut self, s: &str) -> &mut Self {
         self.bytes(s.as_bytes())
     }
 
+    /// Writes a `u32` count, then each item with `item`.
     pub fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) -> &mut Self {
         self.length(items.len());
         for x in items {
@@ -261,6 +282,7 @@ impl Writer {
         self
     }
 
+    /// Writes byte 0 for `None`, or byte 1 and the value with `item`.
     pub fn option<T>(&mut self, v: Option<&T>, item: impl FnOnce(&mut Self, &T)) -> &mut Self {
         match v {
             None => self.u8(0),
@@ -272,6 +294,7 @@ impl Writer {
         }
     }
 
+    /// Writes a value's canonical encoding.
     pub fn put<T: Encode + ?Sized>(&mut self, v: &T) -> &mut Self {
         v.encode_to(self);
         self
@@ -280,8 +303,10 @@ impl Writer {
 
 /// A value with a canonical encoding.
 pub trait Encode {
+    /// Appends the canonical encoding to `w`.
     fn encode_to(&self, w: &mut Writer);
 
+    /// The canonical encoding.
     fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         self.encode_to(&mut w);
@@ -291,6 +316,7 @@ pub trait Encode {
 
 /// A value decodable from untrusted bytes.
 pub trait Decode: Sized {
+    /// Reads one value from `r`, leaving what follows it.
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
 
     /// Decodes exactly one value from `bytes`; trailing bytes are an error.

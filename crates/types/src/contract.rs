@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
+    /// Calls run.
     Active,
     /// Calls are refused until unfrozen; storage is kept.
     Frozen,
@@ -19,6 +20,7 @@ pub enum ContractStatus {
 }
 
 impl ContractStatus {
+    /// The status's byte in the encoding.
     pub const fn code(self) -> u8 {
         match self {
             ContractStatus::Active => 0,
@@ -35,8 +37,11 @@ pub struct ContractInfo {
     pub code_hash: Hash,
     /// The account allowed to propose upgrades and lifecycle changes (the deployer at first).
     pub admin: Address,
+    /// The account that deployed it.
     pub deployer: Address,
+    /// The height of the block that deployed it.
     pub deployed_at: Height,
+    /// Whether it may run.
     pub status: ContractStatus,
 }
 

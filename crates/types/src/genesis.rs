@@ -129,7 +129,9 @@ impl Decode for ChainParams {
 /// A funded account at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenesisAccount {
+    /// The account.
     pub address: Address,
+    /// Its balance at genesis.
     pub balance: Amount,
 }
 
@@ -137,8 +139,11 @@ pub struct GenesisAccount {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisMember {
+    /// The member account.
     pub account: Address,
+    /// Its organization.
     pub org: OrgId,
+    /// What it may do.
     pub roles: Roles,
 }
 
@@ -146,13 +151,18 @@ pub struct GenesisMember {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
+    /// The chain's id, signed into every transaction and header.
     pub chain_id: ChainId,
+    /// The signature and hash suite, fixed for the life of the chain.
     pub suite: Suite,
     /// Timestamp of the genesis block.
     pub genesis_time_ms: TimestampMs,
     #[serde(default)]
+    /// Limits, gas prices and fees (governance can change them).
     pub params: ChainParams,
+    /// The validators of epoch 0.
     pub validators: Vec<Validator>,
+    /// Funded accounts.
     pub accounts: Vec<GenesisAccount>,
     /// The consortium's organizations (none for a chain without one, like `citychain dev`).
     #[serde(default)]
@@ -161,8 +171,10 @@ pub struct Genesis {
     #[serde(default)]
     pub members: Vec<GenesisMember>,
     #[serde(default)]
+    /// Who may do what.
     pub policy: Policy,
     #[serde(default)]
+    /// The votes proposals need.
     pub thresholds: Thresholds,
     /// Blocks per consensus epoch. A validator set change approved by governance takes effect
     /// when the next epoch starts. Fixed for the life of the chain.

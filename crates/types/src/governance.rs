@@ -15,11 +15,17 @@ use std::fmt;
 pub struct Roles(pub u8);
 
 impl Roles {
+    /// No role.
     pub const NONE: Roles = Roles(0);
+    /// Votes for its organization and manages its members.
     pub const ADMIN: Roles = Roles(1);
+    /// Runs a validator of its organization.
     pub const VALIDATOR: Roles = Roles(2);
+    /// Sends transactions on its organization's behalf.
     pub const CLIENT: Roles = Roles(4);
+    /// May freeze and unfreeze accounts, where the policy allows.
     pub const REGULATOR: Roles = Roles(8);
+    /// For read-only members (auditors): grants what a policy names it for, nothing by itself.
     pub const OBSERVER: Roles = Roles(16);
     const NAMES: [(&'static str, Roles); 5] = [
         ("admin", Roles::ADMIN),
@@ -30,18 +36,22 @@ impl Roles {
     ];
     const ALL_BITS: u8 = 31;
 
+    /// Both sets of roles.
     pub const fn union(self, other: Roles) -> Roles {
         Roles(self.0 | other.0)
     }
 
+    /// Whether the sets share a role.
     pub fn intersects(self, other: Roles) -> bool {
         self.0 & other.0 != 0
     }
 
+    /// Whether the set holds no role.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
+    /// The roles' names, in bit order.
     pub fn names(self) -> Vec<&'static str> {
         Self::NAMES
             .iter()
@@ -122,6 +132,7 @@ pub const MAX_ORG_ADMINS: usize = 16;
 pub const MAX_ORGS: usize = 256;
 
 impl OrgId {
+    /// An organization id, if it is 1 to `MAX_ORG_ID_LEN` characters from `a-z`, `0-9` and `-`.
     pub fn new(id: impl Into<String>) -> Result<Self, String> {
         let id = id.into();
         let ok = !id.is_empty()
@@ -139,6 +150,7 @@ impl OrgId {
         }
     }
 
+    /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -180,7 +192,9 @@ impl Decode for OrgId {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Organization {
+    /// Its id.
     pub id: OrgId,
+    /// Its name, for people.
     pub name: String,
     /// Accounts that act for the organization: they vote on its behalf and may rotate these keys.
     pub admins: Vec<Address>,
@@ -190,6 +204,7 @@ pub struct Organization {
 }
 
 impl Organization {
+    /// Checks the bounds the encoding and governance rely on.
     pub fn validate(&self) -> Result<(), String> {
         if self.name.is_empty() || self.name.len() > MAX_ORG_NAME_LEN {
             return Err(format!(
@@ -247,7 +262,9 @@ impl Decode for Organization {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Member {
+    /// The member's organization.
     pub org: OrgId,
+    /// What it may do.
     pub roles: Roles,
 }
 
@@ -272,7 +289,9 @@ impl Decode for Member {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
+    /// Native transfers.
     pub transfer: Roles,
+    /// Deploying contracts.
     pub deploy: Roles,
     /// Calls to contracts without a rule of their own.
     pub call: Roles,
@@ -290,7 +309,9 @@ pub struct Policy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractRule {
+    /// The contract.
     pub contract: Address,
+    /// The roles that may call it.
     pub roles: Roles,
 }
 
@@ -400,6 +421,7 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
+    /// Checks that each threshold is a percentage from 1 to 99.
     pub fn validate(&self) -> Result<(), String> {
         for (name, p) in [
             ("default_percent", self.default_percent),

@@ -41,14 +41,17 @@ pub mod prefix {
     pub const APPROVED_CODE: u8 = 0x0d;
 }
 
+/// The key marking contract code approved for deployment by governance.
 pub fn approved_code_key(code_hash: &Hash) -> Vec<u8> {
     [&[prefix::APPROVED_CODE][..], &code_hash.0].concat()
 }
 
+/// The key of a multisig account.
 pub fn multisig_key(account: &Address) -> Vec<u8> {
     [&[prefix::MULTISIG][..], &account.0].concat()
 }
 
+/// The key of a multisig account's proposed transaction `id`.
 pub fn multisig_tx_key(account: &Address, id: u64) -> Vec<u8> {
     [&[prefix::MULTISIG_TX][..], &account.0, &id.to_be_bytes()].concat()
 }
@@ -79,18 +82,22 @@ pub fn audit_sequence_key() -> Vec<u8> {
     [&[prefix::CHAIN][..], b"audit_sequence"].concat()
 }
 
+/// The key of an organization.
 pub fn organization_key(org: &crate::OrgId) -> Vec<u8> {
     [&[prefix::ORGANIZATION][..], org.as_str().as_bytes()].concat()
 }
 
+/// The key of an account's membership (organization and roles).
 pub fn member_key(account: &Address) -> Vec<u8> {
     [&[prefix::MEMBER][..], &account.0].concat()
 }
 
+/// The key marking an account frozen (its value: the height it was frozen at).
 pub fn frozen_key(account: &Address) -> Vec<u8> {
     [&[prefix::FROZEN][..], &account.0].concat()
 }
 
+/// The key of governance proposal `id`.
 pub fn proposal_key(id: u64) -> Vec<u8> {
     [&[prefix::PROPOSAL][..], &id.to_be_bytes()].concat()
 }

@@ -1,3 +1,4 @@
+#![warn(missing_docs, unreachable_pub)]
 //! citychain's identifiers, transactions, blocks, receipts, genesis and their canonical encoding.
 //!
 //! Everything that is hashed or signed implements [`Encode`] and [`Decode`] with the rules in

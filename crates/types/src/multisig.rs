@@ -21,6 +21,7 @@ pub fn multisig_address(suite: Suite, creator: &Address, nonce: Nonce) -> Addres
 /// A multisig account, stored under `0x0b || address`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MultisigAccount {
+    /// The accounts that may propose and approve, without repeats.
     pub signers: Vec<Address>,
     /// How many signers must approve.
     pub threshold: u8,
@@ -29,6 +30,7 @@ pub struct MultisigAccount {
 }
 
 impl MultisigAccount {
+    /// Checks the signer count, repeats, weak keys and the threshold.
     pub fn validate(&self) -> Result<(), String> {
         let unique: std::collections::BTreeSet<_> = self.signers.iter().collect();
         if self.signers.len() < 2 || self.signers.len() > MAX_SIGNERS {
@@ -78,7 +80,9 @@ impl Decode for MultisigAccount {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MultisigStatus {
+    /// Waiting for approvals.
     Pending,
+    /// Reached the threshold and ran successfully.
     Executed,
     /// Reached the threshold but the transaction failed; the reason is kept.
     Failed,
@@ -87,12 +91,19 @@ pub enum MultisigStatus {
 /// A proposed multisig transaction, stored under `0x0c || account || id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MultisigPending {
+    /// Its id within the account, from 0.
     pub id: u64,
+    /// What runs, as the multisig account, once approved.
     pub payload: Payload,
+    /// The signer that proposed it.
     pub proposer: Address,
+    /// The signers that approved it so far (the proposer first).
     pub approvals: Vec<Address>,
+    /// The height of the block that proposed it.
     pub created_height: Height,
+    /// Where it stands.
     pub status: MultisigStatus,
+    /// Why it failed; empty otherwise.
     pub outcome: String,
 }
 

@@ -12,6 +12,7 @@ macro_rules! u64_newtype {
         pub struct $name(pub u64);
 
         impl $name {
+            /// The number inside.
             pub const fn get(self) -> u64 {
                 self.0
             }
@@ -55,6 +56,7 @@ u64_newtype!(
 );
 
 impl Height {
+    /// The height after this one.
     pub fn next(self) -> Height {
         Height(self.0.saturating_add(1))
     }
@@ -67,16 +69,20 @@ impl Height {
 pub struct Amount(pub u128);
 
 impl Amount {
+    /// Nothing.
     pub const ZERO: Amount = Amount(0);
 
+    /// The sum, or `None` if it overflows.
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
         self.0.checked_add(other.0).map(Amount)
     }
 
+    /// The difference, or `None` if it would be negative.
     pub fn checked_sub(self, other: Amount) -> Option<Amount> {
         self.0.checked_sub(other.0).map(Amount)
     }
 
+    /// The price of `gas` at this price per unit, or `None` if it overflows.
     pub fn checked_mul_gas(self, gas: Gas) -> Option<Amount> {
         self.0.checked_mul(u128::from(gas.0)).map(Amount)
     }
@@ -144,6 +150,7 @@ pub const MAX_CHAIN_ID_LEN: usize = 32;
 pub struct ChainId(String);
 
 impl ChainId {
+    /// A chain id, if it is 1 to `MAX_CHAIN_ID_LEN` allowed characters.
     pub fn new(id: impl Into<String>) -> Result<Self, String> {
         let id = id.into();
         let valid_chars = id
@@ -157,6 +164,7 @@ impl ChainId {
         Ok(ChainId(id))
     }
 
+    /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }

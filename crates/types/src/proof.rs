@@ -22,11 +22,14 @@ pub const MAX_SIBLINGS: usize = 256;
 /// The leaf a proof ends at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofLeaf {
+    /// The hash of the leaf's key.
     pub key_hash: Hash,
+    /// The hash of the leaf's value.
     pub value_hash: Hash,
 }
 
 impl ProofLeaf {
+    /// The leaf's node hash in the tree.
     pub fn hash(&self, suite: Suite) -> Hash {
         let mut h = suite.hasher();
         h.update(LEAF_DOMAIN);
@@ -40,6 +43,7 @@ impl ProofLeaf {
 /// occupying the subtree where the key would be).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateProof {
+    /// The leaf the path ends at (`None`: an empty subtree).
     pub leaf: Option<ProofLeaf>,
     /// Sibling hashes from the leaf's level up to just below the root.
     pub siblings: Vec<Hash>,
@@ -49,19 +53,31 @@ pub struct StateProof {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
     #[error("proof has {0} siblings; at most 256 are possible")]
+    /// The path is longer than the tree is deep.
     TooManySiblings(usize),
     #[error("expected an inclusion proof for this key, but the proof's leaf is for another key")]
+    /// An inclusion proof that ends at another key's leaf.
     WrongKey,
     #[error("expected an inclusion proof, but the proof shows the key is absent")]
+    /// An inclusion proof that shows absence.
     NotIncluded,
     #[error("the value does not match the value hash in the proof")]
+    /// The value is not the one the leaf commits to.
     WrongValue,
     #[error("the proof shows the key is present, so it cannot prove absence")]
+    /// An exclusion proof that shows the key.
     KeyPresent,
     #[error("the other key in this exclusion proof does not share the path, so it proves nothing")]
+    /// An exclusion proof whose other leaf is off the key's path.
     InvalidExclusion,
     #[error("the proof leads to root {computed}, not to the expected state root {expected}")]
-    RootMismatch { computed: Hash, expected: Hash },
+    /// The path leads to another root.
+    RootMismatch {
+        /// The root the proof leads to.
+        computed: Hash,
+        /// The root it should lead to.
+        expected: Hash,
+    },
 }
 
 /// `H("JMT::IntrnalNode" || left || right)`.

@@ -16,15 +16,21 @@ pub const MAX_TITLE_LEN: usize = 256;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ContractOp {
+    /// Refuses calls until unfrozen; storage is kept.
     Freeze,
+    /// Lets a frozen contract run again.
     Unfreeze,
+    /// Refuses calls for good.
     Revoke,
     /// Replaces the contract's code (storage is kept); the code must pass deployment checks.
     Upgrade {
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        /// The new WASM code.
         code: Vec<u8>,
     },
+    /// Hands the contract's admin role to another account.
     SetAdmin {
+        /// The new admin.
         admin: Address,
     },
 }
@@ -34,38 +40,84 @@ pub enum ContractOp {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GovAction {
     /// Tag 1.
-    AddOrganization { organization: Organization },
+    AddOrganization {
+        /// The new organization (with no validators yet).
+        organization: Organization,
+    },
     /// Tag 2. Its members lose their roles.
-    RemoveOrganization { org: OrgId },
+    RemoveOrganization {
+        /// The organization to remove.
+        org: OrgId,
+    },
     /// Tag 3. Adds a member or changes its roles.
-    SetMember { account: Address, member: Member },
+    SetMember {
+        /// The account.
+        account: Address,
+        /// Its organization and roles.
+        member: Member,
+    },
     /// Tag 4.
-    RemoveMember { account: Address },
+    RemoveMember {
+        /// The account that stops being a member.
+        account: Address,
+    },
     /// Tag 5. Effective from the next epoch.
-    AddValidator { org: OrgId, validator: Validator },
+    AddValidator {
+        /// The organization that runs it.
+        org: OrgId,
+        /// Its name and consensus key.
+        validator: Validator,
+    },
     /// Tag 6. Effective from the next epoch.
-    RemoveValidator { validator: crate::ValidatorKey },
+    RemoveValidator {
+        /// The consensus key of the validator to remove.
+        validator: crate::ValidatorKey,
+    },
     /// Tag 7.
-    SetParams { params: ChainParams },
+    SetParams {
+        /// The new chain parameters, whole.
+        params: ChainParams,
+    },
     /// Tag 8.
-    SetPolicy { policy: Policy },
+    SetPolicy {
+        /// The new permission policy, whole.
+        policy: Policy,
+    },
     /// Tag 9.
-    SetThresholds { thresholds: Thresholds },
+    SetThresholds {
+        /// The new vote thresholds.
+        thresholds: Thresholds,
+    },
     /// Tag 10.
     Contract {
+        /// The contract acted on.
         contract: Address,
+        /// What is done to it.
         action: ContractOp,
     },
     /// Tag 11. A frozen account can send nothing.
-    FreezeAccount { account: Address },
+    FreezeAccount {
+        /// The account to freeze.
+        account: Address,
+    },
     /// Tag 12.
-    UnfreezeAccount { account: Address },
+    UnfreezeAccount {
+        /// The account to unfreeze.
+        account: Address,
+    },
     /// Tag 13. Replaces an organization's admin keys (e.g. after a key is lost).
-    SetOrgAdmins { org: OrgId, admins: Vec<Address> },
+    SetOrgAdmins {
+        /// The organization.
+        org: OrgId,
+        /// Its new admin accounts (they replace the old ones).
+        admins: Vec<Address>,
+    },
     /// Tag 14. Approves (or withdraws approval of) contract code for deployment, for chains
     /// whose policy says deployments need approval.
     ApproveCode {
+        /// The hash of the code, in the chain's suite.
         code_hash: citychain_crypto::Hash,
+        /// Approve (`true`) or withdraw approval.
         approved: bool,
     },
 }
@@ -73,12 +125,16 @@ pub enum GovAction {
 /// The vote a kind of action needs (`Thresholds`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ThresholdKind {
+    /// Anything not below: `default_percent` of the organizations.
     Default,
+    /// Validator set changes: `validators_percent`.
     Validators,
+    /// Parameters, policy and thresholds: `rules_percent`.
     Rules,
 }
 
 impl GovAction {
+    /// The action's name, as in JSON and the audit trail.
     pub fn kind(&self) -> &'static str {
         match self {
             GovAction::AddOrganization { .. } => "add_organization",
@@ -98,6 +154,7 @@ impl GovAction {
         }
     }
 
+    /// Which threshold the action needs.
     pub fn threshold_kind(&self) -> ThresholdKind {
         match self {
             GovAction::AddValidator { .. } | GovAction::RemoveValidator { .. } => {
@@ -256,16 +313,32 @@ impl Decode for GovAction {
 pub enum GovTx {
     /// Sub-tag 1: opens a proposal, open for votes until `deadline_ms` (block time).
     Propose {
+        /// What the proposal is about, for people.
         title: String,
+        /// What executes if it passes.
         action: GovAction,
+        /// Block time after which votes are no longer counted.
         deadline_ms: TimestampMs,
     },
     /// Sub-tag 2: the sender's organization votes (the sender must be one of its admins).
-    Vote { proposal: u64, approve: bool },
+    Vote {
+        /// The proposal's id.
+        proposal: u64,
+        /// For (`true`) or against.
+        approve: bool,
+    },
     /// Sub-tag 3: an organization replaces its own admin keys (signed by a current admin).
-    RotateAdmins { admins: Vec<Address> },
+    RotateAdmins {
+        /// The organization's new admin accounts.
+        admins: Vec<Address>,
+    },
     /// Sub-tag 4: a regulator freezes (`true`) or unfreezes an account, if the policy allows.
-    Regulate { account: Address, freeze: bool },
+    Regulate {
+        /// The account.
+        account: Address,
+        /// Freeze (`true`) or unfreeze.
+        freeze: bool,
+    },
 }
 
 impl Encode for GovTx {
@@ -339,6 +412,7 @@ pub enum ProposalStatus {
 }
 
 impl ProposalStatus {
+    /// The status's byte in the encoding.
     pub const fn code(self) -> u8 {
         match self {
             ProposalStatus::Open => 0,
@@ -353,25 +427,38 @@ impl ProposalStatus {
 /// One organization's vote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vote {
+    /// The organization that voted.
     pub org: OrgId,
     /// The admin account that cast it.
     pub voter: Address,
+    /// For (`true`) or against.
     pub approve: bool,
+    /// The height of the block with the vote.
     pub height: Height,
+    /// That block's time.
     pub time_ms: TimestampMs,
 }
 
 /// A proposal and its whole history, stored forever under `0x09 || id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proposal {
+    /// Its id, from 0 in order of proposal.
     pub id: u64,
+    /// What it is about, for people.
     pub title: String,
+    /// What executes if it passes.
     pub action: GovAction,
+    /// The account that proposed it.
     pub proposer: Address,
+    /// The height of the block that opened it.
     pub created_height: Height,
+    /// That block's time.
     pub created_ms: TimestampMs,
+    /// Block time after which votes are no longer counted.
     pub deadline_ms: TimestampMs,
+    /// The organizations' votes, in order.
     pub votes: Vec<Vote>,
+    /// Where it stands.
     pub status: ProposalStatus,
     /// Why it failed or was rejected; empty otherwise.
     pub outcome: String,
@@ -444,7 +531,9 @@ impl Decode for Proposal {
 /// One line of the audit trail, stored under `0x0a || time_ms || sequence`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// The block time of the event.
     pub time_ms: TimestampMs,
+    /// The height of its block.
     pub height: Height,
     /// `proposed`, `voted`, `executed`, `rejected`, `expired`, `failed`, `rotated_admins`,
     /// `regulator_freeze`, `regulator_unfreeze`.

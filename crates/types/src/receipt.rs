@@ -46,6 +46,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status's number (§4 of `docs/protocol.md`).
     pub const fn code(self) -> u16 {
         match self {
             Status::Success => 0,
@@ -61,6 +62,7 @@ impl Status {
         }
     }
 
+    /// The status with number `code`, if any.
     pub fn from_code(code: u16) -> Option<Status> {
         Some(match code {
             0 => Status::Success,
@@ -83,8 +85,10 @@ impl Status {
 pub struct Event {
     /// The module or contract that emitted it; native modules use the zero address.
     pub emitter: Address,
+    /// What happened (`transfer`, or a contract's own topic).
     pub topic: String,
     #[serde(with = "citychain_crypto::hex::serde_bytes")]
+    /// Its details, in the emitter's encoding.
     pub data: Vec<u8>,
 }
 
@@ -107,13 +111,17 @@ impl Decode for Event {
 /// The outcome of one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
+    /// The transaction it is the outcome of.
     pub tx_hash: Hash,
+    /// Success, or the kind of failure.
     pub status: Status,
     /// The status's numeric code (repeated in JSON for clients that match on numbers).
     pub code: u16,
     /// Empty on success; otherwise says what went wrong, with the values involved.
     pub reason: String,
+    /// The gas charged (the fee is this times the gas price).
     pub gas_used: Gas,
+    /// Events emitted (none when the transaction failed).
     pub events: Vec<Event>,
     /// What the transaction returned: a contract call's return data, a deployment's contract
     /// address; empty otherwise.
@@ -122,6 +130,7 @@ pub struct Receipt {
 }
 
 impl Receipt {
+    /// The receipt of a transaction that succeeded.
     pub fn success(tx_hash: Hash, gas_used: Gas, events: Vec<Event>, output: Vec<u8>) -> Self {
         Receipt {
             tx_hash,
@@ -134,6 +143,7 @@ impl Receipt {
         }
     }
 
+    /// The receipt of a transaction that failed; a reason longer than `MAX_REASON_LEN` is cut at a character boundary.
     pub fn failure(
         tx_hash: Hash,
         status: Status,
@@ -159,6 +169,7 @@ impl Receipt {
         }
     }
 
+    /// Whether the transaction succeeded.
     pub fn is_success(&self) -> bool {
         self.status == Status::Success
     }

@@ -20,39 +20,61 @@ pub use crate::limits::MAX_TX_BYTES_HARD;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Payload {
     /// Move `amount` of the native currency from the sender to `to`. Tag `0x01`.
-    Transfer { to: Address, amount: Amount },
+    Transfer {
+        /// The recipient.
+        to: Address,
+        /// How much.
+        amount: Amount,
+    },
     /// Deploy a WASM contract and run its `init` entry point with `init_args`. Tag `0x02`.
     /// The contract's address is [`crate::layout::contract_address`] of the sender and nonce.
     Deploy {
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        /// The WASM module.
         code: Vec<u8>,
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        /// The arguments `init` reads as its input.
         init_args: Vec<u8>,
     },
     /// Call `method` of `contract` with `args`, attaching `value` of the native currency.
     /// Tag `0x03`.
     Call {
+        /// The contract called.
         contract: Address,
+        /// The entry point.
         method: String,
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        /// The arguments the method reads as its input.
         args: Vec<u8>,
+        /// Native currency moved to the contract with the call.
         value: Amount,
     },
     /// Consortium governance: propose, vote, rotate an organization's admins, regulate.
     /// Tag `0x04`.
-    Governance { op: GovTx },
+    Governance {
+        /// The operation.
+        op: GovTx,
+    },
     /// Multi-signature accounts: create one, propose or approve its transactions. Tag `0x06`.
-    Multisig { op: MultisigTx },
+    Multisig {
+        /// The operation.
+        op: MultisigTx,
+    },
 }
 
 /// Longest contract method name, in bytes.
 pub const MAX_METHOD_LEN: usize = 64;
 
 impl Payload {
+    /// The tag byte of [`Payload::Transfer`].
     pub const TAG_TRANSFER: u8 = 0x01;
+    /// The tag byte of [`Payload::Deploy`].
     pub const TAG_DEPLOY: u8 = 0x02;
+    /// The tag byte of [`Payload::Call`].
     pub const TAG_CALL: u8 = 0x03;
+    /// The tag byte of [`Payload::Governance`].
     pub const TAG_GOVERNANCE: u8 = 0x04;
+    /// The tag byte of [`Payload::Multisig`].
     pub const TAG_MULTISIG: u8 = 0x06;
 
     /// The payload's tag: its first byte on the wire, and the key of its native module.
@@ -152,6 +174,7 @@ pub struct Transaction {
     pub nonce: Nonce,
     /// The most gas the sender will pay for.
     pub gas_limit: Gas,
+    /// What the transaction does.
     pub payload: Payload,
 }
 
@@ -207,6 +230,7 @@ pub struct SignedTransaction {
 }
 
 impl SignedTransaction {
+    /// Pairs a transaction with its signature (not checked here: see `verify_signature`).
     pub fn new(tx: Transaction, signature: Signature) -> Self {
         let body = tx.encode();
         let hash = tx.sender.suite().hash(&framed(TX_NAMESPACE, &body));
@@ -221,10 +245,12 @@ impl SignedTransaction {
         }
     }
 
+    /// What was signed.
     pub fn transaction(&self) -> &Transaction {
         &self.tx
     }
 
+    /// The sender's signature.
     pub fn signature(&self) -> &Signature {
         &self.signature
     }
@@ -234,6 +260,7 @@ impl SignedTransaction {
         self.hash
     }
 
+    /// The sender's address (derived from its public key once).
     pub fn sender(&self) -> Address {
         self.sender_address
     }
@@ -312,16 +339,25 @@ impl<'de> Deserialize<'de> for SignedTransaction {
 pub enum MultisigTx {
     /// Sub-tag 1: creates a multisig account; the receipt's output is its address.
     Create {
+        /// The signers.
         signers: Vec<Address>,
+        /// How many must approve.
         threshold: u8,
     },
     /// Sub-tag 2: a signer proposes a transaction for the account (and approves it).
     Propose {
+        /// The multisig account.
         account: Address,
+        /// What it should send.
         payload: Box<Payload>,
     },
     /// Sub-tag 3: a signer approves; the approval that reaches the threshold runs it.
-    Approve { account: Address, id: u64 },
+    Approve {
+        /// The multisig account.
+        account: Address,
+        /// The proposed transaction's id.
+        id: u64,
+    },
 }
 
 impl Encode for MultisigTx {

@@ -66,6 +66,7 @@ impl Validator {
 }
 
 impl ValidatorSet {
+    /// Whether a validator with `key` is in the set.
     pub fn contains(&self, key: &ValidatorKey) -> bool {
         self.0.iter().any(|v| v.consensus_key == *key)
     }

@@ -80,6 +80,7 @@ pub struct WasmParams {
     pub call_gas: Gas,
     /// Gas of hashing, plus `hash_byte_gas` per input byte.
     pub hash_gas: Gas,
+    /// Gas per byte hashed (and per byte of a verified message).
     pub hash_byte_gas: Gas,
     /// Gas of one signature verification.
     pub verify_gas: Gas,
@@ -123,6 +124,7 @@ impl Default for WasmParams {
 }
 
 impl WasmParams {
+    /// Checks that every limit and price is within what the engine supports.
     pub fn validate(&self) -> Result<(), String> {
         if self.max_code_bytes == 0 || self.max_code_bytes as usize > MAX_TX_BYTES_HARD {
             return Err(format!(
