@@ -21,7 +21,7 @@
 //! A node votes in the epochs whose validator set (in the state) holds its key; otherwise it
 //! follows the chain and serves the API (a full node). Only keys listed here may connect.
 
-use crate::{Error, Result, consensus::ConsensusSecret, run::NodeConfig};
+use crate::{Error, Result, consensus::ConsensusSecret, process::NodeConfig};
 use citychain_crypto::{SecretKey, keystore::KeyFile};
 use citychain_mempool::MempoolConfig;
 use citychain_types::{Genesis, ValidatorKey};

@@ -4,16 +4,17 @@
 //! - [`consensus`]: commonware simplex + marshal, over authenticated p2p.
 //! - [`api`]: the JSON-RPC API (one file per namespace) and the plain routes' answers, backed by
 //!   the node's storage, mempool and consensus.
-//! - [`run`]: running a node as a process.
+//! - [`wiring`]: the node's parts started on any runtime (the process and the simulator share it).
+//! - [`process`]: running a node as an operating-system process.
 
 pub mod api;
 pub mod app;
-pub mod assemble;
 pub mod config;
 pub mod consensus;
 mod error;
+pub mod process;
 pub mod relay;
-pub mod run;
+pub mod wiring;
 
 pub use error::{Error, Result};
-pub use run::{NodeConfig, Ready, consensus_namespace, p2p_namespace, run};
+pub use process::{NodeConfig, Ready, consensus_namespace, p2p_namespace, run};

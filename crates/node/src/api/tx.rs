@@ -1,4 +1,4 @@
-//! `tx_*`: submission (single and batch share `assemble::submit`), lookups, receipts.
+//! `tx_*`: submission (single and batch share `wiring::submit`), lookups, receipts.
 
 use super::*;
 
@@ -27,7 +27,7 @@ impl NodeService {
 impl TxApiServer for NodeService {
     async fn tx_submit(&self, tx: String) -> RpcResult<SubmitResult> {
         let raw = decode_hex("transaction", &tx)?;
-        let mut results = crate::assemble::submit(&self.chain, &self.relay, vec![raw]).await;
+        let mut results = crate::wiring::submit(&self.chain, &self.relay, vec![raw]).await;
         match results.pop().expect("one result per transaction") {
             Ok(hash) => Ok(SubmitResult { hash }),
             Err(e) => Err(error::rejected(e.code(), e.to_string())),
@@ -47,7 +47,7 @@ impl TxApiServer for NodeService {
                 }
             }
         }
-        let results = crate::assemble::submit(&self.chain, &self.relay, raws).await;
+        let results = crate::wiring::submit(&self.chain, &self.relay, raws).await;
         let mut entries = Self::submit_results(results);
         for (i, message) in bad {
             entries[i] = BatchEntry {

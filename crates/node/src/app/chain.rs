@@ -567,7 +567,7 @@ mod tests {
     }
 
     fn node(dir: &std::path::Path, genesis: &Genesis) -> (Arc<Chain<Sequential>>, Arc<Block>) {
-        let (chain, genesis_block) = crate::assemble::open_chain(
+        let (chain, genesis_block) = crate::wiring::open_chain(
             dir,
             genesis,
             MempoolConfig::default(),

@@ -31,13 +31,13 @@ const MAX_CATCH_UP: usize = 1024;
 
 /// The citychain application, as commonware's marshal wants it.
 #[derive(Clone)]
-pub struct App<S: Strategy = Rayon> {
+pub struct ConsensusApp<S: Strategy = Rayon> {
     chain: Arc<Chain<S>>,
 }
 
-impl<S: Strategy> App<S> {
+impl<S: Strategy> ConsensusApp<S> {
     pub fn new(chain: Arc<Chain<S>>) -> Self {
-        App { chain }
+        ConsensusApp { chain }
     }
 
     /// This node's wall-clock time (shifted by the test-only clock skew).
@@ -78,7 +78,7 @@ pub(crate) async fn blocking<E: Spawner, T: Send + 'static>(
         .ok()
 }
 
-impl<S: Strategy> App<S> {
+impl<S: Strategy> ConsensusApp<S> {
     /// Makes sure the state after `parent` is known, executing unexecuted ancestors (newest
     /// first in `ancestry`) forward from the newest known state.
     async fn ensure_executed<E: Spawner>(
@@ -160,7 +160,7 @@ fn missing_parent<S: Strategy>(
     None
 }
 
-impl<E, S> Application<E> for App<S>
+impl<E, S> Application<E> for ConsensusApp<S>
 where
     E: Spawner + Metrics + Clock,
     S: Strategy,

@@ -1,7 +1,7 @@
 //! Wires commonware's consensus stack around the citychain application.
 //!
 //! ```text
-//!   p2p ─ votes, certificates, fetches ─▶ epochs ─▶ simplex (the epoch's) ─▶ Deferred(App) ─▶ marshal
+//!   p2p ─ votes, certificates, fetches ─▶ epochs ─▶ simplex (the epoch's) ─▶ Deferred(ConsensusApp) ─▶ marshal
 //!   p2p ─ block gossip ─────────────────▶ buffered ───────────────────────────────────────▶ marshal
 //!   p2p ─ block backfill ───────────────▶ resolver ───────────────────────────────────────▶ marshal
 //!   marshal ─ finalized blocks ─▶ Finalizer ─ an epoch's last block committed ─▶ epochs
@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     Error,
-    app::{App, Chain, Finalizer},
+    app::{Chain, ConsensusApp, Finalizer},
 };
 use commonware_broadcast::buffered;
 use commonware_consensus::{
@@ -286,7 +286,7 @@ where
 
     let application = Deferred::new(
         context.child("application"),
-        App::new(chain.clone()),
+        ConsensusApp::new(chain.clone()),
         marshal.clone(),
         epocher.clone(),
     );

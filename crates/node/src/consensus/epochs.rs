@@ -17,7 +17,7 @@ use super::{
     ConsensusBlock, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme, engine,
     guard::{self, FinalizedPast, RecordingSender, VoteRecord, VotingProblem},
 };
-use crate::app::App;
+use crate::app::ConsensusApp;
 use citychain_execution::read;
 use citychain_storage::ChainStore;
 use citychain_types::Height;
@@ -174,7 +174,7 @@ pub(super) struct EpochsConfig<B, T: Strategy, M, E: Runtime> {
     pub store: Arc<ChainStore>,
     pub genesis_digest: ConsensusDigest,
     pub marshal: marshal::core::Mailbox<Scheme, Standard<ConsensusBlock>>,
-    pub application: Deferred<E, Scheme, App<T>, ConsensusBlock, FixedEpocher>,
+    pub application: Deferred<E, Scheme, ConsensusApp<T>, ConsensusBlock, FixedEpocher>,
     pub blocker: B,
     pub strategy: T,
     pub monitor: Option<M>,

@@ -128,7 +128,7 @@ impl LoadState {
             )
             .collect();
         if !raws.is_empty() {
-            let _ = assemble::submit(&node.chain, &node.relay, raws).await;
+            let _ = wiring::submit(&node.chain, &node.relay, raws).await;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Running a [`Scenario`] on commonware's deterministic runtime and simulated network.
 //!
-//! Every node is the production node (`citychain_node::assemble`): the same application,
+//! Every node is the production node (`citychain_node::wiring`): the same application,
 //! consensus wiring, finalizer, storage and relay; only the runtime (seeded, single-threaded,
 //! simulated time), the network (simulated links) and the thread pool (inline) differ. Each node
 //! keeps its chain store in its own directory, so a crash and restart reopens real storage.
@@ -32,7 +32,6 @@ use citychain_crypto::{Address, Hash, SecretKey, Suite};
 use citychain_mempool::MempoolConfig;
 use citychain_node::{
     app::Chain,
-    assemble,
     consensus::{
         self, ConsensusDigest, ConsensusKey, ConsensusSecret, Scheme,
         engine::{Channels, EngineConfig, Misbehaviour, Timeouts, channel},
@@ -40,6 +39,7 @@ use citychain_node::{
         guard::{VOTE_RECORD_FILE, VoteRecord, VotingProblem},
     },
     relay::RelayHandle,
+    wiring,
 };
 use citychain_storage::{CommitPoint, StoreOptions};
 use citychain_types::{

@@ -23,7 +23,7 @@ pub(super) fn open(
             false
         })),
     };
-    let (chain, genesis_block) = assemble::open_chain(
+    let (chain, genesis_block) = wiring::open_chain(
         &slot.dir,
         &world.genesis,
         MempoolConfig::default(),
@@ -344,7 +344,7 @@ where
     let stopped = Arc::new(AtomicBool::new(false));
     let stopped_flag = stopped.clone();
     let root = context.spawn(move |context| async move {
-        let started = match assemble::start(
+        let started = match wiring::start(
             context,
             chain,
             genesis_block,

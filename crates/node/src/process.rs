@@ -10,12 +10,12 @@
 use crate::{
     Error, Result,
     api::{NodeService, health::NodeEndpoints},
-    assemble,
     consensus::{
         self, ConsensusKey, ConsensusSecret,
         engine::{self, Channels, EngineConfig, Timeouts, channel},
         guard::{VOTE_RECORD_FILE, VoteRecord, VotingProblem},
     },
+    wiring,
 };
 use citychain_crypto::Hash;
 use citychain_mempool::MempoolConfig;
@@ -155,7 +155,7 @@ fn run_node(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -
         .with_catch_panics(false);
     cw_tokio::Runner::new(runtime).start(|context| async move {
         let strategy = Rayon::new(NZUsize!(config.verify_threads.max(1))).map_err(|e| Error::Resources(format!("thread pool: {e}")))?;
-        let (chain, genesis_block) = assemble::open_chain(
+        let (chain, genesis_block) = wiring::open_chain(
             &config.data_dir,
             &config.genesis,
             config.mempool.clone(),
@@ -226,7 +226,7 @@ fn run_node(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -
 
         let interval = Duration::from_millis(config.genesis.params.empty_block_interval_ms);
         let voting_problem = VotingProblem::default();
-        let started = assemble::start(
+        let started = wiring::start(
             context.child("node"),
             chain.clone(),
             genesis_block,

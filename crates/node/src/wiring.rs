@@ -1,6 +1,6 @@
 //! Putting a node together on any runtime: the finalizer, consensus and the transaction relay.
 //!
-//! The process runner (`run`) and the deterministic simulator (the `testing` crate) both call
+//! The process runner (`process`) and the deterministic simulator (the `sim` crate) both call
 //! [`start`], so a simulated network exercises exactly the code a real one runs; only the
 //! runtime, the network and the thread pool differ.
 
