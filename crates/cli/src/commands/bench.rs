@@ -188,28 +188,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         args.accounts,
         funder.public_key().address()
     ));
-    let keys: Vec<SecretKey> = (0..args.accounts)
-        .map(|_| SecretKey::generate(info.suite))
-        .collect::<Result<_, _>>()?;
-    let mut nonce = client.next_nonce(&funder.public_key().address()).await?;
-    let mut funding = Vec::new();
-    for k in &keys {
-        funding.push(
-            Transaction {
-                chain_id: info.chain_id.clone(),
-                sender: funder.public_key(),
-                nonce,
-                gas_limit: Gas(100_000),
-                payload: Payload::Transfer {
-                    to: k.public_key().address(),
-                    amount: Amount(1_000_000_000),
-                },
-            }
-            .sign(&funder),
-        );
-        nonce = Nonce(nonce.0 + 1);
-    }
-    submit_in_waves(&client, &funding, args.batch, "funding").await?;
+    let keys = fund_accounts(&client, &info, &funder, args.accounts, args.batch).await?;
 
     // 2. For the token workload: deploy the token and hand tokens to the accounts.
     let (payload, gas_limit): (Box<dyn Fn(Address) -> Payload + Sync>, Gas) = match args.workload {
@@ -407,16 +386,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         .take(RECEIPT_SAMPLE)
         .copied()
         .collect();
-    let mut receipts_checked = 0;
-    let mut receipts_failed = 0;
-    for h in sample {
-        if let Ok(Some(r)) = client.rpc().tx_get_receipt(h).await {
-            receipts_checked += 1;
-            if !r.receipt.is_success() {
-                receipts_failed += 1;
-            }
-        }
-    }
+    let (receipts_checked, receipts_failed) = check_receipts(&client, sample).await;
 
     let mut lat = latencies.lock().expect("lock").clone();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
@@ -446,6 +416,61 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     if waited.is_err() {
         println!("timed out after {}s waiting for commits", args.timeout);
     }
+    print_report(&report);
+    Ok(())
+}
+
+/// Creates `count` fresh accounts and funds each from `funder`, waiting for the commits.
+async fn fund_accounts(
+    client: &Client,
+    info: &citychain_client::ChainInfo,
+    funder: &SecretKey,
+    count: usize,
+    batch: usize,
+) -> anyhow::Result<Vec<SecretKey>> {
+    let keys: Vec<SecretKey> = (0..count)
+        .map(|_| SecretKey::generate(info.suite))
+        .collect::<Result<_, _>>()?;
+    let mut nonce = client.next_nonce(&funder.public_key().address()).await?;
+    let mut funding = Vec::new();
+    for k in &keys {
+        funding.push(
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: funder.public_key(),
+                nonce,
+                gas_limit: Gas(100_000),
+                payload: Payload::Transfer {
+                    to: k.public_key().address(),
+                    amount: Amount(1_000_000_000),
+                },
+            }
+            .sign(funder),
+        );
+        nonce = Nonce(nonce.0 + 1);
+    }
+    submit_in_waves(client, &funding, batch, "funding").await?;
+
+    Ok(keys)
+}
+
+/// How many of the sampled receipts could be read, and how many of those failed.
+async fn check_receipts(client: &Client, sample: Vec<Hash>) -> (usize, usize) {
+    let mut receipts_checked = 0;
+    let mut receipts_failed = 0;
+    for h in sample {
+        if let Ok(Some(r)) = client.rpc().tx_get_receipt(h).await {
+            receipts_checked += 1;
+            if !r.receipt.is_success() {
+                receipts_failed += 1;
+            }
+        }
+    }
+
+    (receipts_checked, receipts_failed)
+}
+
+fn print_report(report: &Report) {
     output::rows(&[
         (
             "committed",
@@ -484,7 +509,6 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     for (code, n) in &report.rejections {
         println!("  rejected {n} × {code}");
     }
-    Ok(())
 }
 
 /// Deploys the token with the funder as holder and gives each account tokens to send.
