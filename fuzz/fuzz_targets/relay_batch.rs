@@ -8,6 +8,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Some(txs) = decode_batch(data) {
         assert!(txs.len() <= citychain_node::relay::MAX_BATCH_TXS);
-        assert_eq!(encode_batch(&txs), data, "a decoded batch re-encodes differently");
+        assert_eq!(
+            encode_batch(&txs),
+            data,
+            "a decoded batch re-encodes differently"
+        );
     }
 });

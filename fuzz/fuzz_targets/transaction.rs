@@ -7,10 +7,18 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(tx) = SignedTransaction::decode(data) {
-        assert_eq!(tx.encode(), data, "a decoded transaction re-encodes differently");
+        assert_eq!(
+            tx.encode(),
+            data,
+            "a decoded transaction re-encodes differently"
+        );
         let _ = tx.verify_signature();
     }
     if let Ok(block) = Block::decode(data) {
-        assert_eq!(block.encode(), data, "a decoded block re-encodes differently");
+        assert_eq!(
+            block.encode(),
+            data,
+            "a decoded block re-encodes differently"
+        );
     }
 });
