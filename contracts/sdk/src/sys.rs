@@ -7,31 +7,31 @@
 mod imports {
     #[link(wasm_import_module = "citychain")]
     unsafe extern "C" {
-        pub fn input() -> i32;
-        pub fn read_register(ptr: i32);
-        pub fn register_len() -> i32;
-        pub fn set_output(ptr: i32, len: i32);
-        pub fn revert(ptr: i32, len: i32);
-        pub fn storage_read(key_ptr: i32, key_len: i32) -> i32;
-        pub fn storage_write(key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32);
-        pub fn storage_remove(key_ptr: i32, key_len: i32);
-        pub fn storage_next(
+        pub(super) fn input() -> i32;
+        pub(super) fn read_register(ptr: i32);
+        pub(super) fn register_len() -> i32;
+        pub(super) fn set_output(ptr: i32, len: i32);
+        pub(super) fn revert(ptr: i32, len: i32);
+        pub(super) fn storage_read(key_ptr: i32, key_len: i32) -> i32;
+        pub(super) fn storage_write(key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32);
+        pub(super) fn storage_remove(key_ptr: i32, key_len: i32);
+        pub(super) fn storage_next(
             prefix_ptr: i32,
             prefix_len: i32,
             after_ptr: i32,
             after_len: i32,
         ) -> i32;
-        pub fn caller(ptr: i32);
-        pub fn origin(ptr: i32);
-        pub fn self_address(ptr: i32);
-        pub fn value(ptr: i32);
-        pub fn balance(address_ptr: i32, out_ptr: i32);
-        pub fn transfer(to_ptr: i32, amount_ptr: i32) -> i32;
-        pub fn block_height() -> i64;
-        pub fn block_time() -> i64;
-        pub fn gas_left() -> i64;
-        pub fn emit(topic_ptr: i32, topic_len: i32, data_ptr: i32, data_len: i32);
-        pub fn call(
+        pub(super) fn caller(ptr: i32);
+        pub(super) fn origin(ptr: i32);
+        pub(super) fn self_address(ptr: i32);
+        pub(super) fn value(ptr: i32);
+        pub(super) fn balance(address_ptr: i32, out_ptr: i32);
+        pub(super) fn transfer(to_ptr: i32, amount_ptr: i32) -> i32;
+        pub(super) fn block_height() -> i64;
+        pub(super) fn block_time() -> i64;
+        pub(super) fn gas_left() -> i64;
+        pub(super) fn emit(topic_ptr: i32, topic_len: i32, data_ptr: i32, data_len: i32);
+        pub(super) fn call(
             address_ptr: i32,
             method_ptr: i32,
             method_len: i32,
@@ -40,15 +40,15 @@ mod imports {
             value_ptr: i32,
             gas: i64,
         ) -> i32;
-        pub fn hash(ptr: i32, len: i32, out_ptr: i32);
-        pub fn verify(key_ptr: i32, key_len: i32, msg_ptr: i32, msg_len: i32, sig_ptr: i32) -> i32;
+        pub(super) fn hash(ptr: i32, len: i32, out_ptr: i32);
+        pub(super) fn verify(key_ptr: i32, key_len: i32, msg_ptr: i32, msg_len: i32, sig_ptr: i32) -> i32;
     }
 }
 
 macro_rules! host {
     ($( fn $name:ident ( $( $arg:ident : $t:ty ),* ) $( -> $r:ty )? ; )*) => {$(
         #[cfg(target_arch = "wasm32")]
-        pub fn $name( $( $arg: $t ),* ) $( -> $r )? {
+        pub(super) fn $name( $( $arg: $t ),* ) $( -> $r )? {
             // SAFETY: the host validates every pointer and length it is given.
             unsafe { imports::$name( $( $arg ),* ) }
         }
@@ -56,7 +56,7 @@ macro_rules! host {
         /// Outside a contract there is no host: natively built code can only use the codec.
         #[cfg(not(target_arch = "wasm32"))]
         #[allow(unused_variables)]
-        pub fn $name( $( $arg: $t ),* ) $( -> $r )? {
+        pub(super) fn $name( $( $arg: $t ),* ) $( -> $r )? {
             panic!(concat!("citychain::", stringify!($name), " is only available inside a contract"))
         }
     )*};
