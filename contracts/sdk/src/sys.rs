@@ -41,7 +41,13 @@ mod imports {
             gas: i64,
         ) -> i32;
         pub(super) fn hash(ptr: i32, len: i32, out_ptr: i32);
-        pub(super) fn verify(key_ptr: i32, key_len: i32, msg_ptr: i32, msg_len: i32, sig_ptr: i32) -> i32;
+        pub(super) fn verify(
+            key_ptr: i32,
+            key_len: i32,
+            msg_ptr: i32,
+            msg_len: i32,
+            sig_ptr: i32,
+        ) -> i32;
     }
 }
 
