@@ -253,236 +253,293 @@ struct Verified {
 
 pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
     match cmd {
-        QueryCommand::Status { rpc } => {
-            let s = Client::connect(&rpc)?.status().await?;
-            if json {
-                return output::json(&s);
-            }
-            output::rows(&[
-                ("chain", format!("{} ({})", s.chain_id, s.suite)),
-                ("genesis", s.genesis_hash.to_string()),
-                ("height", format!("{} ({})", s.height, s.head_hash)),
-                ("state root", s.state_root.to_string()),
-                ("finalized tip", s.finalized_tip.to_string()),
-                ("pending txs", s.pending_txs.to_string()),
-                ("validators", s.validators.to_string()),
-                ("node", s.node_version),
-            ]);
-        }
-        QueryCommand::Account { address, rpc } => {
-            let a = Client::connect(&rpc)?
-                .rpc()
-                .state_get_account(address)
-                .await?;
-            if json {
-                return output::json(&a);
-            }
-            output::rows(&[
-                ("address", a.address.to_string()),
-                ("balance", a.balance.to_string()),
-                ("nonce", a.nonce.to_string()),
-                ("at height", a.height.to_string()),
-            ]);
-        }
-        QueryCommand::Block { block, full, rpc } => {
-            let b = Client::connect(&rpc)?
-                .rpc()
-                .chain_get_block(block, Some(full))
-                .await?;
-            if json {
-                return output::json(&b);
-            }
-            let h = &b.header;
-            output::rows(&[
-                ("height", h.height.to_string()),
-                ("hash", b.hash.to_string()),
-                ("parent", h.parent.to_string()),
-                ("time (ms)", h.timestamp.to_string()),
-                ("transactions", h.tx_count.to_string()),
-                ("gas used", h.gas_used.to_string()),
-                ("state root", h.state_root.to_string()),
-                ("proposer", h.proposer.to_string()),
-            ]);
-            for t in &b.tx_hashes {
-                println!("  tx {t}");
-            }
-            for t in &b.transactions {
-                println!(
-                    "  tx {} from {} nonce {}",
-                    t.hash(),
-                    t.sender(),
-                    t.transaction().nonce
-                );
-            }
-        }
-        QueryCommand::Validators { epoch, rpc } => {
-            let v = Client::connect(&rpc)?
-                .rpc()
-                .chain_get_validators(epoch)
-                .await?;
-            if json {
-                return output::json(&v);
-            }
-            println!(
-                "epoch {} (heights {} to {}): {} validators",
-                v.epoch,
-                v.first_height,
-                v.last_height,
-                v.validators.len()
-            );
-            let list = |set: &[citychain_client::types::ValidatorInfo]| {
-                for x in set {
-                    println!("  {:>3}  {}  {}", x.index, x.consensus_key, x.name);
-                }
-            };
-            list(&v.validators);
-            let keys = |set: &[citychain_client::types::ValidatorInfo]| {
-                set.iter().map(|x| x.consensus_key).collect::<Vec<_>>()
-            };
-            if epoch.is_none() && keys(&v.next) != keys(&v.validators) {
-                println!(
-                    "from epoch {} (chosen by governance so far): {} validators",
-                    v.epoch + 1,
-                    v.next.len()
-                );
-                list(&v.next);
-            }
-        }
-        QueryCommand::Header { block, rpc } => {
-            let h = Client::connect(&rpc)?.rpc().chain_get_header(block).await?;
-            if json {
-                return output::json(&h);
-            }
-            output::rows(&[
-                ("height", h.header.height.to_string()),
-                ("hash", h.hash.to_string()),
-                ("state root", h.header.state_root.to_string()),
-            ]);
-            match &h.finality {
-                Some(f) => output::rows(&[
-                    (
-                        "finalized by",
-                        format!(
-                            "{} of the validators' signatures, view {}",
-                            f.signers.len(),
-                            f.view
-                        ),
-                    ),
-                    (
-                        "certificate for",
-                        format!("{} at height {}", f.finalized_hash, f.finalized_height),
-                    ),
-                ]),
-                None => println!("  no finality certificate found near this block"),
-            }
-        }
-        QueryCommand::Tx { hash, rpc } => {
-            let t = Client::connect(&rpc)?.rpc().tx_get(hash).await?;
-            let Some(t) = t else {
-                bail!("no transaction {hash} is pending or committed")
-            };
-            if json {
-                return output::json(&t);
-            }
-            println!("{}", serde_json::to_string_pretty(&t)?);
-        }
-        QueryCommand::Receipt { hash, rpc } => {
-            let r = Client::connect(&rpc)?.rpc().tx_get_receipt(hash).await?;
-            let Some(r) = r else {
-                bail!("no receipt for {hash}: it is pending, unknown, or not committed yet")
-            };
-            if json {
-                return output::json(&r);
-            }
-            super::tx::print_receipt(&r);
-        }
+        QueryCommand::Status { rpc } => show_status(&rpc, json).await,
+        QueryCommand::Account { address, rpc } => show_account(address, &rpc, json).await,
+        QueryCommand::Block { block, full, rpc } => show_block(block, full, &rpc, json).await,
+        QueryCommand::Validators { epoch, rpc } => show_validators(epoch, &rpc, json).await,
+        QueryCommand::Header { block, rpc } => show_header(block, &rpc, json).await,
+        QueryCommand::Tx { hash, rpc } => show_tx(hash, &rpc, json).await,
+        QueryCommand::Receipt { hash, rpc } => show_receipt(hash, &rpc, json).await,
         QueryCommand::Storage {
             contract,
             key,
             height,
             genesis,
             rpc,
-        } => {
-            let own_key = citychain_crypto::hex::decode(&key).context("KEY must be hex")?;
-            let state_key = citychain_types::layout::contract_storage_key(&contract, &own_key);
-            let client = Client::connect(&rpc)?;
-            let proof = client
-                .rpc()
-                .state_get_key_proof(citychain_crypto::hex::encode(&state_key), height)
-                .await?;
-            let v = verified_header(&client, genesis, proof.height).await?;
-            let value =
-                citychain_client::verify::verify_key(&v.trust, &v.header, &state_key, &proof)
-                    .context("the storage proof does not verify")?;
-            let result = VerifiedStorage {
-                contract,
-                key: citychain_crypto::hex::encode(&own_key),
-                state_key: citychain_crypto::hex::encode(&state_key),
-                value: value.as_ref().map(citychain_crypto::hex::encode),
-                anchor: v.anchor,
-            };
-            if json {
-                return output::json(&result);
-            }
-            println!("verified locally:");
-            let mut rows = vec![
-                ("contract", result.contract.to_string()),
-                ("key", result.key.clone()),
-                (
-                    "value",
-                    result
-                        .value
-                        .clone()
-                        .unwrap_or_else(|| "absent (proven)".into()),
-                ),
-            ];
-            rows.extend(result.anchor.rows());
-            output::rows(&rows);
-        }
+        } => show_storage(contract, key, height, genesis, &rpc, json).await,
         QueryCommand::Proof {
             address,
             height,
             verify,
             genesis,
             rpc,
-        } => {
-            let client = Client::connect(&rpc)?;
-            let proof = client.rpc().state_get_proof(address, height).await?;
-            if !verify {
-                return output::json(&proof);
-            }
-            let v = verified_header(&client, genesis, proof.height).await?;
-            let account = verify_account(&v.trust, &v.header, &address, &proof)
-                .context("the account proof does not verify")?;
-            let finality = v
-                .info
-                .finality
-                .as_ref()
-                .expect("verified headers carry finality");
-            let finalized_via_descendant_at =
-                (!finality.descendants.is_empty()).then_some(finality.finalized_height);
-            let result = Verified {
-                address,
-                nonce: account.nonce.0,
-                balance: account.balance,
-                anchor: v.anchor,
-                finalized_via_descendant_at,
-            };
-            if json {
-                return output::json(&result);
-            }
-            println!("verified locally:");
-            let mut rows = vec![
-                ("account", result.address.to_string()),
-                ("balance", result.balance.to_string()),
-                ("nonce", result.nonce.to_string()),
-            ];
-            rows.extend(result.anchor.rows());
-            output::rows(&rows);
-            if let Some(h) = result.finalized_via_descendant_at {
-                println!("  (finalized through descendant block {h}, linked by parent hashes)");
-            }
+        } => show_proof(address, height, verify, genesis, &rpc, json).await,
+    }
+}
+
+/// `query status`.
+async fn show_status(rpc: &str, json: bool) -> anyhow::Result<()> {
+    let s = Client::connect(rpc)?.status().await?;
+    if json {
+        return output::json(&s);
+    }
+    output::rows(&[
+        ("chain", format!("{} ({})", s.chain_id, s.suite)),
+        ("genesis", s.genesis_hash.to_string()),
+        ("height", format!("{} ({})", s.height, s.head_hash)),
+        ("state root", s.state_root.to_string()),
+        ("finalized tip", s.finalized_tip.to_string()),
+        ("pending txs", s.pending_txs.to_string()),
+        ("validators", s.validators.to_string()),
+        ("node", s.node_version),
+    ]);
+    Ok(())
+}
+
+/// `query account`.
+async fn show_account(address: Address, rpc: &str, json: bool) -> anyhow::Result<()> {
+    let a = Client::connect(rpc)?
+        .rpc()
+        .state_get_account(address)
+        .await?;
+    if json {
+        return output::json(&a);
+    }
+    output::rows(&[
+        ("address", a.address.to_string()),
+        ("balance", a.balance.to_string()),
+        ("nonce", a.nonce.to_string()),
+        ("at height", a.height.to_string()),
+    ]);
+    Ok(())
+}
+
+/// `query block`.
+async fn show_block(
+    block: citychain_client::types::BlockId,
+    full: bool,
+    rpc: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let b = Client::connect(rpc)?
+        .rpc()
+        .chain_get_block(block, Some(full))
+        .await?;
+    if json {
+        return output::json(&b);
+    }
+    let h = &b.header;
+    output::rows(&[
+        ("height", h.height.to_string()),
+        ("hash", b.hash.to_string()),
+        ("parent", h.parent.to_string()),
+        ("time (ms)", h.timestamp.to_string()),
+        ("transactions", h.tx_count.to_string()),
+        ("gas used", h.gas_used.to_string()),
+        ("state root", h.state_root.to_string()),
+        ("proposer", h.proposer.to_string()),
+    ]);
+    for t in &b.tx_hashes {
+        println!("  tx {t}");
+    }
+    for t in &b.transactions {
+        println!(
+            "  tx {} from {} nonce {}",
+            t.hash(),
+            t.sender(),
+            t.transaction().nonce
+        );
+    }
+    Ok(())
+}
+
+/// `query validators`: the epoch's set, and the next one when governance changed it.
+async fn show_validators(epoch: Option<u64>, rpc: &str, json: bool) -> anyhow::Result<()> {
+    let v = Client::connect(rpc)?
+        .rpc()
+        .chain_get_validators(epoch)
+        .await?;
+    if json {
+        return output::json(&v);
+    }
+    println!(
+        "epoch {} (heights {} to {}): {} validators",
+        v.epoch,
+        v.first_height,
+        v.last_height,
+        v.validators.len()
+    );
+    let list = |set: &[citychain_client::types::ValidatorInfo]| {
+        for x in set {
+            println!("  {:>3}  {}  {}", x.index, x.consensus_key, x.name);
         }
+    };
+    list(&v.validators);
+    let keys = |set: &[citychain_client::types::ValidatorInfo]| {
+        set.iter().map(|x| x.consensus_key).collect::<Vec<_>>()
+    };
+    if epoch.is_none() && keys(&v.next) != keys(&v.validators) {
+        println!(
+            "from epoch {} (chosen by governance so far): {} validators",
+            v.epoch + 1,
+            v.next.len()
+        );
+        list(&v.next);
+    }
+    Ok(())
+}
+
+/// `query header`, with the certificate that makes it final.
+async fn show_header(
+    block: citychain_client::types::BlockId,
+    rpc: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let h = Client::connect(rpc)?.rpc().chain_get_header(block).await?;
+    if json {
+        return output::json(&h);
+    }
+    output::rows(&[
+        ("height", h.header.height.to_string()),
+        ("hash", h.hash.to_string()),
+        ("state root", h.header.state_root.to_string()),
+    ]);
+    match &h.finality {
+        Some(f) => output::rows(&[
+            (
+                "finalized by",
+                format!(
+                    "{} of the validators' signatures, view {}",
+                    f.signers.len(),
+                    f.view
+                ),
+            ),
+            (
+                "certificate for",
+                format!("{} at height {}", f.finalized_hash, f.finalized_height),
+            ),
+        ]),
+        None => println!("  no finality certificate found near this block"),
+    }
+    Ok(())
+}
+
+/// `query tx`.
+async fn show_tx(hash: Hash, rpc: &str, json: bool) -> anyhow::Result<()> {
+    let t = Client::connect(rpc)?.rpc().tx_get(hash).await?;
+    let Some(t) = t else {
+        bail!("no transaction {hash} is pending or committed")
+    };
+    if json {
+        return output::json(&t);
+    }
+    println!("{}", serde_json::to_string_pretty(&t)?);
+    Ok(())
+}
+
+/// `query receipt`.
+async fn show_receipt(hash: Hash, rpc: &str, json: bool) -> anyhow::Result<()> {
+    let r = Client::connect(rpc)?.rpc().tx_get_receipt(hash).await?;
+    let Some(r) = r else {
+        bail!("no receipt for {hash}: it is pending, unknown, or not committed yet")
+    };
+    if json {
+        return output::json(&r);
+    }
+    super::tx::print_receipt(&r);
+    Ok(())
+}
+
+/// `query storage`: a contract's storage key, proven and verified locally.
+async fn show_storage(
+    contract: Address,
+    key: String,
+    height: Option<u64>,
+    genesis: Option<std::path::PathBuf>,
+    rpc: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let own_key = citychain_crypto::hex::decode(&key).context("KEY must be hex")?;
+    let state_key = citychain_types::layout::contract_storage_key(&contract, &own_key);
+    let client = Client::connect(rpc)?;
+    let proof = client
+        .rpc()
+        .state_get_key_proof(citychain_crypto::hex::encode(&state_key), height)
+        .await?;
+    let v = verified_header(&client, genesis, proof.height).await?;
+    let value = citychain_client::verify::verify_key(&v.trust, &v.header, &state_key, &proof)
+        .context("the storage proof does not verify")?;
+    let result = VerifiedStorage {
+        contract,
+        key: citychain_crypto::hex::encode(&own_key),
+        state_key: citychain_crypto::hex::encode(&state_key),
+        value: value.as_ref().map(citychain_crypto::hex::encode),
+        anchor: v.anchor,
+    };
+    if json {
+        return output::json(&result);
+    }
+    println!("verified locally:");
+    let mut rows = vec![
+        ("contract", result.contract.to_string()),
+        ("key", result.key.clone()),
+        (
+            "value",
+            result
+                .value
+                .clone()
+                .unwrap_or_else(|| "absent (proven)".into()),
+        ),
+    ];
+    rows.extend(result.anchor.rows());
+    output::rows(&rows);
+    Ok(())
+}
+
+/// `query proof`: an account with its proof, verified locally with `--verify`.
+async fn show_proof(
+    address: Address,
+    height: Option<u64>,
+    verify: bool,
+    genesis: Option<std::path::PathBuf>,
+    rpc: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let client = Client::connect(rpc)?;
+    let proof = client.rpc().state_get_proof(address, height).await?;
+    if !verify {
+        return output::json(&proof);
+    }
+    let v = verified_header(&client, genesis, proof.height).await?;
+    let account = verify_account(&v.trust, &v.header, &address, &proof)
+        .context("the account proof does not verify")?;
+    let finality = v
+        .info
+        .finality
+        .as_ref()
+        .expect("verified headers carry finality");
+    let finalized_via_descendant_at =
+        (!finality.descendants.is_empty()).then_some(finality.finalized_height);
+    let result = Verified {
+        address,
+        nonce: account.nonce.0,
+        balance: account.balance,
+        anchor: v.anchor,
+        finalized_via_descendant_at,
+    };
+    if json {
+        return output::json(&result);
+    }
+    println!("verified locally:");
+    let mut rows = vec![
+        ("account", result.address.to_string()),
+        ("balance", result.balance.to_string()),
+        ("nonce", result.nonce.to_string()),
+    ];
+    rows.extend(result.anchor.rows());
+    output::rows(&rows);
+    if let Some(h) = result.finalized_via_descendant_at {
+        println!("  (finalized through descendant block {h}, linked by parent hashes)");
     }
     Ok(())
 }
