@@ -211,6 +211,13 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&genesis)?,
     )?;
 
+    write_node_files(&args, &identities)?;
+    report_created(&args, &genesis, json)
+}
+
+/// Writes each node's `node.toml`: its addresses and every peer of the testnet.
+fn write_node_files(args: &InitArgs, identities: &[citychain_types::ValidatorKey]) -> anyhow::Result<()> {
+    let total = args.validators + args.full_nodes;
     let validators: Vec<Peer> = (0..args.validators)
         .map(|i| Peer {
             name: format!("org{}", i + 1),
@@ -239,6 +246,12 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         file.write(&args.dir.join(format!("node{i}/node.toml")))
             .map_err(anyhow::Error::msg)?;
     }
+    Ok(())
+}
+
+/// Says what `init` created: where, which nodes on which ports, and how to start it.
+fn report_created(args: &InitArgs, genesis: &Genesis, json: bool) -> anyhow::Result<()> {
+    let total = args.validators + args.full_nodes;
     if json {
         let nodes: Vec<serde_json::Value> = (0..total)
             .map(|i| {
