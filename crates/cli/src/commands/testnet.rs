@@ -216,7 +216,10 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
 }
 
 /// Writes each node's `node.toml`: its addresses and every peer of the testnet.
-fn write_node_files(args: &InitArgs, identities: &[citychain_types::ValidatorKey]) -> anyhow::Result<()> {
+fn write_node_files(
+    args: &InitArgs,
+    identities: &[citychain_types::ValidatorKey],
+) -> anyhow::Result<()> {
     let total = args.validators + args.full_nodes;
     let validators: Vec<Peer> = (0..args.validators)
         .map(|i| Peer {
