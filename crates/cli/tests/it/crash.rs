@@ -322,9 +322,14 @@ fn lost_consensus_records_stop_the_node_before_it_writes_anything() {
     });
     node.kill();
 
-    // Only the current epoch's vote journal is lost.
+    // Only the current epoch's vote journal is lost. The rest of the consensus storage is
+    // intact, so a block finalized just before the kill but not yet in the block log may be
+    // committed on the way up (it carries its certificate; no vote is involved): the refused
+    // start after that one must write nothing.
     std::fs::remove_dir_all(consensus.join("citychain-simplex-epoch-0"))
         .expect("remove the journal");
+    let (status, _) = dev_refuses(dir.path());
+    assert!(!status.success(), "voted again without its vote journal");
     let log_bytes = block_log_bytes(dir.path());
     let (status, stderr) = dev_refuses(dir.path());
     assert!(!status.success(), "voted again without its vote journal");

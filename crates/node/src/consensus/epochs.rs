@@ -694,7 +694,7 @@ async fn abstain_through<E: Runtime>(
         ));
     }
     let why = format!(
-        "{lost}; it signs nothing until the network finalizes a view past {through}, then          votes again"
+        "{lost}; it signs nothing until the network finalizes a view past {through}, then votes again"
     );
     error!(epoch, "{why}");
     Ok(Some(why).map(|why| (through, why)))
