@@ -205,6 +205,7 @@ impl Executor {
     ) -> Result<Outcome> {
         let module = native::module_of(payload);
         let env = native::Env {
+            chain_id: &self.ctx.chain_id,
             suite: self.ctx.suite,
             params: &self.params,
             height: self.block.height,

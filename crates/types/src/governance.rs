@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A set of roles, as bit flags: `admin` 1, `validator` 2, `client` 4, `regulator` 8,
-/// `observer` 16. In JSON, a list of names.
+/// `observer` 16, `issuer` 32. In JSON, a list of names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Roles(pub u8);
 
@@ -27,14 +27,17 @@ impl Roles {
     pub const REGULATOR: Roles = Roles(8);
     /// For read-only members (auditors): grants what a policy names it for, nothing by itself.
     pub const OBSERVER: Roles = Roles(16);
-    const NAMES: [(&'static str, Roles); 5] = [
+    /// May create asset classes and collections (granted by governance).
+    pub const ISSUER: Roles = Roles(32);
+    const NAMES: [(&'static str, Roles); 6] = [
         ("admin", Roles::ADMIN),
         ("validator", Roles::VALIDATOR),
         ("client", Roles::CLIENT),
         ("regulator", Roles::REGULATOR),
         ("observer", Roles::OBSERVER),
+        ("issuer", Roles::ISSUER),
     ];
-    const ALL_BITS: u8 = 31;
+    const ALL_BITS: u8 = 63;
 
     /// Both sets of roles.
     pub const fn union(self, other: Roles) -> Roles {
@@ -70,7 +73,7 @@ impl Roles {
                 .ok_or_else(|| {
                     format!(
                         "unknown role {name:?}; roles are admin, validator, client, regulator, \
-                         observer"
+                         observer, issuer"
                     )
                 })?;
             roles = roles.union(*r);

@@ -6,8 +6,9 @@
 //! Every key starts with a one-byte namespace. The tree itself stores `H(key)` and `H(value)`
 //! (see `docs/protocol.md`), so keys may be any length.
 
+use crate::asset::{AssetId, CollectionId, Denom, OfferId};
 use crate::{Height, Nonce};
-use citychain_crypto::{Address, Hash, Suite, framed};
+use citychain_crypto::{Address, Hash, Suite};
 
 /// Key namespaces. Values not listed are reserved for later modules.
 pub mod prefix {
@@ -39,6 +40,192 @@ pub mod prefix {
     pub const MULTISIG_TX: u8 = 0x0c;
     /// Code approved for deployment by vote (`0x0d || code hash`, value: the height approved).
     pub const APPROVED_CODE: u8 = 0x0d;
+    /// Fungible asset classes (`0x0e || asset id`).
+    pub const ASSET: u8 = 0x0e;
+    /// Holdings of them (`0x0f || asset id || holder`).
+    pub const HOLDING: u8 = 0x0f;
+    /// Balances at past record points (`0x10 || asset id || holder || last record (u64)`).
+    pub const CHECKPOINT: u8 = 0x10;
+    /// Allow-lists (`0x11 || asset or collection id || account`, value `0x01`).
+    pub const ALLOWED: u8 = 0x11;
+    /// Collections of unique items (`0x12 || collection id`).
+    pub const COLLECTION: u8 = 0x12;
+    /// Items (`0x13 || collection id || item (u64)`).
+    pub const ITEM: u8 = 0x13;
+    /// Their ownership histories (`0x14 || collection id || item (u64) || n (u64)`).
+    pub const ITEM_HISTORY: u8 = 0x14;
+    /// Vaults (`0x15 || vault id`).
+    pub const VAULT: u8 = 0x15;
+    /// Votes cast on a vault's reserve proposals (`0x16 || vault id || record (u64) || voter`).
+    pub const VAULT_VOTE: u8 = 0x16;
+    /// Distributions (`0x17 || asset id || record (u64)`).
+    pub const DISTRIBUTION: u8 = 0x17;
+    /// Claims made of them (`0x18 || asset id || record (u64) || holder`).
+    pub const CLAIM: u8 = 0x18;
+    /// Offers (`0x19 || offer id`).
+    pub const OFFER: u8 = 0x19;
+    /// Open offers by maker (`0x1a || maker || offer id`, value `0x01`).
+    pub const OFFER_BY_MAKER: u8 = 0x1a;
+    /// Open offers by what they give or want (`0x1b || denom key || offer id`, value `0x01`).
+    pub const OFFER_BY_DENOM: u8 = 0x1b;
+    /// The asset classes an account holds (`0x1c || holder || asset id`, value `0x01`).
+    pub const HELD: u8 = 0x1c;
+    /// The items an account owns (`0x1d || owner || collection id || item (u64)`, value `0x01`).
+    pub const OWNED: u8 = 0x1d;
+}
+
+/// Value of index and marker keys (allow-lists, offer indexes, holdings by account).
+pub const PRESENT: &[u8] = &[1];
+
+/// The key of an asset class.
+pub fn asset_key(asset: &AssetId) -> Vec<u8> {
+    [&[prefix::ASSET][..], &asset.0].concat()
+}
+
+/// The key of `holder`'s holding of `asset`.
+pub fn holding_key(asset: &AssetId, holder: &Address) -> Vec<u8> {
+    [&[prefix::HOLDING][..], &asset.0, &holder.0].concat()
+}
+
+/// The prefix of every holding of `asset` (its holders, in address order).
+pub fn holdings_prefix(asset: &AssetId) -> Vec<u8> {
+    [&[prefix::HOLDING][..], &asset.0].concat()
+}
+
+/// The key of the checkpoint of `holder`'s balance of `asset` ending at record point `last`.
+pub fn checkpoint_key(asset: &AssetId, holder: &Address, last: u64) -> Vec<u8> {
+    [
+        &[prefix::CHECKPOINT][..],
+        &asset.0,
+        &holder.0,
+        &last.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The prefix of every checkpoint of `holder`'s balance of `asset`.
+pub fn checkpoints_prefix(asset: &AssetId, holder: &Address) -> Vec<u8> {
+    [&[prefix::CHECKPOINT][..], &asset.0, &holder.0].concat()
+}
+
+/// The key marking `account` allowed to hold the asset or items of the class `class_id`.
+pub fn allowed_key(class_id: &[u8; 20], account: &Address) -> Vec<u8> {
+    [&[prefix::ALLOWED][..], class_id, &account.0].concat()
+}
+
+/// The key of a collection.
+pub fn collection_key(collection: &CollectionId) -> Vec<u8> {
+    [&[prefix::COLLECTION][..], &collection.0].concat()
+}
+
+/// The key of item `item` of `collection`.
+pub fn item_key(collection: &CollectionId, item: u64) -> Vec<u8> {
+    [&[prefix::ITEM][..], &collection.0, &item.to_be_bytes()].concat()
+}
+
+/// The prefix of every item of `collection`.
+pub fn items_prefix(collection: &CollectionId) -> Vec<u8> {
+    [&[prefix::ITEM][..], &collection.0].concat()
+}
+
+/// The key of entry `n` of an item's ownership history.
+pub fn item_history_key(collection: &CollectionId, item: u64, n: u64) -> Vec<u8> {
+    [
+        &[prefix::ITEM_HISTORY][..],
+        &collection.0,
+        &item.to_be_bytes(),
+        &n.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The key of a vault.
+pub fn vault_key(vault: &AssetId) -> Vec<u8> {
+    [&[prefix::VAULT][..], &vault.0].concat()
+}
+
+/// The key marking that `voter` voted on the reserve proposal of `vault` at record `record`.
+pub fn vault_vote_key(vault: &AssetId, record: u64, voter: &Address) -> Vec<u8> {
+    [
+        &[prefix::VAULT_VOTE][..],
+        &vault.0,
+        &record.to_be_bytes(),
+        &voter.0,
+    ]
+    .concat()
+}
+
+/// The key of the distribution to holders of `asset` at record point `record`.
+pub fn distribution_key(asset: &AssetId, record: u64) -> Vec<u8> {
+    [&[prefix::DISTRIBUTION][..], &asset.0, &record.to_be_bytes()].concat()
+}
+
+/// The prefix of every distribution to holders of `asset`.
+pub fn distributions_prefix(asset: &AssetId) -> Vec<u8> {
+    [&[prefix::DISTRIBUTION][..], &asset.0].concat()
+}
+
+/// The key marking that `holder` was paid its part of a distribution.
+pub fn claim_key(asset: &AssetId, record: u64, holder: &Address) -> Vec<u8> {
+    [
+        &[prefix::CLAIM][..],
+        &asset.0,
+        &record.to_be_bytes(),
+        &holder.0,
+    ]
+    .concat()
+}
+
+/// The key of an offer.
+pub fn offer_key(offer: &OfferId) -> Vec<u8> {
+    [&[prefix::OFFER][..], &offer.0].concat()
+}
+
+/// The index key of an open offer by its maker.
+pub fn offer_by_maker_key(maker: &Address, offer: &OfferId) -> Vec<u8> {
+    [&[prefix::OFFER_BY_MAKER][..], &maker.0, &offer.0].concat()
+}
+
+/// The prefix of the open offers of `maker`.
+pub fn offers_by_maker_prefix(maker: &Address) -> Vec<u8> {
+    [&[prefix::OFFER_BY_MAKER][..], &maker.0].concat()
+}
+
+/// The index key of an open offer by something it gives or wants.
+pub fn offer_by_denom_key(denom: &Denom, offer: &OfferId) -> Vec<u8> {
+    [&[prefix::OFFER_BY_DENOM][..], &denom.index_key(), &offer.0].concat()
+}
+
+/// The prefix of the open offers that give or want `denom` (every item of a collection
+/// shares one prefix).
+pub fn offers_by_denom_prefix(denom: &Denom) -> Vec<u8> {
+    [&[prefix::OFFER_BY_DENOM][..], &denom.index_key()].concat()
+}
+
+/// The index key of an asset class `holder` holds.
+pub fn held_key(holder: &Address, asset: &AssetId) -> Vec<u8> {
+    [&[prefix::HELD][..], &holder.0, &asset.0].concat()
+}
+
+/// The prefix of the asset classes `holder` holds.
+pub fn held_prefix(holder: &Address) -> Vec<u8> {
+    [&[prefix::HELD][..], &holder.0].concat()
+}
+
+/// The index key of an item `owner` owns.
+pub fn owned_key(owner: &Address, collection: &CollectionId, item: u64) -> Vec<u8> {
+    [
+        &[prefix::OWNED][..],
+        &owner.0,
+        &collection.0,
+        &item.to_be_bytes(),
+    ]
+    .concat()
+}
+
+/// The prefix of the items `owner` owns.
+pub fn owned_prefix(owner: &Address) -> Vec<u8> {
+    [&[prefix::OWNED][..], &owner.0].concat()
 }
 
 /// The key marking contract code approved for deployment by governance.
@@ -121,17 +308,7 @@ pub fn contract_address(suite: Suite, deployer: &Address, nonce: Nonce) -> Addre
     derived_address(suite, CONTRACT_ADDRESS_DOMAIN, deployer, nonce)
 }
 
-/// The first 20 bytes of `H(framed(domain, creator || nonce))`: addresses of things an account
-/// creates (contracts, multisig accounts), known before the transaction runs.
-pub fn derived_address(suite: Suite, domain: &[u8], creator: &Address, nonce: Nonce) -> Address {
-    let mut msg = Vec::with_capacity(28);
-    msg.extend_from_slice(&creator.0);
-    msg.extend_from_slice(&nonce.0.to_be_bytes());
-    let hash = suite.hash(&framed(domain, &msg));
-    let mut a = [0u8; 20];
-    a.copy_from_slice(&hash.0[..20]);
-    Address(a)
-}
+pub use crate::primitives::derived_address;
 
 /// The key of a contract's metadata.
 pub fn contract_key(contract: &Address) -> Vec<u8> {

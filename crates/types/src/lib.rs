@@ -6,10 +6,11 @@
 //!
 //! The modules form layers, each using only those before it: `codec`; `primitives`, `limits`,
 //! `merkle`, `proof`; the state values `account`, `receipt`, `validator`, `contract`,
-//! `governance`; the key `layout`; `wasm_params` and `genesis` (chain parameters);
+//! `governance`, `asset`; the key `layout`; `wasm_params` and `genesis` (chain parameters);
 //! `proposal`; `transaction` (the payload and its operations); `multisig` and `block`.
 
 pub mod account;
+pub mod asset;
 pub mod block;
 pub mod codec;
 pub mod contract;

@@ -1,4 +1,5 @@
-//! Newtypes for numbers that must not be confused with one another.
+//! Newtypes for numbers that must not be confused with one another, and the derivation of the
+//! addresses of things an account creates.
 
 use crate::codec::{Decode, DecodeError, Encode, Reader, Writer};
 use serde::{Deserialize, Serialize};
@@ -205,6 +206,23 @@ impl Decode for ChainId {
             problem,
         })
     }
+}
+
+/// The first 20 bytes of `H(framed(domain, creator || nonce))`: addresses of things an account
+/// creates (contracts, multisig accounts, assets, offers), known before the transaction runs.
+pub fn derived_address(
+    suite: citychain_crypto::Suite,
+    domain: &[u8],
+    creator: &citychain_crypto::Address,
+    nonce: Nonce,
+) -> citychain_crypto::Address {
+    let mut msg = Vec::with_capacity(28);
+    msg.extend_from_slice(&creator.0);
+    msg.extend_from_slice(&nonce.0.to_be_bytes());
+    let hash = suite.hash(&citychain_crypto::framed(domain, &msg));
+    let mut a = [0u8; 20];
+    a.copy_from_slice(&hash.0[..20]);
+    citychain_crypto::Address(a)
 }
 
 #[cfg(test)]

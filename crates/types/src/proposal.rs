@@ -120,6 +120,12 @@ pub enum GovAction {
         /// Approve (`true`) or withdraw approval.
         approved: bool,
     },
+    /// Tag 15. Executes a court order on assets (a forced transfer, a reissue after a lost
+    /// key); the case id goes into the audit trail.
+    CourtOrder {
+        /// The case and what it orders.
+        order: crate::asset::CourtOrder,
+    },
 }
 
 /// The vote a kind of action needs (`Thresholds`).
@@ -151,6 +157,7 @@ impl GovAction {
             GovAction::UnfreezeAccount { .. } => "unfreeze_account",
             GovAction::SetOrgAdmins { .. } => "set_org_admins",
             GovAction::ApproveCode { .. } => "approve_code",
+            GovAction::CourtOrder { .. } => "court_order",
         }
     }
 
@@ -225,6 +232,9 @@ impl Encode for GovAction {
             } => {
                 w.u8(14).put(code_hash).bool(*approved);
             }
+            GovAction::CourtOrder { order } => {
+                w.u8(15).put(order);
+            }
         }
     }
 }
@@ -296,6 +306,9 @@ impl Decode for GovAction {
             14 => GovAction::ApproveCode {
                 code_hash: citychain_crypto::Hash::decode_from(r)?,
                 approved: r.bool("approved")?,
+            },
+            15 => GovAction::CourtOrder {
+                order: crate::asset::CourtOrder::decode_from(r)?,
             },
             other => {
                 return Err(r.error(

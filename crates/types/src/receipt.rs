@@ -43,6 +43,11 @@ pub enum Status {
     MethodNotFound,
     /// The contract is frozen or revoked.
     ContractUnavailable,
+    /// An asset's transfer rule refuses a holder (not a member, not on the allow-list), or the
+    /// item is locked.
+    AssetRestricted,
+    /// The asset, or the holder's balance of it, is frozen.
+    AssetFrozen,
 }
 
 impl Status {
@@ -59,6 +64,8 @@ impl Status {
             Status::ContractNotFound => 7,
             Status::MethodNotFound => 8,
             Status::ContractUnavailable => 9,
+            Status::AssetRestricted => 10,
+            Status::AssetFrozen => 11,
         }
     }
 
@@ -75,6 +82,8 @@ impl Status {
             7 => Status::ContractNotFound,
             8 => Status::MethodNotFound,
             9 => Status::ContractUnavailable,
+            10 => Status::AssetRestricted,
+            11 => Status::AssetFrozen,
             _ => return None,
         })
     }

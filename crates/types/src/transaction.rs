@@ -2,6 +2,7 @@
 
 use crate::{
     Amount, ChainId, Gas, Nonce,
+    asset::AssetTx,
     codec::{Decode, DecodeError, Encode, Reader, Writer},
     limits::MAX_SIGNERS,
     proposal::GovTx,
@@ -55,6 +56,12 @@ pub enum Payload {
         /// The operation.
         op: GovTx,
     },
+    /// Digital assets: fungible assets, items, vaults, distributions, offers, settlement.
+    /// Tag `0x05`.
+    Asset {
+        /// The operation.
+        op: AssetTx,
+    },
     /// Multi-signature accounts: create one, propose or approve its transactions. Tag `0x06`.
     Multisig {
         /// The operation.
@@ -74,6 +81,8 @@ impl Payload {
     pub const TAG_CALL: u8 = 0x03;
     /// The tag byte of [`Payload::Governance`].
     pub const TAG_GOVERNANCE: u8 = 0x04;
+    /// The tag byte of [`Payload::Asset`].
+    pub const TAG_ASSET: u8 = 0x05;
     /// The tag byte of [`Payload::Multisig`].
     pub const TAG_MULTISIG: u8 = 0x06;
 
@@ -84,6 +93,7 @@ impl Payload {
             Payload::Deploy { .. } => Self::TAG_DEPLOY,
             Payload::Call { .. } => Self::TAG_CALL,
             Payload::Governance { .. } => Self::TAG_GOVERNANCE,
+            Payload::Asset { .. } => Self::TAG_ASSET,
             Payload::Multisig { .. } => Self::TAG_MULTISIG,
         }
     }
@@ -95,6 +105,7 @@ impl Payload {
             Payload::Deploy { .. } => "deploy",
             Payload::Call { .. } => "call",
             Payload::Governance { .. } => "governance",
+            Payload::Asset { .. } => "asset",
             Payload::Multisig { .. } => "multisig",
         }
     }
@@ -124,6 +135,9 @@ impl Encode for Payload {
             Payload::Governance { op } => {
                 w.u8(Self::TAG_GOVERNANCE).put(op);
             }
+            Payload::Asset { op } => {
+                w.u8(Self::TAG_ASSET).put(op);
+            }
             Payload::Multisig { op } => {
                 w.u8(Self::TAG_MULTISIG).put(op);
             }
@@ -150,6 +164,9 @@ impl Decode for Payload {
             }),
             Self::TAG_GOVERNANCE => Ok(Payload::Governance {
                 op: GovTx::decode_from(r)?,
+            }),
+            Self::TAG_ASSET => Ok(Payload::Asset {
+                op: AssetTx::decode_from(r)?,
             }),
             Self::TAG_MULTISIG => Ok(Payload::Multisig {
                 op: MultisigTx::decode_from(r)?,

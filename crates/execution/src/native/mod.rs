@@ -6,6 +6,7 @@
 //! [`MODULES`] by its tag. Adding a module: write it here, give its payload a tag in
 //! `citychain_types::Payload`, and list it in [`MODULES`]; nothing else central changes.
 
+pub mod assets;
 pub mod bank;
 pub mod governance;
 pub mod multisig;
@@ -15,7 +16,7 @@ use crate::{
     BlockError, InvalidTx, Overlay, Result, gas::GasMeter, permissions::Rules, read::StateRead,
 };
 use citychain_crypto::{Address, Suite};
-use citychain_types::{ChainParams, Event, Height, Nonce, Payload, Status, TimestampMs};
+use citychain_types::{ChainId, ChainParams, Event, Height, Nonce, Payload, Status, TimestampMs};
 
 /// How a payload ended. Failures are recorded in the receipt; the transaction still costs gas.
 pub enum PayloadOutcome {
@@ -70,6 +71,7 @@ impl From<PayloadOutcome> for Step {
 
 /// Where and for whom a payload runs.
 pub struct Env<'a> {
+    pub chain_id: &'a ChainId,
     pub suite: Suite,
     pub params: &'a ChainParams,
     pub height: Height,
@@ -122,10 +124,11 @@ pub trait NativeModule: Sync {
 }
 
 /// Every native module, by the tags it owns.
-pub static MODULES: [&dyn NativeModule; 4] = [
+pub static MODULES: [&dyn NativeModule; 5] = [
     &bank::Bank,
     &wasm::Contracts,
     &governance::Governance,
+    &assets::Assets,
     &multisig::Multisig,
 ];
 
@@ -174,6 +177,7 @@ mod tests {
             Payload::TAG_DEPLOY,
             Payload::TAG_CALL,
             Payload::TAG_GOVERNANCE,
+            Payload::TAG_ASSET,
             Payload::TAG_MULTISIG,
         ] {
             let owners = MODULES.iter().filter(|m| m.tags().contains(&tag)).count();

@@ -60,6 +60,9 @@ pub enum ActionError {
     ContractRevoked(Address),
     #[error("the new code is not a valid contract: {0}")]
     InvalidCode(String),
+    /// A court order that cannot apply (the text is the asset module's reason).
+    #[error("{0}")]
+    CourtOrder(String),
 }
 
 pub(super) fn set_frozen(
@@ -100,6 +103,7 @@ pub(super) fn precheck(
         GovAction::SetThresholds { thresholds } => {
             thresholds.validate().map_err(ActionError::Invalid)
         }
+        GovAction::CourtOrder { order } => order.validate().map_err(ActionError::Invalid),
         GovAction::AddValidator { org, validator } => {
             let set = read::next_validators(overlay)?;
             if let Err(e) = validator.validate() {
@@ -214,6 +218,10 @@ pub(super) fn apply(
             Ok(format!("unfroze {account}"))
         }
         GovAction::SetOrgAdmins { org, admins } => set_admins(overlay, org, admins)?,
+        GovAction::CourtOrder { order } => {
+            crate::native::assets::court::apply(overlay, env.height, order)?
+                .map_err(|e| ActionError::CourtOrder(e.to_string()))
+        }
         GovAction::ApproveCode {
             code_hash,
             approved,

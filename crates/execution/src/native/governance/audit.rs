@@ -8,7 +8,7 @@ use citychain_types::{
 };
 
 /// Appends an entry to the audit trail.
-pub(super) fn audit(
+pub(crate) fn audit(
     overlay: &mut Overlay,
     env: &GovEnv,
     event: &str,

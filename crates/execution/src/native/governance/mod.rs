@@ -13,6 +13,7 @@ mod queries;
 mod vote;
 
 pub use actions::ActionError;
+pub(crate) use audit::audit;
 pub use audit::audit_trail;
 pub use queries::{effective_status, frozen_accounts, organizations, proposals};
 
@@ -25,7 +26,6 @@ use crate::{
     read::StateRead,
 };
 use actions::{set_admins, set_frozen};
-use audit::audit;
 use citychain_crypto::{Address, Suite};
 use citychain_types::{Encode, Event, GovTx, Height, Roles, Status, TimestampMs};
 use propose::propose;

@@ -1,6 +1,9 @@
 //! Reading state: the [`StateRead`] trait every reader of state goes through (the executor's
 //! overlay, a committed view), and typed readers of the values native modules keep, so no
-//! caller outside execution decodes raw state values.
+//! caller outside execution decodes raw state values. The assets module's readers are in
+//! [`assets`].
+
+pub mod assets;
 
 use crate::{BlockError, Result};
 use citychain_crypto::Address;
@@ -13,17 +16,38 @@ use citychain_types::{
 /// Reads the state (the executor's overlay, or a committed view for admission and queries).
 pub trait StateRead {
     fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// The first key with `prefix` after `after` that has a value, with the value. Readers
+    /// that hold only some keys (test doubles) cannot scan and say so.
+    fn next_key(
+        &self,
+        _prefix: &[u8],
+        _after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        Err(BlockError::CorruptState {
+            what: "state reader",
+            detail: "this reader cannot scan keys".into(),
+        })
+    }
 }
 
 impl StateRead for crate::Overlay {
     fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.get(key)
     }
+
+    fn next_key(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        crate::Overlay::next_key(self, prefix, after)
+    }
 }
 
 impl StateRead for citychain_state::StateView {
     fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self.get(key)?)
+    }
+
+    fn next_key(&self, prefix: &[u8], after: Option<&[u8]>) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        Ok(citychain_state::StateView::next_key(self, prefix, after)?)
     }
 }
 

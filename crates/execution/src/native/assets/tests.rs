@@ -1,0 +1,1 @@
+//! Property and scenario tests of the assets module.
