@@ -179,6 +179,15 @@ impl TestChain {
         self.ctx.suite
     }
 
+    pub fn chain_id(&self) -> &ChainId {
+        &self.ctx.chain_id
+    }
+
+    /// The committed state, for the execution crate's typed readers.
+    pub fn view(&self) -> &StateView {
+        &self.view
+    }
+
     /// The key of harness account `index` (0 = alice, 1 = bob, 2 = carol, 3 = dave).
     pub fn key(&self, index: usize) -> &SecretKey {
         &self.keys[index]
