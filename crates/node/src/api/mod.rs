@@ -3,6 +3,7 @@
 //! consensus; [`NodeService::methods`] merges them for the server. `health` holds the plain
 //! routes' answers.
 
+mod asset;
 mod chain;
 mod contract;
 mod gov;
@@ -105,7 +106,8 @@ impl NodeService {
             OrgApiServer::into_rpc(self.clone()),
             GovApiServer::into_rpc(self.clone()),
             AuditApiServer::into_rpc(self.clone()),
-            MultisigApiServer::into_rpc(self),
+            MultisigApiServer::into_rpc(self.clone()),
+            AssetApiServer::into_rpc(self),
         ];
         for namespace in namespaces {
             methods

@@ -5,6 +5,7 @@
 //! A new namespace is a new file here with its trait, re-exported below and merged in the
 //! node's `api::methods`.
 
+mod asset;
 mod audit;
 mod chain;
 mod contract;
@@ -14,6 +15,7 @@ mod org;
 mod state;
 mod tx;
 
+pub use asset::{AssetApiClient, AssetApiServer};
 pub use audit::{AuditApiClient, AuditApiServer};
 pub use chain::{ChainApiClient, ChainApiServer};
 pub use contract::{ContractApiClient, ContractApiServer};
@@ -28,7 +30,7 @@ type RpcResult<T> = Result<T, jsonrpsee::types::ErrorObjectOwned>;
 /// Every namespace's client trait, for `use citychain_rpc::client::*`.
 pub mod client {
     pub use super::{
-        AuditApiClient, ChainApiClient, ContractApiClient, GovApiClient, MultisigApiClient,
+        AssetApiClient, AuditApiClient, ChainApiClient, ContractApiClient, GovApiClient, MultisigApiClient,
         OrgApiClient, StateApiClient, TxApiClient,
     };
 }

@@ -4,6 +4,10 @@
 //! numbers. Everything hashed or signed is also available as its canonical bytes, so clients
 //! can check hashes themselves.
 
+mod asset;
+
+pub use asset::*;
+
 use citychain_crypto::{Address, Hash};
 use citychain_types::{Account, BlockHeader, Receipt, SignedTransaction, Suite, proof::StateProof};
 use serde::{Deserialize, Serialize};
