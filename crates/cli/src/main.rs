@@ -52,6 +52,19 @@ enum Command {
     /// Multi-signature (M of N) accounts: create, propose, approve, show.
     #[command(subcommand)]
     Multisig(commands::gov::MultisigCommand),
+    /// Fungible assets: create, mint, burn, transfer (checked first), allow-lists, freezes,
+    /// distributions to holders, multi-leg settlement.
+    #[command(subcommand)]
+    Asset(commands::asset::AssetCommand),
+    /// Collections of unique items (title deeds, certificates): create, mint, transfer, burn.
+    #[command(subcommand)]
+    Nft(commands::nft::NftCommand),
+    /// Fractional ownership: vaults that split an item into shares, buyouts, reserve votes.
+    #[command(subcommand)]
+    Vault(commands::vault::VaultCommand),
+    /// Offers: swap assets with another party atomically, or get them back at expiry.
+    #[command(subcommand)]
+    Offer(commands::offer::OfferCommand),
     /// The audit trail of governance, and frozen accounts.
     #[command(subcommand)]
     Audit(commands::gov::AuditCommand),
@@ -81,6 +94,10 @@ fn main() -> ExitCode {
         Command::Org(cmd) => commands::block_on(commands::gov::run_org(cmd, cli.json)),
         Command::Gov(cmd) => commands::block_on(commands::gov::run_gov(cmd, cli.json)),
         Command::Multisig(cmd) => commands::block_on(commands::gov::run_multisig(cmd, cli.json)),
+        Command::Asset(cmd) => commands::block_on(commands::asset::run(cmd, cli.json)),
+        Command::Nft(cmd) => commands::block_on(commands::nft::run(cmd, cli.json)),
+        Command::Vault(cmd) => commands::block_on(commands::vault::run(cmd, cli.json)),
+        Command::Offer(cmd) => commands::block_on(commands::offer::run(cmd, cli.json)),
         Command::Audit(cmd) => commands::block_on(commands::gov::run_audit(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),
         Command::Bench(args) => commands::block_on(commands::bench::run(args, cli.json)),

@@ -3,10 +3,10 @@
 
 use super::{
     DEFAULT_RPC,
-    send::{SendArgs, send_tx},
+    send::{SendArgs, send_and_report},
 };
 use crate::output;
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use citychain_client::api::*;
 use citychain_client::{Client, types::ProposalView};
 use citychain_crypto::Address;
@@ -117,19 +117,6 @@ pub enum AuditCommand {
 }
 
 /// Sends `payload`, prints the receipt, and returns its output (an error if it failed).
-async fn send_and_report(send: &SendArgs, payload: Payload, json: bool) -> anyhow::Result<Vec<u8>> {
-    let (_, receipt) = send_tx(send, payload).await?;
-    if json {
-        output::json(&receipt)?;
-    } else {
-        super::tx::print_receipt(&receipt);
-    }
-    if !receipt.receipt.is_success() {
-        bail!("the transaction failed: {}", receipt.receipt.reason);
-    }
-    Ok(receipt.receipt.output)
-}
-
 async fn governance_tx(send: &SendArgs, op: GovTx, json: bool) -> anyhow::Result<Vec<u8>> {
     send_and_report(send, Payload::Governance { op }, json).await
 }

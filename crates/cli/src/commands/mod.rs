@@ -1,14 +1,18 @@
+pub mod asset;
 pub mod bench;
 pub mod contract;
 pub mod dev;
 pub mod genesis;
 pub mod gov;
 pub mod keys;
+pub mod nft;
 pub mod node;
+pub mod offer;
 pub mod query;
 pub mod send;
 pub mod testnet;
 pub mod tx;
+pub mod vault;
 
 use std::future::Future;
 

@@ -10,7 +10,11 @@ use citychain_client::{
     verify::{TrustRoot, verify_account, verify_header},
 };
 use citychain_crypto::{Address, Hash};
-use citychain_types::Genesis;
+use citychain_types::{
+    Genesis,
+    asset::{AssetId, CollectionId, Holding, Item, Vault},
+    layout,
+};
 use clap::Subcommand;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -96,6 +100,28 @@ pub enum QueryCommand {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
+    /// A holder's balance of an asset with its Merkle proof; with --verify, checked locally
+    /// against a finalized header like `query proof`.
+    Holding {
+        asset: AssetId,
+        holder: Address,
+        #[command(flatten)]
+        proof: ProofArgs,
+    },
+    /// An item (its owner, metadata, lock) with its Merkle proof; --verify checks it locally.
+    Item {
+        collection: CollectionId,
+        item: u64,
+        #[command(flatten)]
+        proof: ProofArgs,
+    },
+    /// A vault (content, shares, reserve, status) with its Merkle proof; --verify checks it
+    /// locally.
+    Vault {
+        vault: AssetId,
+        #[command(flatten)]
+        proof: ProofArgs,
+    },
     /// A contract's stored value under KEY (hex), proven against a finalized state root and
     /// verified locally (e.g. a notary record: key = 0x64 ("d") followed by the document hash).
     Storage {
@@ -111,6 +137,24 @@ pub enum QueryCommand {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
+}
+
+/// Options of the proven queries of asset state.
+#[derive(clap::Args)]
+pub struct ProofArgs {
+    /// Height to prove at (default: latest).
+    #[arg(long)]
+    height: Option<u64>,
+    /// Verify locally: the proof against the header's state root, the header's finality
+    /// certificate against the validators the genesis starts from.
+    #[arg(long)]
+    verify: bool,
+    /// Your own copy of the genesis document to trust (default: ask the node, and say so).
+    #[arg(long)]
+    genesis: Option<PathBuf>,
+    /// The node's API.
+    #[arg(long, default_value = DEFAULT_RPC)]
+    rpc: String,
 }
 
 /// The genesis to trust: the user's file, or the node's (saying so).
@@ -274,7 +318,111 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
             genesis,
             rpc,
         } => show_proof(address, height, verify, genesis, &rpc, json).await,
+        QueryCommand::Holding {
+            asset,
+            holder,
+            proof,
+        } => {
+            let key = layout::holding_key(&asset, &holder);
+            show_proven::<Holding>(&key, proof, json, |h| {
+                let h = h.copied().unwrap_or_default();
+                vec![
+                    ("asset", asset.to_string()),
+                    ("holder", holder.to_string()),
+                    ("balance", h.balance.to_string()),
+                    ("frozen", h.frozen.to_string()),
+                ]
+            })
+            .await
+        }
+        QueryCommand::Item {
+            collection,
+            item,
+            proof,
+        } => {
+            let key = layout::item_key(&collection, item);
+            show_proven::<Item>(&key, proof, json, |i| match i {
+                None => vec![("item", format!("{item} of {collection}: absent (proven)"))],
+                Some(i) => vec![
+                    ("item", format!("{item} of {collection}")),
+                    ("owner", i.owner.to_string()),
+                    (
+                        "metadata",
+                        format!(
+                            "{} {}",
+                            i.metadata.uri,
+                            i.metadata.hash.map(|h| h.to_string()).unwrap_or_default()
+                        ),
+                    ),
+                    ("locked", i.locked.to_string()),
+                ],
+            })
+            .await
+        }
+        QueryCommand::Vault { vault, proof } => {
+            let key = layout::vault_key(&vault);
+            show_proven::<Vault>(&key, proof, json, |v| match v {
+                None => vec![("vault", format!("{vault}: absent (proven)"))],
+                Some(v) => vec![
+                    ("vault", vault.to_string()),
+                    ("content", v.content.to_string()),
+                    ("shares", v.shares.to_string()),
+                    (
+                        "reserve",
+                        v.reserve.map_or("none".into(), |p| p.to_string()),
+                    ),
+                    ("status", format!("{:?}", v.status).to_lowercase()),
+                ],
+            })
+            .await
+        }
     }
+}
+
+/// A state value of type `T` under `state_key`, proven; with `--verify` checked locally and
+/// described by `describe` (which sees the decoded value, or `None` if proven absent).
+async fn show_proven<T: citychain_types::Decode + Serialize>(
+    state_key: &[u8],
+    args: ProofArgs,
+    json: bool,
+    describe: impl FnOnce(Option<&T>) -> Vec<(&'static str, String)>,
+) -> anyhow::Result<()> {
+    let client = Client::connect(&args.rpc)?;
+    let proof = client
+        .rpc()
+        .state_get_key_proof(citychain_crypto::hex::encode(state_key), args.height)
+        .await?;
+    if !args.verify {
+        return output::json(&proof);
+    }
+    let v = verified_header(&client, args.genesis, proof.height).await?;
+    let raw = citychain_client::verify::verify_key(&v.trust, &v.header, state_key, &proof)
+        .context("the proof does not verify")?;
+    // Only a value just proven against a finalized state root is decoded.
+    let value = raw
+        .as_deref()
+        .map(T::decode)
+        .transpose()
+        .context("the proven value does not decode")?;
+    if json {
+        #[derive(Serialize)]
+        struct Proven<T> {
+            state_key: String,
+            value: Option<T>,
+            #[serde(flatten)]
+            anchor: Anchor,
+        }
+        return output::json(&Proven {
+            state_key: citychain_crypto::hex::encode(state_key),
+            value,
+            anchor: v.anchor,
+        });
+    }
+    println!("verified locally:");
+    let mut rows = describe(value.as_ref());
+    rows.extend(v.anchor.rows());
+    output::rows(&rows);
+    Ok(())
 }
 
 /// `query status`.

@@ -50,3 +50,22 @@ pub async fn send_tx(
         .await?;
     Ok((hash, receipt))
 }
+
+/// [`send_tx`], then prints the receipt (or its JSON); fails if the transaction failed.
+/// Returns the receipt's output (a created thing's id, a proposal number…).
+pub async fn send_and_report(
+    send: &SendArgs,
+    payload: Payload,
+    json: bool,
+) -> anyhow::Result<Vec<u8>> {
+    let (_, receipt) = send_tx(send, payload).await?;
+    if json {
+        crate::output::json(&receipt)?;
+    } else {
+        super::tx::print_receipt(&receipt);
+    }
+    if !receipt.receipt.is_success() {
+        anyhow::bail!("the transaction failed: {}", receipt.receipt.reason);
+    }
+    Ok(receipt.receipt.output)
+}

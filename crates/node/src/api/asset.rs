@@ -21,10 +21,15 @@ fn page_size(limit: Option<u32>) -> RpcResult<usize> {
 
 /// The cursor for the next page: the last entry's, if the page is full.
 fn next_cursor<T, C>(entries: &[T], limit: usize, cursor: impl Fn(&T) -> C) -> Option<C> {
-    (entries.len() == limit).then(|| entries.last().map(cursor)).flatten()
+    (entries.len() == limit)
+        .then(|| entries.last().map(cursor))
+        .flatten()
 }
 
-fn class_in(view: &citychain_state::StateView, asset: &AssetId) -> RpcResult<citychain_types::asset::AssetClass> {
+fn class_in(
+    view: &citychain_state::StateView,
+    asset: &AssetId,
+) -> RpcResult<citychain_types::asset::AssetClass> {
     r::asset_class(view, asset)
         .map_err(state_error)?
         .ok_or_else(|| error::not_found(format!("no asset {asset}")))
@@ -116,7 +121,8 @@ impl AssetApiServer for NodeService {
         amount: Amount,
     ) -> RpcResult<TransferCheck> {
         let (view, height, _) = self.latest_view()?;
-        let verdict = assets::check_transfer(&view, &asset, &from, &to, amount).map_err(state_error)?;
+        let verdict =
+            assets::check_transfer(&view, &asset, &from, &to, amount).map_err(state_error)?;
         Ok(match verdict {
             Ok(()) => TransferCheck {
                 ok: true,
@@ -146,7 +152,9 @@ impl AssetApiServer for NodeService {
         let (view, _, _) = self.latest_view()?;
         let value = r::item(&view, &collection, item)
             .map_err(state_error)?
-            .ok_or_else(|| error::not_found(format!("no item {item} in collection {collection}")))?;
+            .ok_or_else(|| {
+                error::not_found(format!("no item {item} in collection {collection}"))
+            })?;
         Ok(ItemView {
             collection,
             item,
@@ -163,7 +171,10 @@ impl AssetApiServer for NodeService {
     ) -> RpcResult<Vec<ItemEvent>> {
         let limit = page_size(limit)?;
         let (view, _, _) = self.latest_view()?;
-        if r::item(&view, &collection, item).map_err(state_error)?.is_none() {
+        if r::item(&view, &collection, item)
+            .map_err(state_error)?
+            .is_none()
+        {
             return Err(error::not_found(format!(
                 "no item {item} in collection {collection}"
             )));
@@ -230,7 +241,8 @@ impl AssetApiServer for NodeService {
     ) -> RpcResult<OffersPage> {
         let limit = page_size(limit)?;
         let (view, _, _) = self.latest_view()?;
-        let offers = r::offers_by_maker(&view, &maker, after.as_ref(), limit).map_err(state_error)?;
+        let offers =
+            r::offers_by_maker(&view, &maker, after.as_ref(), limit).map_err(state_error)?;
         Ok(OffersPage {
             next: next_cursor(&offers, limit, |o| o.id),
             offers,
@@ -245,8 +257,8 @@ impl AssetApiServer for NodeService {
     ) -> RpcResult<OffersPage> {
         let limit = page_size(limit)?;
         let (view, _, _) = self.latest_view()?;
-        let offers =
-            r::offers_by_denom(&view, &subject.denom(), after.as_ref(), limit).map_err(state_error)?;
+        let offers = r::offers_by_denom(&view, &subject.denom(), after.as_ref(), limit)
+            .map_err(state_error)?;
         Ok(OffersPage {
             next: next_cursor(&offers, limit, |o| o.id),
             offers,

@@ -30,7 +30,7 @@ type RpcResult<T> = Result<T, jsonrpsee::types::ErrorObjectOwned>;
 /// Every namespace's client trait, for `use citychain_rpc::client::*`.
 pub mod client {
     pub use super::{
-        AssetApiClient, AuditApiClient, ChainApiClient, ContractApiClient, GovApiClient, MultisigApiClient,
-        OrgApiClient, StateApiClient, TxApiClient,
+        AssetApiClient, AuditApiClient, ChainApiClient, ContractApiClient, GovApiClient,
+        MultisigApiClient, OrgApiClient, StateApiClient, TxApiClient,
     };
 }
