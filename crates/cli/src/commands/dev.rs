@@ -125,7 +125,8 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
     };
     let validator_key = consensus::validator_key(&commonware_cryptography::Signer::public_key(v));
     // A one-organization consortium to try governance on: alice administers `city` (so her
-    // vote alone passes a proposal), bob is its regulator; anyone may transact and deploy.
+    // vote alone passes a proposal) and may issue assets, bob is its regulator; anyone may
+    // transact and deploy.
     let city = citychain_types::OrgId::new("city").map_err(anyhow::Error::msg)?;
     let organizations = vec![citychain_types::Organization {
         id: city.clone(),
@@ -137,7 +138,7 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         citychain_types::GenesisMember {
             account: accounts[0].address,
             org: city.clone(),
-            roles: citychain_types::Roles::ADMIN,
+            roles: citychain_types::Roles::ADMIN.union(citychain_types::Roles::ISSUER),
         },
         citychain_types::GenesisMember {
             account: accounts[1].address,

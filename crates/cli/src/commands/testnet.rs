@@ -144,8 +144,9 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         });
         Ok(address)
     };
-    // One organization per validator, with an admin account; alice is a client of the first
-    // (so she may deploy contracts), `regulator` its regulator; the others are citizens.
+    // One organization per validator, with an admin account; alice is a client and an issuer
+    // of the first (so she may deploy contracts and create assets), `regulator` its regulator;
+    // the others are citizens.
     let mut organizations = Vec::new();
     let mut members = Vec::new();
     for (i, validator) in identities.iter().take(args.validators).enumerate() {
@@ -170,7 +171,7 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
             members.push(GenesisMember {
                 account: address,
                 org: first.clone(),
-                roles: Roles::CLIENT,
+                roles: Roles::CLIENT.union(Roles::ISSUER),
             });
         }
     }

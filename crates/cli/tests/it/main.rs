@@ -2,6 +2,7 @@
 //! processes.
 
 mod api_bounds;
+mod assets;
 mod bad_input;
 mod cli_failures;
 mod contracts;
