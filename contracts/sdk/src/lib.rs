@@ -34,6 +34,7 @@
 
 extern crate alloc;
 
+pub mod assets;
 pub mod codec;
 pub mod env;
 pub mod storage;

@@ -48,6 +48,11 @@ mod imports {
             msg_len: i32,
             sig_ptr: i32,
         ) -> i32;
+        pub(super) fn asset_balance(asset_ptr: i32, holder_ptr: i32, out_ptr: i32);
+        pub(super) fn asset_transfer(asset_ptr: i32, to_ptr: i32, amount_ptr: i32) -> i32;
+        pub(super) fn item_owner(collection_ptr: i32, item: i64, out_ptr: i32) -> i32;
+        pub(super) fn item_transfer(collection_ptr: i32, item: i64, to_ptr: i32) -> i32;
+        pub(super) fn attached_assets() -> i32;
     }
 }
 
@@ -99,4 +104,9 @@ host! {
     ) -> i32;
     fn hash(ptr: i32, len: i32, out_ptr: i32);
     fn verify(key_ptr: i32, key_len: i32, msg_ptr: i32, msg_len: i32, sig_ptr: i32) -> i32;
+    fn asset_balance(asset_ptr: i32, holder_ptr: i32, out_ptr: i32);
+    fn asset_transfer(asset_ptr: i32, to_ptr: i32, amount_ptr: i32) -> i32;
+    fn item_owner(collection_ptr: i32, item: i64, out_ptr: i32) -> i32;
+    fn item_transfer(collection_ptr: i32, item: i64, to_ptr: i32) -> i32;
+    fn attached_assets() -> i32;
 }

@@ -419,6 +419,7 @@ impl TestChain {
             height: self.height,
             timestamp_ms: self.time_ms,
             origin: *caller,
+            attached: Vec::new(),
         }
     }
 

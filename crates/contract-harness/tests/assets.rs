@@ -1019,3 +1019,69 @@ fn settlement_moves_every_leg_or_none() {
     );
     assert_eq!(balance(&chain, bond, &dave), 600);
 }
+
+/// A contract holds, receives and moves assets: `asset_escrow` takes deposits brought by the
+/// asset operation `call`, and withdraws under the same rules and freezes as any holder.
+#[test]
+fn a_contract_receives_assets_with_a_call_and_moves_them_under_the_same_rules() {
+    let mut chain = chain();
+    let (dave, frank) = (chain.address(DAVE), chain.address(FRANK));
+    let bond = create(&mut chain, "BOND", None, TransferRule::Open);
+    ok(mint(&mut chain, bond, DAVE, 1_000));
+    let escrow = chain
+        .deploy(
+            ALICE,
+            &citychain_contract_harness::contract_code("asset_escrow"),
+            &[],
+        )
+        .unwrap_or_else(|r| panic!("deploys: {}", r.reason));
+    let deposit = |chain: &mut TestChain, amount: u128| {
+        chain.submit(
+            DAVE,
+            asset(AssetTx::Call {
+                contract: escrow,
+                method: "deposit".into(),
+                args: Vec::new(),
+                assets: vec![Value::Token {
+                    asset: bond,
+                    amount: Amount(amount),
+                }],
+            }),
+        )
+    };
+    let r = ok(deposit(&mut chain, 600));
+    assert!(r.events.iter().any(|e| e.topic == "asset_transfer"));
+    assert!(r.events.iter().any(|e| e.topic == "deposited"));
+    assert_eq!(balance(&chain, bond, &escrow), 600);
+    assert_eq!(balance(&chain, bond, &dave), 400);
+    // More than dave has: neither the move nor the call happens.
+    let r = deposit(&mut chain, 401);
+    assert_eq!(r.status, Status::InsufficientBalance, "{}", r.reason);
+    assert_eq!(balance(&chain, bond, &escrow), 600);
+    // An ordinary call brings nothing, and the contract says so.
+    let r = chain.call(DAVE, &escrow, "deposit", &[], 0);
+    assert!(r.reason.contains("nothing was attached"), "{}", r.reason);
+
+    let withdraw = |chain: &mut TestChain, amount: u128| {
+        let mut w = citychain_types::codec::Writer::new();
+        w.put(&bond).u128(amount).put(&frank);
+        chain.call(DAVE, &escrow, "withdraw", &w.into_bytes(), 0)
+    };
+    ok(withdraw(&mut chain, 250));
+    assert_eq!(balance(&chain, bond, &frank), 250);
+    // A frozen asset stays in the contract, like with any holder; the credit is kept.
+    ok(chain.submit(
+        ERIN,
+        asset(AssetTx::Freeze {
+            asset: bond,
+            holder: None,
+            freeze: true,
+        }),
+    ));
+    let r = withdraw(&mut chain, 100);
+    assert!(r.reason.contains("frozen"), "{}", r.reason);
+    assert_eq!(balance(&chain, bond, &escrow), 350);
+    let q = chain.query(&dave, &escrow, "held", &bond.0);
+    assert_eq!(q.output, 350u128.to_be_bytes());
+    assert_holdings_sum_to_supply(&chain, bond);
+}

@@ -55,6 +55,7 @@ impl NativeModule for Contracts {
             height: env.height.0,
             timestamp_ms: env.time.0,
             origin: env.sender,
+            attached: Vec::new(),
         };
         let outcome = match payload {
             Payload::Deploy { code, init_args } => contracts::deploy(

@@ -29,6 +29,7 @@ impl ContractApiServer for NodeService {
             height: height + 1,
             timestamp_ms: header.timestamp.0,
             origin: caller.unwrap_or(Address::ZERO),
+            attached: Vec::new(),
         };
         let gas = citychain_types::Gas(gas_limit.unwrap_or(u64::MAX));
         // Contract code is CPU-bound: keep it off the API's async workers, a few at a time.

@@ -36,6 +36,8 @@ pub const MAX_DECIMALS: u8 = 24;
 pub const MAX_LEGS: usize = 16;
 /// Most co-signers of one settlement.
 pub const MAX_COSIGNERS: usize = 8;
+/// Most values one call may bring to a contract.
+pub const MAX_ATTACHED: usize = 8;
 /// Longest court case id, in bytes.
 pub const MAX_CASE_LEN: usize = 64;
 

@@ -1,8 +1,8 @@
 //! The assets payload (`Payload::Asset`, tag `0x05`) and the court orders governance executes.
 
 use super::{
-    AssetId, CollectionId, MAX_CASE_LEN, MAX_COSIGNERS, MAX_LEGS, MAX_NAME_LEN, MAX_SYMBOL_LEN,
-    Metadata, MintRule, OfferId, TransferRule, Value,
+    AssetId, CollectionId, MAX_ATTACHED, MAX_CASE_LEN, MAX_COSIGNERS, MAX_LEGS, MAX_NAME_LEN,
+    MAX_SYMBOL_LEN, Metadata, MintRule, OfferId, TransferRule, Value,
 };
 use crate::{
     Amount, ChainId, Nonce, TimestampMs,
@@ -359,6 +359,19 @@ pub enum AssetTx {
         #[serde(default)]
         cosigners: Vec<Cosignature>,
     },
+    /// 24: moves `assets` from the sender to `contract`, then calls its `method` with `args`
+    /// (the contract sees the assets with `attached_assets`); all or nothing.
+    Call {
+        /// The contract called.
+        contract: Address,
+        /// The entry point.
+        method: String,
+        /// The arguments.
+        #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        args: Vec<u8>,
+        /// What the call brings.
+        assets: Vec<Value>,
+    },
 }
 
 impl AssetTx {
@@ -388,6 +401,7 @@ impl AssetTx {
             AssetTx::TakeOffer { .. } => "take_offer",
             AssetTx::CancelOffer { .. } => "cancel_offer",
             AssetTx::Settle { .. } => "settle",
+            AssetTx::Call { .. } => "call",
         }
     }
 }
@@ -555,6 +569,20 @@ impl Encode for AssetTx {
                         w.put(c);
                     });
             }
+            AssetTx::Call {
+                contract,
+                method,
+                args,
+                assets,
+            } => {
+                w.u8(24)
+                    .put(contract)
+                    .string(method)
+                    .bytes(args)
+                    .list(assets, |w, v| {
+                        w.put(v);
+                    });
+            }
         }
     }
 }
@@ -680,6 +708,14 @@ impl Decode for AssetTx {
             23 => AssetTx::Settle {
                 legs: r.list("legs", MAX_LEGS, Leg::decode_from)?,
                 cosigners: r.list("cosigners", MAX_COSIGNERS, Cosignature::decode_from)?,
+            },
+            24 => AssetTx::Call {
+                contract: Address::decode_from(r)?,
+                method: r.string("method", crate::transaction::MAX_METHOD_LEN)?,
+                args: r
+                    .bytes("call arguments", crate::limits::MAX_TX_BYTES_HARD)?
+                    .to_vec(),
+                assets: r.list("attached assets", MAX_ATTACHED, Value::decode_from)?,
             },
             other => {
                 return Err(r.error(
@@ -934,13 +970,22 @@ mod tests {
                     signature: key.sign(COSIGN_NAMESPACE, b"x"),
                 }],
             },
+            AssetTx::Call {
+                contract: who,
+                method: "deposit".into(),
+                args: vec![1, 2],
+                assets: vec![Value::Token {
+                    asset: a,
+                    amount: Amount(3),
+                }],
+            },
         ]
     }
 
     #[test]
     fn every_operation_round_trips_in_bytes_and_json() {
         let samples = samples();
-        assert_eq!(samples.len(), 23, "one sample per operation");
+        assert_eq!(samples.len(), 24, "one sample per operation");
         for (i, op) in samples.into_iter().enumerate() {
             let bytes = op.encode();
             assert_eq!(
@@ -958,7 +1003,7 @@ mod tests {
                 "{json}"
             );
         }
-        assert!(AssetTx::decode(&[24]).is_err());
+        assert!(AssetTx::decode(&[25]).is_err());
         assert!(AssetTx::decode(&[0]).is_err());
     }
 

@@ -6,6 +6,7 @@
 //! returns variable-size data puts it in the *register* and returns its length; the contract
 //! copies it out with `read_register`. Every call costs `host_call_gas` plus its own price.
 
+mod assets;
 mod bank;
 mod calls;
 mod context;
@@ -67,6 +68,8 @@ pub struct Env {
     pub timestamp_ms: u64,
     /// The account that signed the transaction (or asked the query).
     pub origin: Address,
+    /// Assets the transaction moved to the called contract with the call (`attached_assets`).
+    pub attached: Vec<citychain_types::asset::Value>,
 }
 
 /// One contract call in progress.
@@ -351,6 +354,11 @@ const HOST_FUNCTIONS: &[(&str, Signature)] = &[
     ("call", (&[I32, I32, I32, I32, I32, I32, I64], &[I32])),
     ("hash", (&[I32, I32, I32], &[])),
     ("verify", (&[I32, I32, I32, I32, I32], &[I32])),
+    ("asset_balance", (&[I32, I32, I32], &[])),
+    ("asset_transfer", (&[I32, I32, I32], &[I32])),
+    ("item_owner", (&[I32, I64, I32], &[I32])),
+    ("item_transfer", (&[I32, I64, I32], &[I32])),
+    ("attached_assets", (&[], &[I32])),
 ];
 
 /// The type of host function `name`, if the API has it.
@@ -370,6 +378,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<HostState> {
     storage::define(&mut l);
     context::define(&mut l);
     bank::define(&mut l);
+    assets::define(&mut l);
     events::define(&mut l);
     calls::define(&mut l);
     crypto::define(&mut l);

@@ -83,6 +83,18 @@ impl NativeModule for Assets {
                 }
                 permissions::require_roles(state, sender, "freeze assets", Roles::REGULATOR)
             }
+            AssetTx::Call { contract, .. } => {
+                let call = rules.policy.call_roles(contract);
+                match permissions::require_roles(state, sender, "call", call)? {
+                    Ok(()) => permissions::require_roles(
+                        state,
+                        sender,
+                        "move assets",
+                        rules.policy.transfer,
+                    ),
+                    denied => Ok(denied),
+                }
+            }
             // Moving value is what the policy's transfer rule governs.
             _ => permissions::require_roles(state, sender, "move assets", rules.policy.transfer),
         }
@@ -110,6 +122,15 @@ impl NativeModule for Assets {
                 ),
             }
             .into());
+        }
+        if let AssetTx::Call {
+            contract,
+            method,
+            args,
+            assets,
+        } = op
+        {
+            return Ok(call_with(overlay, env, meter, contract, method, args, assets)?.into());
         }
         let result = match execute(overlay, env, op)? {
             Ok(done) => PayloadOutcome::Success {
@@ -152,6 +173,8 @@ fn gas(env: &Env<'_>, op: &AssetTx) -> Gas {
         | AssetTx::Redeem { .. }
         | AssetTx::Buyout { .. } => 2,
         AssetTx::CreateVault { .. } => 3,
+        // The contract call meters itself; this is the assets it brings.
+        AssetTx::Call { assets, .. } => assets.len() as u64,
         AssetTx::Settle { legs, cosigners } => {
             let verify = env.params.wasm.verify_gas.0;
             return Gas(unit
@@ -294,7 +317,89 @@ fn execute(
         AssetTx::TakeOffer { offer, amount } => offer::take(overlay, env, offer, *amount),
         AssetTx::CancelOffer { offer } => offer::cancel(overlay, env, offer),
         AssetTx::Settle { legs, cosigners } => settle::settle(overlay, env, legs, cosigners),
+        AssetTx::Call { .. } => Err(corrupt(
+            "assets",
+            "a call with assets is run by call_with, not dispatched",
+        )),
     }
+}
+
+/// Moves `assets` from the sender to `contract`, then calls it (it sees them with
+/// `attached_assets`). A failure of either leaves nothing: the executor drops the writes.
+fn call_with(
+    overlay: &mut Overlay,
+    env: &Env<'_>,
+    meter: &mut GasMeter,
+    contract: &Address,
+    method: &str,
+    args: &[u8],
+    assets: &[citychain_types::asset::Value],
+) -> Result<PayloadOutcome> {
+    let mut moved = Vec::with_capacity(assets.len());
+    for (i, value) in assets.iter().enumerate() {
+        if let Err(e) = ledger::require_positive(value, "an attached value") {
+            return Ok(failure(e));
+        }
+        if let Err(e) = ledger::transfer_value(
+            overlay,
+            env.height,
+            &env.sender,
+            contract,
+            value,
+            &mut moved,
+        )? {
+            return Ok(failure(AssetError::Leg {
+                index: i,
+                error: Box::new(e),
+            }));
+        }
+    }
+    let runtime = crate::contracts::Env {
+        suite: env.suite,
+        height: env.height.0,
+        timestamp_ms: env.time.0,
+        origin: env.sender,
+        attached: assets.to_vec(),
+    };
+    let outcome = crate::contracts::call(
+        overlay,
+        env.params,
+        runtime,
+        meter,
+        contract,
+        method,
+        args,
+        Amount::ZERO,
+    )?;
+    Ok(match outcome {
+        PayloadOutcome::Success { events, output } => {
+            moved.extend(events);
+            PayloadOutcome::Success {
+                events: moved,
+                output,
+            }
+        }
+        failed => failed,
+    })
+}
+
+fn failure(e: AssetError) -> PayloadOutcome {
+    PayloadOutcome::Failure {
+        status: e.status(),
+        reason: e.to_string(),
+    }
+}
+
+/// Moves a value from `from` to `to` under its rules (a contract moving what it holds).
+pub(crate) fn move_value(
+    overlay: &mut Overlay,
+    height: citychain_types::Height,
+    from: &Address,
+    to: &Address,
+    value: &citychain_types::asset::Value,
+    events: &mut Vec<Event>,
+) -> Result<std::result::Result<(), AssetError>> {
+    ledger::transfer_value(overlay, height, from, to, value, events)
 }
 
 /// Why `from` could not transfer `amount` of `asset` to `to` now, if it could not: the same
