@@ -13,7 +13,10 @@ use anyhow::{Context as _, bail};
 use citychain_client::api::*;
 use citychain_client::{Client, keys::open_key_file, types::BlockId};
 use citychain_crypto::{Address, Hash, SecretKey};
-use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
+use citychain_types::{
+    Amount, Encode, Gas, Nonce, Payload, SignedTransaction, TimestampMs, Transaction,
+    asset::{AssetId, AssetTx, OfferId, Value},
+};
 use clap::Args;
 use futures::{StreamExt, stream};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -51,8 +54,12 @@ pub struct BenchArgs {
     /// Give up waiting for commits after this many seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
-    /// What to send: native transfers, or transfers through the token contract (deployed
-    /// first, tokens handed out to the sending accounts).
+    /// What to send: native transfers; transfers through the token contract (deployed first,
+    /// tokens handed out to the sending accounts); native asset transfers (an asset created and
+    /// minted to the accounts first, so `--key` needs the issuer role, as the dev chain's
+    /// alice has); offers made and taken in turns (each account makes one, then takes its
+    /// neighbour's); or distribution claims (distributions made first, one per transaction an
+    /// account sends).
     #[arg(long, value_enum, default_value_t = Workload::Transfer)]
     workload: Workload,
     /// The token contract's code, for `--workload token` (built by
@@ -71,6 +78,13 @@ pub enum Workload {
     Transfer,
     /// `transfer` calls of the token contract in `contracts/token`.
     Token,
+    /// Native asset transfers (`asset` operation `transfer`).
+    Asset,
+    /// Offers: even nonces make one (1 asset unit for 1 native unit), odd nonces take the
+    /// previous account's.
+    Offer,
+    /// Distribution claims: each account claims its part of one distribution per transaction.
+    Claim,
 }
 
 /// Receipts checked after a run: committed is not the same as succeeded.
@@ -100,12 +114,15 @@ struct Report {
 
 type Shared<T> = Arc<std::sync::Mutex<T>>;
 
+/// The payload account `i` sends with nonce `n`.
+type PayloadOf = Box<dyn Fn(usize, u64) -> Payload + Sync>;
+
 fn sign_all(
     keys: &[SecretKey],
     chain_id: &citychain_types::ChainId,
     per_account: usize,
     total: usize,
-    payload: &(dyn Fn(Address) -> Payload + Sync),
+    payload: &(dyn Fn(usize, u64) -> Payload + Sync),
     gas_limit: Gas,
 ) -> Vec<SignedTransaction> {
     // Order by (nonce, account) so early batches carry early nonces.
@@ -127,13 +144,12 @@ fn sign_all(
                 s.spawn(move || {
                     part.iter()
                         .map(|&(i, n)| {
-                            let to = keys[(i + 1) % keys.len()].public_key().address();
                             Transaction {
                                 chain_id: chain_id.clone(),
                                 sender: keys[i].public_key(),
                                 nonce: Nonce(n),
                                 gas_limit,
-                                payload: payload(to),
+                                payload: payload(i, n),
                             }
                             .sign(&keys[i])
                         })
@@ -190,11 +206,13 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     ));
     let keys = fund_accounts(&client, &info, &funder, args.accounts, args.batch).await?;
 
-    // 2. For the token workload: deploy the token and hand tokens to the accounts.
-    let (payload, gas_limit): (Box<dyn Fn(Address) -> Payload + Sync>, Gas) = match args.workload {
+    // 2. What each account sends, after the workload's setup.
+    let addresses: Vec<Address> = keys.iter().map(|k| k.public_key().address()).collect();
+    let next = move |i: usize| addresses[(i + 1) % addresses.len()];
+    let (payload, gas_limit): (PayloadOf, Gas) = match args.workload {
         Workload::Transfer => (
-            Box::new(|to| Payload::Transfer {
-                to,
+            Box::new(move |i, _| Payload::Transfer {
+                to: next(i),
                 amount: Amount(1),
             }),
             Gas(50_000),
@@ -202,8 +220,8 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         Workload::Token => {
             let token = setup_token(&client, &info, &funder, &keys, &args, &say).await?;
             (
-                Box::new(move |to: Address| {
-                    let mut a = to.0.to_vec();
+                Box::new(move |i, _| {
+                    let mut a = next(i).0.to_vec();
                     a.extend_from_slice(&1u128.to_be_bytes());
                     Payload::Call {
                         contract: token,
@@ -214,6 +232,21 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
                 }),
                 Gas(500_000),
             )
+        }
+        Workload::Asset | Workload::Offer | Workload::Claim => {
+            let asset = setup_asset(&client, &info, &funder, &keys, args.batch, &say).await?;
+            let payload = match args.workload {
+                Workload::Asset => asset_payload(asset, next),
+                Workload::Offer => offer_payload(asset, info.suite, &keys),
+                _ => {
+                    say(&format!(
+                        "making {per_account} distributions to the holders"
+                    ));
+                    distribute(&client, &info, &funder, asset, per_account, keys.len()).await?;
+                    claim_payload(asset, &keys)
+                }
+            };
+            (payload, Gas(100_000))
         }
     };
 
@@ -509,6 +542,160 @@ fn print_report(report: &Report) {
     for (code, n) in &report.rejections {
         println!("  rejected {n} × {code}");
     }
+}
+
+/// Creates an asset issued by the funder and mints each account plenty of it.
+async fn setup_asset(
+    client: &Client,
+    info: &citychain_client::ChainInfo,
+    funder: &SecretKey,
+    keys: &[SecretKey],
+    batch: usize,
+    say: &impl Fn(&str),
+) -> anyhow::Result<AssetId> {
+    say(&format!(
+        "creating an asset and minting it to {} accounts",
+        keys.len()
+    ));
+    let from = funder.public_key().address();
+    let mut nonce = client.next_nonce(&from).await?;
+    let create = signed(
+        info,
+        funder,
+        nonce,
+        AssetTx::Create {
+            symbol: "BENCH".into(),
+            name: "Bench asset".into(),
+            decimals: 0,
+            supply_cap: None,
+            metadata: Default::default(),
+            rule: Default::default(),
+        },
+    );
+    let asset = AssetId::derive(info.suite, &from, nonce);
+    submit_in_waves(
+        client,
+        &[create],
+        batch,
+        "asset creation (does --key have the issuer role?)",
+    )
+    .await?;
+    nonce = Nonce(nonce.0 + 1);
+    let mut mints = Vec::with_capacity(keys.len());
+    for k in keys {
+        mints.push(signed(
+            info,
+            funder,
+            nonce,
+            AssetTx::Mint {
+                asset,
+                to: k.public_key().address(),
+                amount: Amount(1_000_000_000),
+            },
+        ));
+        nonce = Nonce(nonce.0 + 1);
+    }
+    submit_in_waves(client, &mints, batch, "minting").await?;
+    Ok(asset)
+}
+
+/// An asset operation signed by `key` with `nonce`.
+fn signed(
+    info: &citychain_client::ChainInfo,
+    key: &SecretKey,
+    nonce: Nonce,
+    op: AssetTx,
+) -> SignedTransaction {
+    Transaction {
+        chain_id: info.chain_id.clone(),
+        sender: key.public_key(),
+        nonce,
+        gas_limit: Gas(100_000),
+        payload: Payload::Asset { op },
+    }
+    .sign(key)
+}
+
+fn asset_payload(asset: AssetId, next: impl Fn(usize) -> Address + Sync + 'static) -> PayloadOf {
+    Box::new(move |i, _| Payload::Asset {
+        op: AssetTx::Transfer {
+            asset,
+            to: next(i),
+            amount: Amount(1),
+        },
+    })
+}
+
+/// Even nonces offer 1 unit for 1 native unit; odd nonces take the offer the previous
+/// account made with the nonce before (its id is known before it runs).
+fn offer_payload(asset: AssetId, suite: citychain_crypto::Suite, keys: &[SecretKey]) -> PayloadOf {
+    let addresses: Vec<Address> = keys.iter().map(|k| k.public_key().address()).collect();
+    let deadline = TimestampMs(super::asset::days_from_now(1).0);
+    Box::new(move |i, n| {
+        let op = if n % 2 == 0 {
+            AssetTx::MakeOffer {
+                give: Value::Token {
+                    asset,
+                    amount: Amount(1),
+                },
+                want: Value::Native { amount: Amount(1) },
+                partial: false,
+                taker: None,
+                deadline_ms: deadline,
+            }
+        } else {
+            let maker = addresses[(i + addresses.len() - 1) % addresses.len()];
+            AssetTx::TakeOffer {
+                offer: OfferId::derive(suite, &maker, Nonce(n - 1)),
+                amount: Amount(1),
+            }
+        };
+        Payload::Asset { op }
+    })
+}
+
+/// Nonce `n` of account `i` claims its part of distribution `n`.
+fn claim_payload(asset: AssetId, keys: &[SecretKey]) -> PayloadOf {
+    let addresses: Vec<Address> = keys.iter().map(|k| k.public_key().address()).collect();
+    Box::new(move |i, n| Payload::Asset {
+        op: AssetTx::Claim {
+            asset,
+            record: n,
+            holder: addresses[i],
+        },
+    })
+}
+
+/// Makes `count` distributions of native currency to the holders of `asset` (a fresh asset,
+/// so their record points are 0 to `count - 1`).
+async fn distribute(
+    client: &Client,
+    info: &citychain_client::ChainInfo,
+    funder: &SecretKey,
+    asset: AssetId,
+    count: usize,
+    holders: usize,
+) -> anyhow::Result<()> {
+    let from = funder.public_key().address();
+    let mut nonce = client.next_nonce(&from).await?;
+    let until = super::asset::days_from_now(1);
+    let mut txs = Vec::with_capacity(count);
+    for _ in 0..count {
+        txs.push(signed(
+            info,
+            funder,
+            nonce,
+            AssetTx::Distribute {
+                asset,
+                total: Value::Native {
+                    amount: Amount(1_000 * holders as u128),
+                },
+                claim_until_ms: until,
+            },
+        ));
+        nonce = Nonce(nonce.0 + 1);
+    }
+    submit_in_waves(client, &txs, 500, "distribution").await
 }
 
 /// Deploys the token with the funder as holder and gives each account tokens to send.
