@@ -106,6 +106,59 @@ def sign_transfer(private_key, chain_id, nonce, gas_limit, to, amount):
     return H("ed25519", message), tx + signature
 
 
+# --- Assets (docs/assets.md; section 3 and 6) ------------------------------------------
+
+def derived_id(suite, domain, creator, nonce):
+    """The id of an asset, collection, vault or offer created by `creator` with `nonce`."""
+    return H(suite, framed(domain, creator + u64(nonce)))[:20]
+
+
+def asset_id(suite, creator, nonce):
+    return derived_id(suite, b"citychain/asset-id/v1", creator, nonce)
+
+
+def encode_value(v):
+    """A value: ("native", amount), ("token", asset, amount) or ("item", collection, n)."""
+    if v[0] == "native":
+        return u8(0) + u128(v[1])
+    if v[0] == "token":
+        return u8(1) + v[1] + u128(v[2])
+    return u8(2) + v[1] + u64(v[2])
+
+
+def encode_asset_transfer(chain_id, suite, sender_key, nonce, gas_limit, asset, to, amount):
+    payload = u8(0x05) + u8(4) + asset + to + u128(amount)
+    return string(chain_id) + u8(SUITE_TAG[suite]) + sender_key + u64(nonce) + u64(gas_limit) + payload
+
+
+def sign_asset_transfer(private_key, chain_id, nonce, gas_limit, asset, to, amount):
+    """Returns (tx_hash, signed transaction bytes) of an asset transfer (ed25519 suite)."""
+    tx = encode_asset_transfer(chain_id, "ed25519", public_key_bytes(private_key), nonce, gas_limit, asset, to, amount)
+    message = framed(TX_NAMESPACE, tx)
+    return H("ed25519", message), tx + private_key.sign(message)
+
+
+def settlement_message(chain_id, sender, nonce, legs):
+    """What a co-signer of a settlement signs (namespace citychain/settle/v1)."""
+    out = string(chain_id) + sender + u64(nonce) + u32(len(legs))
+    for frm, to, value in legs:
+        out += frm + to + encode_value(value)
+    return out
+
+
+def holding_key(asset, holder):
+    return b"\x0f" + asset + holder
+
+
+def decode_holding(value):
+    """A proven holding's bytes: (balance, frozen, record)."""
+    if value is None:
+        return 0, False, 0
+    if len(value) != 25 or value[16] not in (0, 1):
+        raise ValueError("not a holding")
+    return int.from_bytes(value[:16], "big"), value[16] == 1, int.from_bytes(value[17:], "big")
+
+
 # --- Blocks (section 5) ----------------------------------------------------------------
 
 def encode_header(h):

@@ -72,6 +72,29 @@ check("call hash", cc.hx(cc.H("ed25519", cc.framed(cc.TX_NAMESPACE, call))), c["
 check("storage key", cc.hx(cc.contract_storage_key(contract, b"balance")), c["storage_key_of_balance"])
 check("default params", cc.hx(cc.encode_params(c["default_chain_params"])), c["default_chain_params_bytes"])
 
+a = vectors["assets"]
+issuer = deployer
+check("asset issuer", cc.hx(issuer), a["issuer"])
+asset = cc.asset_id("ed25519", issuer, 9)
+check("asset id", cc.hx(asset), a["asset_id_nonce_9"])
+check("offer id", cc.hx(cc.derived_id("ed25519", b"citychain/offer-id/v1", issuer, 12)), a["offer_id_nonce_12"])
+to = cc.unhex(ed["to"])
+h, signed = cc.sign_asset_transfer(private, "citychain-test", 13, 100_000, asset, to, 1_000)
+check("asset transfer signed bytes", cc.hx(signed), a["transfer_signed_tx_bytes"])
+check("asset transfer hash", cc.hx(h), a["transfer_tx_hash"])
+cosigner = Ed25519PrivateKey.from_private_bytes(cc.unhex(a["cosigner_secret_key"]))
+co = cc.address("ed25519", cc.public_key_bytes(cosigner))
+legs = [(issuer, co, ("token", asset, 100)), (co, issuer, ("native", 5_000))]
+message = cc.settlement_message("citychain-test", issuer, 14, legs)
+check("settlement message", cc.hx(message), a["settlement_message"])
+cosignature = cc.unhex(a["cosignature"])
+check("cosignature key", cc.hx(cosignature[1:33]), cc.hx(cc.public_key_bytes(cosigner)))
+Ed25519PublicKey.from_public_bytes(cosignature[1:33]).verify(
+    cosignature[33:], cc.framed(b"citychain/settle/v1", message)
+)
+check("holding key", cc.hx(cc.holding_key(asset, to)), a["holding_key"])
+check("holding", cc.decode_holding(cc.unhex(a["holding_bytes"])), (4_000, False, 1))
+
 g = vectors["consortium_genesis"]
 check("consortium genesis bytes", cc.hx(cc.encode_genesis(g["genesis"])), g["genesis_bytes"])
 check("consortium genesis hash", cc.hx(cc.genesis_hash(g["genesis"])), g["genesis_hash"])

@@ -3,10 +3,11 @@
 //!
 //! `cargo test -p citychain-client --test shapes -- --ignored --nocapture` prints them.
 
-use citychain_client::types::{Inclusion, ReceiptInfo, TxInfo};
+use citychain_client::types::{HoldingView, Inclusion, ReceiptInfo, TransferCheck, TxInfo};
 use citychain_crypto::{Address, Hash, SecretKey, Suite};
 use citychain_types::{
-    Amount, ChainId, Event, Gas, GovTx, Nonce, Payload, Receipt, Status, Transaction,
+    Amount, ChainId, Event, Gas, GovTx, Nonce, Payload, Receipt, Status, TimestampMs, Transaction,
+    asset::{AssetId, AssetTx, CollectionId, Value as AssetValue},
 };
 use serde_json::{Value, json};
 
@@ -69,7 +70,47 @@ fn shapes() -> Value {
                 approve: true,
             },
         },
+        Payload::Asset {
+            op: AssetTx::Transfer {
+                asset: AssetId([0x11; 20]),
+                to,
+                amount: Amount(1_000),
+            },
+        },
+        Payload::Asset {
+            op: AssetTx::MakeOffer {
+                give: AssetValue::Token {
+                    asset: AssetId([0x11; 20]),
+                    amount: Amount(100),
+                },
+                want: AssetValue::Item {
+                    collection: CollectionId([0x22; 20]),
+                    item: 17,
+                },
+                partial: false,
+                taker: None,
+                deadline_ms: TimestampMs(1_764_000_000_000),
+            },
+        },
     ];
+    let holding = HoldingView {
+        asset: AssetId([0x11; 20]),
+        holder: to,
+        balance: Amount(4_000),
+        frozen: false,
+        asset_frozen: false,
+        height: 42,
+    };
+    let check = TransferCheck {
+        ok: false,
+        code: Some("asset_restricted".into()),
+        status: Some(Status::AssetRestricted.code()),
+        reason: Some(format!(
+            "{to} may not hold asset {}: it is not on the issuer's allow-list",
+            AssetId([0x11; 20])
+        )),
+        height: 42,
+    };
     json!({
         "tx_getReceipt": ReceiptInfo { tx_hash: tx.hash(), receipt, inclusion: inclusion.clone() },
         "tx_get": TxInfo {
@@ -79,6 +120,8 @@ fn shapes() -> Value {
             inclusion: Some(inclusion),
         },
         "payloads": payloads,
+        "asset_getBalance": holding,
+        "asset_checkTransfer": check,
     })
 }
 

@@ -127,6 +127,125 @@ fn contract_vectors(secret: &str) -> Value {
     })
 }
 
+/// Assets: derived ids, an asset transfer, a settlement with a co-signature, stored values and
+/// their keys. The sender is the Ed25519 vector key; the co-signer RFC 8032's test 2 key.
+fn asset_vectors(secret: &str, cosigner_secret: &str) -> Value {
+    use citychain_types::asset::{
+        AssetClass, AssetId, AssetTx, COSIGN_NAMESPACE, CollectionId, Cosignature, Holding, Item,
+        Leg, Metadata, OfferId, TransferRule, Value as AssetValue, settlement_message, vault_id,
+    };
+    let sk = key(Suite::Ed25519, secret);
+    let cosigner = key(Suite::Ed25519, cosigner_secret);
+    let chain_id = ChainId::new("citychain-test").expect("id");
+    let issuer = sk.public_key().address();
+    let asset = AssetId::derive(Suite::Ed25519, &issuer, Nonce(9));
+    let collection = CollectionId::derive(Suite::Ed25519, &issuer, Nonce(10));
+    let vault = vault_id(Suite::Ed25519, &issuer, Nonce(11));
+    let offer = OfferId::derive(Suite::Ed25519, &issuer, Nonce(12));
+    let to: Address = "0x00112233445566778899aabbccddeeff00112233"
+        .parse()
+        .expect("address");
+    let sign = |nonce: u64, op: AssetTx| {
+        Transaction {
+            chain_id: chain_id.clone(),
+            sender: sk.public_key(),
+            nonce: Nonce(nonce),
+            gas_limit: Gas(100_000),
+            payload: Payload::Asset { op },
+        }
+        .sign(&sk)
+    };
+    let transfer = sign(
+        13,
+        AssetTx::Transfer {
+            asset,
+            to,
+            amount: Amount(1_000),
+        },
+    );
+    let legs = vec![
+        Leg {
+            from: issuer,
+            to: cosigner.public_key().address(),
+            value: AssetValue::Token {
+                asset,
+                amount: Amount(100),
+            },
+        },
+        Leg {
+            from: cosigner.public_key().address(),
+            to: issuer,
+            value: AssetValue::Native {
+                amount: Amount(5_000),
+            },
+        },
+    ];
+    let message = settlement_message(&chain_id, &issuer, Nonce(14), &legs);
+    let cosignature = Cosignature {
+        key: cosigner.public_key(),
+        signature: cosigner.sign(COSIGN_NAMESPACE, &message),
+    };
+    let settle = sign(
+        14,
+        AssetTx::Settle {
+            legs,
+            cosigners: vec![cosignature.clone()],
+        },
+    );
+    let class = AssetClass {
+        id: asset,
+        symbol: "BOND-26".into(),
+        name: "City bond 2026".into(),
+        decimals: 2,
+        issuer,
+        supply_cap: Some(Amount(100_000_000)),
+        supply: Amount(5_000),
+        metadata: Metadata {
+            uri: "https://city.example/bond".into(),
+            hash: None,
+        },
+        rule: TransferRule::Members,
+        frozen: false,
+        records: 1,
+        vault_shares: false,
+        created_height: Height(5),
+    };
+    let holding = Holding {
+        balance: Amount(4_000),
+        frozen: false,
+        record: 1,
+    };
+    let item = Item {
+        owner: to,
+        metadata: Metadata::default(),
+        locked: true,
+        minted_height: Height(6),
+        events: 1,
+    };
+    json!({
+        "issuer": issuer.to_string(),
+        "asset_id_nonce_9": asset.to_string(),
+        "collection_id_nonce_10": collection.to_string(),
+        "vault_id_nonce_11": vault.to_string(),
+        "offer_id_nonce_12": offer.to_string(),
+        "transfer_signed_tx_bytes": hex(transfer.encode()),
+        "transfer_tx_hash": transfer.hash().to_string(),
+        "cosigner_secret_key": cosigner_secret,
+        "settlement_message": hex(&message),
+        "cosignature": hex(cosignature.encode()),
+        "settle_signed_tx_bytes": hex(settle.encode()),
+        "settle_tx_hash": settle.hash().to_string(),
+        "asset_key": hex(layout::asset_key(&asset)),
+        "asset_class_bytes": hex(class.encode()),
+        "holding_key": hex(layout::holding_key(&asset, &to)),
+        "holding_bytes": hex(holding.encode()),
+        "item_key_17": hex(layout::item_key(&collection, 17)),
+        "item_bytes": hex(item.encode()),
+        "vault_key": hex(layout::vault_key(&vault)),
+        "offer_key": hex(layout::offer_key(&offer)),
+    })
+}
+
 /// A consortium genesis: its JSON, canonical bytes and hash.
 fn genesis_vector() -> Value {
     let admin: Address = "0x00112233445566778899aabbccddeeff00112233"
@@ -311,6 +430,10 @@ fn vectors() -> Value {
         "consortium_genesis": genesis_vector(),
         "contracts": contract_vectors(
             "0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        ),
+        "assets": asset_vectors(
+            "0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+            "0x4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
         ),
     })
 }
