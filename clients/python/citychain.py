@@ -238,7 +238,7 @@ def encode_params(p):
     )
 
 
-ROLE_BITS = {"admin": 1, "validator": 2, "client": 4, "regulator": 8, "observer": 16}
+ROLE_BITS = {"admin": 1, "validator": 2, "client": 4, "regulator": 8, "observer": 16, "issuer": 32}
 
 
 def roles(names):
