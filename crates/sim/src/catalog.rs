@@ -271,8 +271,17 @@ pub fn corrupt_journal(seed: u64) -> Scenario {
         .at(at + d.millis(2_000, 4_000), Fault::Restart(other))
 }
 
+/// 22. Assets under crashes: the crash schedule of [`crashes`] with asset operations mixed
+///     into the load (issuance, transfers, offers made and taken); every node's holdings must
+///     sum to the supply, besides the usual checks.
+pub fn assets(seed: u64) -> Scenario {
+    let mut s = crashes(seed).with_assets();
+    s.name = "assets".into();
+    s
+}
+
 /// The named scenarios, for the campaign runner.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 11] = [
     "twins",
     "canary",
     "partitions",
@@ -283,6 +292,7 @@ pub const NAMES: [&str; 10] = [
     "all-crash",
     "sync",
     "reconfigure",
+    "assets",
 ];
 
 /// A scenario by name.
@@ -298,6 +308,7 @@ pub fn by_name(name: &str, seed: u64) -> Option<Scenario> {
         "all-crash" => all_crash(seed),
         "sync" => sync(seed),
         "reconfigure" => reconfigure(seed),
+        "assets" => assets(seed),
         _ => return None,
     })
 }

@@ -7,6 +7,8 @@
 //!   across crashes and restarts.
 //! - **Convergence**: once the network heals, honest nodes end within a few blocks of each other.
 //! - **Corrupt peers rejected**: a node served corrupt data blocks the peer that served it.
+//! - **Assets add up**: with the asset load, every honest node's holdings of the asset sum to
+//!   its supply.
 
 use citychain_crypto::Hash;
 use std::{
@@ -57,6 +59,9 @@ pub struct Observations {
     /// (node, height): an epoch's last block for which the node holds no certificate of that
     /// epoch, so a light client asking it could not learn the next epoch's validators.
     pub unprovable_epochs: Vec<(String, u64)>,
+    /// With the asset load, per honest node: the asset's supply and the sum of its holdings
+    /// (absent if the asset does not exist there).
+    pub asset_books: Vec<(String, Option<(u128, u128)>)>,
 }
 
 /// A validator whose journal lost its votes of `epoch` up to view `through`.
@@ -127,6 +132,11 @@ pub enum Violation {
         node: String,
         height: u64,
     },
+    AssetBooks {
+        node: String,
+        supply: u128,
+        holdings: u128,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -196,6 +206,14 @@ impl fmt::Display for Violation {
                     "{node} was served corrupt data by {peer} but did not block it"
                 )
             }
+            Violation::AssetBooks {
+                node,
+                supply,
+                holdings,
+            } => write!(
+                f,
+                "{node}'s holdings of the load asset sum to {holdings}, its supply is {supply}"
+            ),
         }
     }
 }
@@ -311,6 +329,18 @@ pub fn check(obs: &Observations) -> Vec<Violation> {
         }
     }
 
+    for (node, book) in &obs.asset_books {
+        if let Some((supply, holdings)) = book
+            && supply != holdings
+        {
+            violations.push(Violation::AssetBooks {
+                node: node.clone(),
+                supply: *supply,
+                holdings: *holdings,
+            });
+        }
+    }
+
     for (node, peer) in &obs.must_block {
         if !obs.blocked.contains(&(node.clone(), peer.clone())) {
             violations.push(Violation::CorruptPeerKept {
@@ -395,5 +425,13 @@ mod tests {
         ));
         obs.blocked.push(("full".into(), "v2".into()));
         assert!(check(&obs).is_empty());
+
+        obs.asset_books = vec![("v0".into(), Some((10, 10))), ("v1".into(), None)];
+        assert!(check(&obs).is_empty());
+        obs.asset_books.push(("v2".into(), Some((10, 9))));
+        assert!(matches!(
+            check(&obs)[..],
+            [Violation::AssetBooks { holdings: 9, .. }]
+        ));
     }
 }

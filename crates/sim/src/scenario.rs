@@ -97,6 +97,9 @@ pub struct Scenario {
     /// A validator that keeps signing votes after it was voted out, as if still a validator.
     /// The others must not count its votes.
     pub stale: Option<usize>,
+    /// The load mixes native assets in: sender 0 (an issuer) creates an asset and mints it to
+    /// every sender, who then transfer it, make offers and take each other's.
+    pub assets: bool,
 }
 
 impl Scenario {
@@ -122,7 +125,14 @@ impl Scenario {
             full_node_joins: None,
             liar: None,
             stale: None,
+            assets: false,
         }
+    }
+
+    /// Mixes asset operations into the load (see [`Scenario::assets`]).
+    pub fn with_assets(mut self) -> Self {
+        self.assets = true;
+        self
     }
 
     pub fn validators(mut self, n: usize) -> Self {

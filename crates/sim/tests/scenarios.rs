@@ -113,6 +113,19 @@ fn crashes_at_persistence_points() {
 }
 
 #[test]
+fn assets_add_up_on_every_node_across_crashes() {
+    // Two seeds here (each about a minute); `citychain-sim assets --seeds N` runs more.
+    for seed in 0..2 {
+        let obs = assert_passes(&catalog::assets(seed));
+        assert!(!obs.asset_books.is_empty(), "seed {seed}: no node observed");
+        for (node, book) in &obs.asset_books {
+            let (supply, _) = book.unwrap_or_else(|| panic!("seed {seed}: {node} has no asset"));
+            assert!(supply > 0, "seed {seed}: {node}: nothing was minted");
+        }
+    }
+}
+
+#[test]
 fn a_validator_whose_journal_is_damaged_never_votes_twice_and_votes_again_later() {
     for seed in 0..CI_SEEDS {
         let scenario = catalog::corrupt_journal(seed);

@@ -1,6 +1,7 @@
 //! The load a run drives: signed transfers, their acknowledgements and what they must produce.
 
 use super::*;
+use citychain_types::asset::{AssetId, AssetTx, OfferId, Value as AssetValue};
 
 /// Records every committed transaction as acknowledged (with the first node and height).
 #[derive(Default)]
@@ -86,18 +87,23 @@ impl LoadState {
             let i = self.turn % load.senders;
             self.turn += 1;
             let key = sender_key(&world.scenario, i);
-            let to: Address = sender_key(&world.scenario, (i + 1) % load.senders)
-                .public_key()
-                .address();
+            let nonce = self.next_nonce[i];
+            let payload = if world.scenario.assets {
+                asset_payload(&world.scenario, load.senders, i, nonce)
+            } else {
+                Payload::Transfer {
+                    to: sender_key(&world.scenario, (i + 1) % load.senders)
+                        .public_key()
+                        .address(),
+                    amount: Amount(1),
+                }
+            };
             let tx = Transaction {
                 chain_id: world.genesis.chain_id.clone(),
                 sender: key.public_key(),
-                nonce: Nonce(self.next_nonce[i]),
+                nonce: Nonce(nonce),
                 gas_limit: Gas(100_000),
-                payload: Payload::Transfer {
-                    to,
-                    amount: Amount(1),
-                },
+                payload,
             }
             .sign(&key);
             self.unconfirmed[i].push((self.next_nonce[i], tx.encode(), tx.hash()));
@@ -131,4 +137,63 @@ impl LoadState {
             let _ = wiring::submit(&node.chain, &node.relay, raws).await;
         }
     }
+}
+
+/// The asset the asset load creates: sender 0's first transaction.
+pub(crate) fn load_asset(scenario: &Scenario) -> AssetId {
+    let issuer = sender_key(scenario, 0).public_key().address();
+    AssetId::derive(scenario.suite, &issuer, Nonce(0))
+}
+
+/// What sender `i` sends with `nonce` in the asset load: sender 0 creates the asset and mints
+/// it to every sender; then, by nonce, a native transfer, an asset transfer, an offer of one
+/// unit for one native unit, and the taking of the previous sender's offer (its id is known:
+/// derived from that sender and the nonce before). Whatever lands before the asset exists or
+/// the offer is made fails in its receipt, identically on every node.
+fn asset_payload(scenario: &Scenario, senders: usize, i: usize, nonce: u64) -> Payload {
+    let asset = load_asset(scenario);
+    let address = |k: usize| sender_key(scenario, k % senders).public_key().address();
+    let op = match (i, nonce) {
+        (0, 0) => AssetTx::Create {
+            symbol: "SIM".into(),
+            name: "Simulated asset".into(),
+            decimals: 0,
+            supply_cap: None,
+            metadata: Default::default(),
+            rule: Default::default(),
+        },
+        (0, n) if n as usize <= senders => AssetTx::Mint {
+            asset,
+            to: address(n as usize - 1),
+            amount: Amount(1_000_000),
+        },
+        (_, n) => match n % 4 {
+            0 => {
+                return Payload::Transfer {
+                    to: address(i + 1),
+                    amount: Amount(1),
+                };
+            }
+            1 => AssetTx::Transfer {
+                asset,
+                to: address(i + 1),
+                amount: Amount(1),
+            },
+            2 => AssetTx::MakeOffer {
+                give: AssetValue::Token {
+                    asset,
+                    amount: Amount(1),
+                },
+                want: AssetValue::Native { amount: Amount(1) },
+                partial: false,
+                taker: None,
+                deadline_ms: TimestampMs(START_MS + 24 * 3600 * 1000),
+            },
+            _ => AssetTx::TakeOffer {
+                offer: OfferId::derive(scenario.suite, &address(i + senders - 1), Nonce(n - 1)),
+                amount: Amount(1),
+            },
+        },
+    };
+    Payload::Asset { op }
 }

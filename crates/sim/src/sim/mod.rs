@@ -28,7 +28,7 @@ use crate::{
     check::{NodeChain, Observations},
     scenario::{Fault, Scenario},
 };
-use citychain_crypto::{Address, Hash, SecretKey, Suite};
+use citychain_crypto::{Hash, SecretKey, Suite};
 use citychain_mempool::MempoolConfig;
 use citychain_node::{
     app::Chain,

@@ -129,7 +129,13 @@ pub(super) fn observe(
             epoch += 1;
         }
     }
+    let asset_books = if world.scenario.assets {
+        asset_books(world, slots)
+    } else {
+        Vec::new()
+    };
     Observations {
+        asset_books,
         unprovable_epochs: Vec::new(),
         voters,
         epoch_sets,
@@ -142,4 +148,28 @@ pub(super) fn observe(
         final_height,
         audit: context.auditor().state(),
     }
+}
+
+/// Per honest node, the load asset's supply and the sum of its holdings, read from the node's
+/// committed state.
+fn asset_books(world: &World, slots: &[Slot]) -> Vec<(String, Option<(u128, u128)>)> {
+    use citychain_execution::read::assets as r;
+    let asset = load_asset(&world.scenario);
+    slots
+        .iter()
+        .filter(|s| s.side.is_none() && world.scenario.stale != Some(s.validator))
+        .filter_map(|s| s.running.as_ref().map(|r| (s, r)))
+        .map(|(slot, running)| {
+            let head = running.chain.store.head().map(|h| h.height.0);
+            let view =
+                citychain_state::StateView::committed(running.chain.store.state().clone(), head);
+            let book = r::asset_class(&view, &asset).ok().flatten().map(|class| {
+                let sum = r::holders(&view, &asset, None, usize::MAX)
+                    .map(|hs| hs.iter().map(|(_, h)| h.balance.0).sum())
+                    .unwrap_or(u128::MAX);
+                (class.supply.0, sum)
+            });
+            (slot.label.clone(), book)
+        })
+        .collect()
 }

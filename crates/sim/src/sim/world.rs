@@ -94,11 +94,18 @@ pub(super) async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
                 .map(|k| consensus::validator_key(&k.public_key()))
                 .collect(),
         }],
-        members: vec![GenesisMember {
+        members: std::iter::once(GenesisMember {
             account: admin_key(scenario).public_key().address(),
             org: OrgId::new("city").expect("valid id"),
             roles: Roles::ADMIN,
-        }],
+        })
+        // The asset load's issuer.
+        .chain((scenario.assets && senders > 0).then(|| GenesisMember {
+            account: sender_key(scenario, 0).public_key().address(),
+            org: OrgId::new("city").expect("valid id"),
+            roles: Roles::ISSUER,
+        }))
+        .collect(),
         policy: citychain_types::Policy::default(),
         thresholds: citychain_types::Thresholds::default(),
         epoch_blocks: scenario.epoch_blocks,
