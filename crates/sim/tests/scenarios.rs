@@ -114,7 +114,7 @@ fn crashes_at_persistence_points() {
 
 #[test]
 fn assets_add_up_on_every_node_across_crashes() {
-    // Two seeds here (each about a minute); `citychain-sim assets --seeds N` runs more.
+    // Two seeds here (each about a minute); `citychain-sim --scenario assets --seeds N` runs more.
     for seed in 0..2 {
         let obs = assert_passes(&catalog::assets(seed));
         assert!(!obs.asset_books.is_empty(), "seed {seed}: no node observed");

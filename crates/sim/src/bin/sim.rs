@@ -14,7 +14,8 @@ use std::{process::ExitCode, time::Instant};
 /// Deterministic simulation campaigns.
 #[derive(Parser)]
 struct Args {
-    /// A scenario (twins, canary, partitions, lossy, skew, crashes, all-crash, sync, reconfigure) or "all".
+    /// A scenario (twins, canary, partitions, lossy, skew, crashes, corrupt-journal, all-crash, sync,
+    /// reconfigure, assets) or "all".
     #[arg(long, default_value = "all")]
     scenario: String,
     /// How many seeds to run per scenario.
