@@ -135,8 +135,11 @@ pub(super) fn claim(
         }
         None => *holder,
     };
+    if held > d.eligible || d.paid > d.total.amount() {
+        return Err(super::corrupt("distribution", "a holding above the eligible supply"));
+    }
     let pay = mul_div_floor(d.total.amount().0, held.0, d.eligible.0)
-        .ok_or_else(|| super::corrupt("distribution", "a holding above the eligible supply"))?;
+        .ok_or_else(|| super::corrupt("distribution", "no eligible supply"))?;
     overlay.set(
         layout::claim_key(asset, record, holder),
         layout::PRESENT.to_vec(),
@@ -197,7 +200,11 @@ pub(super) fn reclaim(
             d.eligible
         ))));
     }
-    let left = Amount(d.total.amount().0 - d.paid.0);
+    let left = d
+        .total
+        .amount()
+        .checked_sub(d.paid)
+        .ok_or_else(|| super::corrupt("distribution", "paid more than its total"))?;
     let mut events = Vec::with_capacity(2);
     if left > Amount::ZERO {
         check!(ledger::transfer_value(

@@ -203,7 +203,7 @@ pub(super) fn burn(
     item.owner = Address::ZERO;
     overlay.set(layout::item_key(collection_id, item_no), item.encode());
     overlay.remove(layout::owned_key(&owner, collection_id, item_no));
-    collection.items -= 1;
+    collection.items = collection.items.saturating_sub(1);
     overlay.set(layout::collection_key(collection_id), collection.encode());
     Ok(Ok(Done::event(events::item(
         "item_burned",

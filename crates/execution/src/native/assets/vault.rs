@@ -268,8 +268,12 @@ pub(super) fn claim_proceeds(
             "{holder} holds no shares of vault {vault_id}"
         ))));
     }
+    if held > v.unclaimed_shares {
+        return Err(super::corrupt("vault", "more shares held than unclaimed"));
+    }
+    // At most `proceeds`, since `held <= unclaimed_shares`.
     let pay = mul_div_floor(v.proceeds.0, held.0, v.unclaimed_shares.0)
-        .ok_or_else(|| super::corrupt("vault", "more shares held than unclaimed"))?;
+        .ok_or_else(|| super::corrupt("vault", "no unclaimed shares"))?;
     let mut events = Vec::with_capacity(2);
     check!(ledger::burn(overlay, &mut shares, holder, held)?);
     if pay > 0 {
