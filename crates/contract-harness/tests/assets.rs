@@ -1085,3 +1085,96 @@ fn a_contract_receives_assets_with_a_call_and_moves_them_under_the_same_rules() 
     assert_eq!(q.output, 350u128.to_be_bytes());
     assert_holdings_sum_to_supply(&chain, bond);
 }
+
+/// Bad input gets a clear reason and changes nothing: overflowing amounts, a distribution to an
+/// asset nobody holds or in the asset itself, an offer of a thing for itself, a malformed
+/// symbol or URI, an item offered in parts.
+#[test]
+fn bad_asset_input_is_refused_with_a_reason_and_changes_nothing() {
+    let mut chain = chain();
+    let dave = chain.address(DAVE);
+    let open = create(&mut chain, "OPEN", None, TransferRule::Open);
+    ok(mint(&mut chain, open, DAVE, u128::MAX));
+    let r = mint(&mut chain, open, FRANK, 1);
+    assert_eq!(r.status, Status::BalanceOverflow, "{}", r.reason);
+    assert_eq!(supply(&chain, open), u128::MAX);
+
+    let empty = create(&mut chain, "EMPTY", None, TransferRule::Open);
+    let until = TimestampMs(chain.time_ms() + DAY_MS);
+    let r = chain.submit(
+        ALICE,
+        asset(AssetTx::Distribute {
+            asset: empty,
+            total: Value::Native {
+                amount: Amount(100),
+            },
+            claim_until_ms: until,
+        }),
+    );
+    assert!(r.reason.contains("nobody holds"), "{}", r.reason);
+    let r = chain.submit(
+        DAVE,
+        asset(AssetTx::Distribute {
+            asset: open,
+            total: Value::Token {
+                asset: open,
+                amount: Amount(1),
+            },
+            claim_until_ms: until,
+        }),
+    );
+    assert!(r.reason.contains("its own holders"), "{}", r.reason);
+
+    let same = offer(
+        &mut chain,
+        DAVE,
+        Value::Token {
+            asset: open,
+            amount: Amount(1),
+        },
+        Value::Token {
+            asset: open,
+            amount: Amount(2),
+        },
+        false,
+    )
+    .expect_err("a self-swap");
+    assert!(same.reason.contains("the same thing"), "{}", same.reason);
+    let deeds = collection(&mut chain, TransferRule::Open, MintRule::Issuer);
+    ok(mint_item(&mut chain, deeds, 1, DAVE, false));
+    let parts = offer(
+        &mut chain,
+        DAVE,
+        Value::Item {
+            collection: deeds,
+            item: 1,
+        },
+        Value::Native { amount: Amount(5) },
+        true,
+    )
+    .expect_err("an item in parts");
+    assert!(parts.reason.contains("in parts"), "{}", parts.reason);
+    let r = chain.submit(
+        ALICE,
+        asset(AssetTx::MintItem {
+            collection: deeds,
+            item: 2,
+            to: dave,
+            metadata: Metadata {
+                uri: "x".repeat(300),
+                hash: None,
+            },
+            locked: false,
+        }),
+    );
+    assert!(r.reason.contains("at most 256"), "{}", r.reason);
+    // Failed transactions moved nothing: dave still holds everything, the item is his.
+    assert_eq!(balance(&chain, open, &dave), u128::MAX);
+    assert_eq!(
+        r::item(chain.view(), &deeds, 1)
+            .expect("r")
+            .expect("i")
+            .owner,
+        dave
+    );
+}

@@ -109,6 +109,24 @@ pub fn days_from_now(days: u64) -> TimestampMs {
     TimestampMs(now + days * 24 * 3600 * 1000)
 }
 
+/// `holder`, or the sender's own address.
+pub fn holder_or_sender(send: &SendArgs, holder: Option<Address>) -> anyhow::Result<Address> {
+    Ok(match holder {
+        Some(h) => h,
+        None => open_key_file(&send.key, super::prompt_passphrase)
+            .with_context(|| format!("opening {}", send.key.display()))?
+            .public_key()
+            .address(),
+    })
+}
+
+/// Prints the amount a claim's receipt output says `holder` was paid.
+pub fn print_paid(output: &[u8], holder: &Address) {
+    if let Ok(p) = <[u8; 16]>::try_from(output) {
+        println!("paid {} to {holder}", u128::from_be_bytes(p));
+    }
+}
+
 pub async fn asset_tx(send: &SendArgs, op: AssetTx, json: bool) -> anyhow::Result<Vec<u8>> {
     send_and_report(send, Payload::Asset { op }, json).await
 }
@@ -557,24 +575,15 @@ pub async fn run(cmd: AssetCommand, json: bool) -> anyhow::Result<()> {
             record,
             holder,
         } => {
-            let holder = match holder {
-                Some(h) => h,
-                None => open_key_file(&send.key, super::prompt_passphrase)?
-                    .public_key()
-                    .address(),
+            let holder = holder_or_sender(&send, holder)?;
+            let op = AssetTx::Claim {
+                asset,
+                record,
+                holder,
             };
-            let out = asset_tx(
-                &send,
-                AssetTx::Claim {
-                    asset,
-                    record,
-                    holder,
-                },
-                json,
-            )
-            .await?;
-            if !json && let Ok(p) = <[u8; 16]>::try_from(out.as_slice()) {
-                println!("paid {} to {holder}", u128::from_be_bytes(p));
+            let out = asset_tx(&send, op, json).await?;
+            if !json {
+                print_paid(&out, &holder);
             }
             Ok(())
         }

@@ -4,11 +4,11 @@
 
 use super::{
     DEFAULT_RPC,
-    asset::{ValueArg, asset_tx, created_id, days_from_now},
+    asset::{ValueArg, asset_tx, created_id, days_from_now, holder_or_sender, print_paid},
     send::SendArgs,
 };
 use crate::output;
-use citychain_client::{Client, api::*, keys::open_key_file};
+use citychain_client::{Client, api::*};
 use citychain_crypto::Address;
 use citychain_types::{
     Amount,
@@ -154,15 +154,10 @@ pub async fn run(cmd: VaultCommand, json: bool) -> anyhow::Result<()> {
             vault,
             holder,
         } => {
-            let holder = match holder {
-                Some(h) => h,
-                None => open_key_file(&send.key, super::prompt_passphrase)?
-                    .public_key()
-                    .address(),
-            };
+            let holder = holder_or_sender(&send, holder)?;
             let out = asset_tx(&send, AssetTx::ClaimProceeds { vault, holder }, json).await?;
-            if !json && let Ok(p) = <[u8; 16]>::try_from(out.as_slice()) {
-                println!("paid {} to {holder}", u128::from_be_bytes(p));
+            if !json {
+                print_paid(&out, &holder);
             }
             Ok(())
         }

@@ -136,7 +136,10 @@ pub(super) fn claim(
         None => *holder,
     };
     if held > d.eligible || d.paid > d.total.amount() {
-        return Err(super::corrupt("distribution", "a holding above the eligible supply"));
+        return Err(super::corrupt(
+            "distribution",
+            "a holding above the eligible supply",
+        ));
     }
     let pay = mul_div_floor(d.total.amount().0, held.0, d.eligible.0)
         .ok_or_else(|| super::corrupt("distribution", "no eligible supply"))?;
