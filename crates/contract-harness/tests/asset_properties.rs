@@ -301,7 +301,7 @@ impl World {
             .expect("r")
             .expect("item")
             .owner;
-        if fallback % 4 == 0 {
+        if fallback.is_multiple_of(4) {
             fallback
         } else {
             self.index_of(&owner).unwrap_or(fallback)

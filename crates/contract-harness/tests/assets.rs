@@ -1178,3 +1178,102 @@ fn bad_asset_input_is_refused_with_a_reason_and_changes_nothing() {
         dave
     );
 }
+
+/// Several senders through a multisig account: a city treasury (two of three officers)
+/// settles a bond delivery and a native payment in one go, once the second officer approves;
+/// a leg that cannot move leaves the treasury as it was.
+#[test]
+fn a_multisig_treasury_settles_several_legs_once_its_threshold_is_reached() {
+    use citychain_types::multisig::{MultisigPending, MultisigStatus, MultisigTx};
+    let mut chain = chain();
+    let (dave, frank) = (chain.address(DAVE), chain.address(FRANK));
+    let signers = vec![
+        chain.address(BOB),
+        chain.address(CAROL),
+        chain.address(ERIN),
+    ];
+    let r = ok(chain.submit(
+        BOB,
+        Payload::Multisig {
+            op: MultisigTx::Create {
+                signers,
+                threshold: 2,
+            },
+        },
+    ));
+    let treasury = Address(r.output.try_into().expect("an address"));
+    let bond = create(&mut chain, "BOND", None, TransferRule::Open);
+    ok(chain.submit(
+        ALICE,
+        asset(AssetTx::Mint {
+            asset: bond,
+            to: treasury,
+            amount: Amount(1_000),
+        }),
+    ));
+    ok(chain.submit(
+        BOB,
+        Payload::Transfer {
+            to: treasury,
+            amount: Amount(50_000),
+        },
+    ));
+    let settle = |bonds: u128| {
+        asset(AssetTx::Settle {
+            legs: vec![
+                Leg {
+                    from: treasury,
+                    to: dave,
+                    value: Value::Token {
+                        asset: bond,
+                        amount: Amount(bonds),
+                    },
+                },
+                Leg {
+                    from: treasury,
+                    to: frank,
+                    value: Value::Native {
+                        amount: Amount(20_000),
+                    },
+                },
+            ],
+            cosigners: Vec::new(),
+        })
+    };
+    let run = |chain: &mut TestChain, payload: Payload| -> MultisigPending {
+        let r = ok(chain.submit(
+            BOB,
+            Payload::Multisig {
+                op: MultisigTx::Propose {
+                    account: treasury,
+                    payload: Box::new(payload),
+                },
+            },
+        ));
+        let id = u64::from_be_bytes(r.output.try_into().expect("an id"));
+        ok(chain.submit(
+            CAROL,
+            Payload::Multisig {
+                op: MultisigTx::Approve {
+                    account: treasury,
+                    id,
+                },
+            },
+        ));
+        citychain_execution::read::multisig_pending(chain.view(), &treasury, id)
+            .expect("readable")
+            .expect("recorded")
+    };
+    let frank_before = chain.balance(&frank);
+    let done = run(&mut chain, settle(400));
+    assert_eq!(done.status, MultisigStatus::Executed, "{}", done.outcome);
+    assert_eq!(balance(&chain, bond, &dave), 400);
+    assert_eq!(chain.balance(&frank).0 - frank_before.0, 20_000);
+    assert_eq!(chain.balance(&treasury), Amount(30_000));
+    // 601 more bonds than it has: neither leg moves.
+    let failed = run(&mut chain, settle(601));
+    assert_eq!(failed.status, MultisigStatus::Failed);
+    assert!(failed.outcome.starts_with("leg 0:"), "{}", failed.outcome);
+    assert_eq!(balance(&chain, bond, &treasury), 600);
+    assert_eq!(chain.balance(&treasury), Amount(30_000));
+}
