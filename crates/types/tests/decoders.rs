@@ -52,8 +52,11 @@ proptest! {
 fn sample_payloads() -> Vec<citychain_types::Payload> {
     use citychain_types::{
         Address, Amount, GovAction, GovTx, Member, OrgId, Payload, Roles, TimestampMs,
+        asset::{AssetId, AssetTx, CollectionId, Cosignature, Leg, Value},
         multisig::MultisigTx,
     };
+    let cosigner =
+        citychain_crypto::SecretKey::insecure_from_label(citychain_crypto::Suite::Sm2, "co");
     vec![
         Payload::Deploy {
             code: vec![0, 97, 115, 109, 1, 0, 0, 0],
@@ -96,6 +99,46 @@ fn sample_payloads() -> Vec<citychain_types::Payload> {
                 }),
             },
         },
+        Payload::Asset {
+            op: AssetTx::CreateVault {
+                content: Value::Item {
+                    collection: CollectionId([7; 20]),
+                    item: 3,
+                },
+                shares: Amount(1_000_000),
+                symbol: "PARK".into(),
+                name: "Car park".into(),
+                reserve: Some(Value::Native { amount: Amount(9) }),
+            },
+        },
+        Payload::Asset {
+            op: AssetTx::Settle {
+                legs: vec![Leg {
+                    from: Address([1; 20]),
+                    to: Address([2; 20]),
+                    value: Value::Token {
+                        asset: AssetId([3; 20]),
+                        amount: Amount(4),
+                    },
+                }],
+                cosigners: vec![Cosignature {
+                    key: cosigner.public_key(),
+                    signature: cosigner.sign(b"ns", b"m"),
+                }],
+            },
+        },
+        Payload::Asset {
+            op: AssetTx::MakeOffer {
+                give: Value::Token {
+                    asset: AssetId([3; 20]),
+                    amount: Amount(100),
+                },
+                want: Value::Native { amount: Amount(5) },
+                partial: true,
+                taker: Some(Address([8; 20])),
+                deadline_ms: TimestampMs(6),
+            },
+        },
     ]
 }
 
@@ -106,7 +149,7 @@ proptest! {
     #[test]
     fn random_payload_bodies_never_panic(
         tag in prop::sample::select(vec![1u8, 2, 3, 4, 5, 6, 7]),
-        sub in 0u8..16,
+        sub in 0u8..26,
         action in 0u8..16,
         rest in prop::collection::vec(any::<u8>(), 0..300),
     ) {
@@ -122,11 +165,20 @@ proptest! {
         check::<citychain_types::multisig::MultisigPending>(&rest);
         check::<citychain_types::ContractInfo>(&rest);
         check::<citychain_types::ChainParams>(&bytes);
+        check::<citychain_types::asset::AssetTx>(&bytes[1..]);
+        check::<citychain_types::asset::CourtOrder>(&rest);
+        check::<citychain_types::asset::AssetClass>(&rest);
+        check::<citychain_types::asset::Holding>(&rest);
+        check::<citychain_types::asset::Collection>(&rest);
+        check::<citychain_types::asset::Item>(&rest);
+        check::<citychain_types::asset::Vault>(&rest);
+        check::<citychain_types::asset::Distribution>(&rest);
+        check::<citychain_types::asset::Offer>(&rest);
     }
 
     /// Mutations of valid payloads of every kind: accepted variants stay canonical.
     #[test]
-    fn mutated_payloads_stay_canonical(which in 0usize..5, pos in 0usize..400, byte in any::<u8>(), cut in 0usize..400) {
+    fn mutated_payloads_stay_canonical(which in 0usize..8, pos in 0usize..400, byte in any::<u8>(), cut in 0usize..400) {
         let payload = &sample_payloads()[which];
         let mut bytes = payload.encode();
         let pos = pos % bytes.len();
