@@ -478,18 +478,7 @@ pub async fn run(cmd: AssetCommand, json: bool) -> anyhow::Result<()> {
                 ("rule", class.rule.to_string()),
                 ("frozen", class.frozen.to_string()),
                 ("record points", class.records.to_string()),
-                (
-                    "metadata",
-                    format!(
-                        "{} {}",
-                        class.metadata.uri,
-                        class
-                            .metadata
-                            .hash
-                            .map(|h| h.to_string())
-                            .unwrap_or_default()
-                    ),
-                ),
+                ("metadata", class.metadata.to_string()),
                 (
                     "vault",
                     c.vault.map_or("no".into(), |v| {

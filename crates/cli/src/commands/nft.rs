@@ -160,7 +160,7 @@ pub async fn run(cmd: NftCommand, json: bool) -> anyhow::Result<()> {
                     output::rows(&[
                         ("item", format!("{item} of {collection}")),
                         ("owner", i.value.owner.to_string()),
-                        ("metadata", i.value.metadata.uri.clone()),
+                        ("metadata", i.value.metadata.to_string()),
                         ("locked", i.value.locked.to_string()),
                         ("minted at", i.value.minted_height.to_string()),
                     ]);

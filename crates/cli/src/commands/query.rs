@@ -346,14 +346,7 @@ pub async fn run(cmd: QueryCommand, json: bool) -> anyhow::Result<()> {
                 Some(i) => vec![
                     ("item", format!("{item} of {collection}")),
                     ("owner", i.owner.to_string()),
-                    (
-                        "metadata",
-                        format!(
-                            "{} {}",
-                            i.metadata.uri,
-                            i.metadata.hash.map(|h| h.to_string()).unwrap_or_default()
-                        ),
-                    ),
+                    ("metadata", i.metadata.to_string()),
                     ("locked", i.locked.to_string()),
                 ],
             })

@@ -254,6 +254,18 @@ impl Metadata {
     }
 }
 
+/// For people: the URI and, if given, the content hash; "none" when both are absent.
+impl std::fmt::Display for Metadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.uri.is_empty(), &self.hash) {
+            (true, None) => f.write_str("none"),
+            (false, None) => f.write_str(&self.uri),
+            (true, Some(h)) => write!(f, "content hash {h}"),
+            (false, Some(h)) => write!(f, "{} (content hash {h})", self.uri),
+        }
+    }
+}
+
 /// Encoding: `string uri || option<hash>`.
 impl Encode for Metadata {
     fn encode_to(&self, w: &mut Writer) {
