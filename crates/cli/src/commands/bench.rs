@@ -6,6 +6,10 @@
 //!    subscription watches finalized blocks.
 //! 4. Report committed transactions per second (first submission to last commit) and the
 //!    submit-to-finalized latency of each transaction (p50, p99).
+//! 5. Beside them, the yardstick: how fast this machine verifies the run's own signatures in
+//!    batches, as admission does, on one core and on every core (measured before submitting,
+//!    with the node idle), and committed tx/s as a ratio to both, so that figures from
+//!    different machines and days compare.
 
 use super::DEFAULT_RPC;
 use crate::output;
@@ -110,6 +114,69 @@ struct Report {
     /// Receipts of committed transactions checked at the end, and how many of them failed.
     receipts_checked: usize,
     receipts_failed: usize,
+    /// What this machine's cores do for the same signatures.
+    ceiling: Ceiling,
+    /// `committed_per_sec` over the verification rate of every core.
+    ratio_to_all_cores: f64,
+    /// `committed_per_sec` over the verification rate of one core.
+    ratio_to_one_core: f64,
+}
+
+/// Signature verification rates of this machine, for the run's own transactions.
+#[derive(Clone, Copy, Serialize)]
+struct Ceiling {
+    /// The signatures verified per measurement.
+    signatures: usize,
+    cores: usize,
+    one_core_per_sec: f64,
+    all_cores_per_sec: f64,
+}
+
+/// Most signatures the yardstick verifies (enough for a stable rate, quick on any suite).
+const CEILING_SAMPLE: usize = 20_000;
+
+/// Verifies (up to [`CEILING_SAMPLE`] of) `txs`' signatures in batches of `batch`, as the
+/// mempool admits a `tx_submitBatch` request, on one thread and then on one thread per core.
+fn measure_ceiling(txs: &[SignedTransaction], batch: usize) -> Ceiling {
+    use citychain_crypto::{BatchItem, verify_batch};
+    use citychain_types::transaction::TX_NAMESPACE;
+    let sample = &txs[..txs.len().min(CEILING_SAMPLE)];
+    let messages: Vec<Vec<u8>> = sample.iter().map(|t| t.transaction().encode()).collect();
+    let verify = |range: std::ops::Range<usize>| {
+        let items: Vec<BatchItem<'_>> = range
+            .map(|i| BatchItem {
+                public_key: &sample[i].transaction().sender,
+                message: &messages[i],
+                signature: sample[i].signature(),
+            })
+            .collect();
+        let ok = verify_batch(&commonware_parallel::Sequential, TX_NAMESPACE, &items);
+        assert!(ok.iter().all(|v| *v), "the bench signed a bad signature");
+    };
+    let batches: Vec<std::ops::Range<usize>> = (0..sample.len())
+        .step_by(batch.max(1))
+        .map(|start| start..(start + batch).min(sample.len()))
+        .collect();
+    let rate = |secs: f64| sample.len() as f64 / secs.max(1e-9);
+
+    let start = Instant::now();
+    batches.iter().cloned().for_each(verify);
+    let one_core = rate(start.elapsed().as_secs_f64());
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for part in batches.chunks(batches.len().div_ceil(cores).max(1)) {
+            s.spawn(|| part.iter().cloned().for_each(verify));
+        }
+    });
+    let all_cores = rate(start.elapsed().as_secs_f64());
+    Ceiling {
+        signatures: sample.len(),
+        cores,
+        one_core_per_sec: one_core,
+        all_cores_per_sec: all_cores,
+    }
 }
 
 type Shared<T> = Arc<std::sync::Mutex<T>>;
@@ -260,6 +327,8 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         &*payload,
         gas_limit,
     );
+    say("measuring this machine's signature verification (the yardstick)");
+    let ceiling = measure_ceiling(&txs, args.batch);
     let bodies: Vec<(Vec<Hash>, Vec<String>)> = txs
         .chunks(args.batch)
         .map(|c| {
@@ -425,6 +494,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let elapsed = end.duration_since(start).as_secs_f64();
     let (block_count, max_block_txs) = *blocks.lock().expect("lock");
+    let committed_per_sec = lat.len() as f64 / elapsed.max(1e-9);
     let report = Report {
         workload: args.workload,
         txs: args.txs,
@@ -433,7 +503,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         rejected,
         rejections: rejections.lock().expect("lock").clone(),
         elapsed_secs: elapsed,
-        committed_per_sec: lat.len() as f64 / elapsed.max(1e-9),
+        committed_per_sec,
         submit_per_sec: args.txs as f64 / submit_secs.max(1e-9),
         latency_p50_ms: percentile(&lat, 0.50),
         latency_p99_ms: percentile(&lat, 0.99),
@@ -442,6 +512,9 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
         max_block_txs,
         receipts_checked,
         receipts_failed,
+        ceiling,
+        ratio_to_all_cores: committed_per_sec / ceiling.all_cores_per_sec.max(1e-9),
+        ratio_to_one_core: committed_per_sec / ceiling.one_core_per_sec.max(1e-9),
     };
     if json {
         return output::json(&report);
@@ -517,6 +590,25 @@ fn print_report(report: &Report) {
             format!(
                 "{:.0} committed tx/s over {:.2}s",
                 report.committed_per_sec, report.elapsed_secs
+            ),
+        ),
+        (
+            "yardstick",
+            format!(
+                "{:.0} signatures/s verified on {} cores, {:.0} on one (this run's {}, batches \
+                 as admission checks them)",
+                report.ceiling.all_cores_per_sec,
+                report.ceiling.cores,
+                report.ceiling.one_core_per_sec,
+                report.ceiling.signatures
+            ),
+        ),
+        (
+            "ratio",
+            format!(
+                "committed = {:.0}% of every core's verification rate, {:.0}% of one core's",
+                report.ratio_to_all_cores * 100.0,
+                report.ratio_to_one_core * 100.0
             ),
         ),
         ("submission", format!("{:.0} tx/s", report.submit_per_sec)),

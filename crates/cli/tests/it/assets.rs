@@ -277,3 +277,58 @@ fn tokenize_split_swap_distribute_and_buy_out_through_the_cli() {
         .collect();
     assert_eq!(kinds, ["mint", "transfer", "transfer"]);
 }
+
+/// `citychain bench` drives the asset workloads (transfers, offers made and taken, claims) on a
+/// dev node, every transaction committed and every sampled receipt a success, and reports its
+/// yardstick: this machine's signature verification rate, and committed tx/s as a ratio to it.
+#[test]
+fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let rpc = node.banner.rpc_url.clone();
+    let key = node
+        .account("alice")
+        .key_file
+        .to_str()
+        .expect("utf-8")
+        .to_string();
+    for (workload, txs) in [("asset", "400"), ("offer", "400"), ("claim", "100")] {
+        let report = citychain_json(&[
+            "bench",
+            "--rpc",
+            &rpc,
+            "--key",
+            &key,
+            "--accounts",
+            "20",
+            "--txs",
+            txs,
+            "--batch",
+            "50",
+            "--workload",
+            workload,
+        ]);
+        let txs: u64 = txs.parse().expect("a number");
+        assert_eq!(report["committed"], txs, "{workload}: {report}");
+        assert_eq!(report["rejected"], 0, "{workload}: {report}");
+        assert!(
+            report["receipts_checked"].as_u64() > Some(0),
+            "{workload}: {report}"
+        );
+        if workload != "offer" {
+            // A take can reach a block before the offer it takes (the load pairs them by
+            // nonce); every other workload's receipts all succeed.
+            assert_eq!(report["receipts_failed"], 0, "{workload}: {report}");
+        }
+        let ceiling = &report["ceiling"];
+        assert!(ceiling["one_core_per_sec"].as_f64() > Some(0.0), "{report}");
+        assert!(
+            ceiling["all_cores_per_sec"].as_f64() > Some(0.0),
+            "{report}"
+        );
+        let ratio = report["ratio_to_one_core"].as_f64().expect("a ratio");
+        let expected = report["committed_per_sec"].as_f64().expect("a rate")
+            / ceiling["one_core_per_sec"].as_f64().expect("a rate");
+        assert!((ratio - expected).abs() < 1e-9 && ratio > 0.0, "{report}");
+    }
+}
