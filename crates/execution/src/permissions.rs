@@ -55,6 +55,24 @@ pub fn check_payload(
     crate::native::module_of(payload).permit(state, rules, sender, payload)
 }
 
+/// Allows a direct freeze (`action`) by a `regulator`, if the policy lets regulators freeze.
+pub fn require_regulator(
+    state: &(impl StateRead + ?Sized),
+    rules: &Rules,
+    sender: &Address,
+    action: &'static str,
+) -> Result<std::result::Result<(), InvalidTx>> {
+    if !rules.policy.regulator_can_freeze {
+        return Ok(Err(InvalidTx::PermissionDenied {
+            action,
+            needed: Roles::REGULATOR,
+            has: Roles::NONE,
+            detail: "the policy gives regulators no direct freeze".into(),
+        }));
+    }
+    require_roles(state, sender, action, Roles::REGULATOR)
+}
+
 /// Allows `action` when `needed` is empty or the sender's member roles meet it.
 pub fn require_roles(
     state: &(impl StateRead + ?Sized),

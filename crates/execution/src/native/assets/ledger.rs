@@ -47,18 +47,20 @@ pub(super) fn may_hold(
     if rule == TransferRule::Open || account == issuer {
         return Ok(Ok(()));
     }
-    let ok = match rule {
-        TransferRule::Open => true,
-        TransferRule::Members => read::member(state, account)?.is_some(),
-        TransferRule::AllowList => r::allowed(state, class_id, account)?,
+    let (ok, why) = match rule {
+        TransferRule::Members => (
+            read::member(state, account)?.is_some(),
+            "it is not a member of the consortium",
+        ),
+        _ => (
+            r::allowed(state, class_id, account)?,
+            "it is not on the issuer's allow-list",
+        ),
     };
     if ok || is_escrow(state, account)? {
         return Ok(Ok(()));
     }
-    Ok(Err(match rule {
-        TransferRule::Members => "it is not a member of the consortium",
-        _ => "it is not on the issuer's allow-list",
-    }))
+    Ok(Err(why))
 }
 
 fn restricted(account: &Address, what: String, why: &'static str) -> AssetError {

@@ -73,15 +73,7 @@ impl NativeModule for Assets {
                 permissions::require_roles(state, sender, "create a collection", Roles::ISSUER)
             }
             AssetTx::Freeze { .. } => {
-                if !rules.policy.regulator_can_freeze {
-                    return Ok(Err(InvalidTx::PermissionDenied {
-                        action: "freeze assets",
-                        needed: Roles::REGULATOR,
-                        has: Roles::NONE,
-                        detail: "the policy gives regulators no direct freeze".into(),
-                    }));
-                }
-                permissions::require_roles(state, sender, "freeze assets", Roles::REGULATOR)
+                permissions::require_regulator(state, rules, sender, "freeze assets")
             }
             AssetTx::Call { contract, .. } => {
                 let call = rules.policy.call_roles(contract);

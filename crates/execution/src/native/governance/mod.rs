@@ -59,15 +59,7 @@ impl NativeModule for Governance {
             // Only an admin listed by its organization acts for it.
             GovTx::Vote { .. } | GovTx::RotateAdmins { .. } => admin_of_own_org(state, sender, op),
             GovTx::Regulate { .. } => {
-                if !rules.policy.regulator_can_freeze {
-                    return Ok(Err(InvalidTx::PermissionDenied {
-                        action: "regulate",
-                        needed: Roles::REGULATOR,
-                        has: Roles::NONE,
-                        detail: "the policy gives regulators no direct freeze".into(),
-                    }));
-                }
-                permissions::require_roles(state, sender, "regulate", Roles::REGULATOR)
+                permissions::require_regulator(state, rules, sender, "regulate")
             }
         }
     }
