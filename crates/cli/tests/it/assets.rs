@@ -332,3 +332,105 @@ fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
         assert!((ratio - expected).abs() < 1e-9 && ratio > 0.0, "{report}");
     }
 }
+
+/// `citychain bench --versus` runs two workloads side by side on one node: rounds of one phase
+/// each, alternating which goes first, every phase committed in full; claims in the second
+/// phase claim the next distributions (a wrong record point would fail their receipts). The
+/// medians and the ratio are the phases' own, and a comparison the phases cannot make is
+/// refused before anything is sent.
+#[test]
+fn bench_compares_two_workloads_side_by_side() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let rpc = node.banner.rpc_url.clone();
+    let key = node
+        .account("alice")
+        .key_file
+        .to_str()
+        .expect("utf-8")
+        .to_string();
+    let bench = |extra: &[&str]| {
+        let mut args = vec!["bench", "--rpc", &rpc, "--key", &key, "--batch", "50"];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let args = bench(&[
+        "--accounts",
+        "20",
+        "--txs",
+        "200",
+        "--workload",
+        "claim",
+        "--versus",
+        "asset",
+        "--rounds",
+        "2",
+    ]);
+    let report = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let phases = report["phases"].as_array().expect("phases");
+    let order: Vec<&str> = phases
+        .iter()
+        .map(|p| p["workload"].as_str().expect("workload"))
+        .collect();
+    assert_eq!(order, ["claim", "asset", "asset", "claim"], "{report}");
+    for p in phases {
+        assert_eq!(p["committed"], 200, "{p}");
+        assert_eq!(p["rejected"], 0, "{p}");
+        assert!(p["receipts_checked"].as_u64() > Some(0), "{p}");
+        assert_eq!(p["receipts_failed"], 0, "{p}");
+    }
+    let rate = |i: usize| phases[i]["committed_per_sec"].as_f64().expect("a rate");
+    let claims = (rate(0) + rate(3)) / 2.0;
+    let assets = (rate(1) + rate(2)) / 2.0;
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6 * b.max(1.0);
+    assert!(
+        close(report["median_per_sec"].as_f64().expect("median"), claims),
+        "{report}"
+    );
+    assert!(
+        close(
+            report["versus_median_per_sec"].as_f64().expect("median"),
+            assets
+        ),
+        "{report}"
+    );
+    assert!(
+        close(report["ratio"].as_f64().expect("ratio"), claims / assets),
+        "{report}"
+    );
+
+    // Comparisons that cannot be made fairly are refused with the reason.
+    for (extra, why) in [
+        (
+            &["--txs", "30", "--accounts", "20", "--versus", "asset"][..],
+            "must be a multiple of --accounts",
+        ),
+        (
+            &["--workload", "asset", "--versus", "asset"][..],
+            "two different ones",
+        ),
+        (
+            &[
+                "--txs",
+                "20",
+                "--accounts",
+                "20",
+                "--workload",
+                "offer",
+                "--versus",
+                "transfer",
+            ][..],
+            "offers come in pairs",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_citychain"))
+            .args(bench(extra))
+            .output()
+            .expect("run citychain");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(why),
+            "{extra:?}: {stderr}"
+        );
+    }
+}
