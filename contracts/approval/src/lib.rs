@@ -13,7 +13,8 @@ extern crate alloc;
 
 use alloc::{string::String, vec::Vec};
 use citychain_sdk::{
-    Address, Decode, DecodeError, Encode, Error, Item, Map, Reader, contract, env, require,
+    Address, Decode, DecodeError, Encode, Error, Item, Map, Reader, contract, env, events, fail,
+    require,
 };
 
 /// A request's whole state.
@@ -62,9 +63,6 @@ impl Decode for Request {
     }
 }
 
-/// What `status` returns: `(creator, target, method, approvals, required, deadline_ms, state)`.
-type Status = (Address, Address, String, u32, u32, u64, String);
-
 const OPEN: u8 = 0;
 const EXECUTED: u8 = 1;
 const REJECTED: u8 = 2;
@@ -106,6 +104,17 @@ fn check_open(id: u64, req: &Request) -> Result<(), Error> {
     Ok(())
 }
 
+events! {
+    /// `creator` opened request `id`.
+    created(id: u64, creator: Address);
+    /// `approver` approved request `id`, which now has `approvals`.
+    approved(id: u64, approver: Address, approvals: u32);
+    /// Request `id` reached its threshold and its action ran.
+    executed(id: u64);
+    /// `party` rejected request `id` for good.
+    rejected(id: u64, party: Address);
+}
+
 contract! {
     /// Opens a request; returns its id.
     fn create(
@@ -129,7 +138,7 @@ contract! {
         REQUESTS.set(&id, &Request {
             creator, target, method, args, approvers, required, deadline_ms, approvals: 0, state: OPEN,
         });
-        env::emit("created", &(id, creator));
+        events::created(id, creator);
         Ok(id)
     }
 
@@ -141,14 +150,14 @@ contract! {
         require!(!APPROVED.contains(&(id, caller)), "{} already approved request {}", caller, id);
         APPROVED.set(&(id, caller), &true);
         req.approvals += 1;
-        env::emit("approved", &(id, caller, req.approvals));
+        events::approved(id, caller, req.approvals);
         let executes = req.approvals >= req.required;
         if executes {
             if let Err(e) = env::call(&req.target, &req.method, &RawArgs(&req.args), 0, 0) {
-                return Err(Error(alloc::format!("the action failed (status {}): {}", e.status, e.reason)));
+                fail!("the action failed (status {}): {}", e.status, e.reason);
             }
             req.state = EXECUTED;
-            env::emit("executed", &id);
+            events::executed(id);
         }
         REQUESTS.set(&id, &req);
         Ok(executes)
@@ -160,13 +169,13 @@ contract! {
         check_open(id, &req)?;
         req.state = REJECTED;
         REQUESTS.set(&id, &req);
-        env::emit("rejected", &(id, env::caller()));
+        events::rejected(id, env::caller());
         Ok(())
     }
 
     /// `(creator, target, method, approvals, required, deadline_ms, state)`; state is
     /// "open", "executed", "rejected" or "expired".
-    fn status(id: u64) -> Result<Status, Error> {
+    fn status(id: u64) -> Result<(Address, Address, String, u32, u32, u64, String), Error> {
         let req = load(id)?;
         let state = match req.state {
             EXECUTED => "executed",

@@ -14,10 +14,17 @@ extern crate alloc;
 use citychain_sdk::{
     Address, Error, Map,
     assets::{self, AssetError, AssetId, Value},
-    contract, env, require,
+    contract, env, events, fail, require,
 };
 
 const CREDIT: Map<(Address, [u8; 20]), u128> = Map::new(b"c");
+
+events! {
+    /// `depositor` was credited `amount` of `asset`, which came with its call.
+    deposited(depositor: Address, asset: [u8; 20], amount: u128);
+    /// `depositor` sent `amount` of its credit in `asset` to `to`.
+    withdrawn(depositor: Address, asset: [u8; 20], amount: u128, to: Address);
+}
 
 contract! {
     /// Credits the caller with every fungible asset the call brought; returns how many.
@@ -26,15 +33,15 @@ contract! {
         let mut count = 0u32;
         for value in assets::attached() {
             let Value::Token(asset, amount) = value else {
-                return Err(Error("the escrow takes fungible assets only".into()));
+                fail!("the escrow takes fungible assets only");
             };
             let key = (depositor, asset.0);
             let credit = CREDIT.get(&key).unwrap_or(0);
             let Some(sum) = credit.checked_add(amount) else {
-                return Err(Error("the credit would overflow".into()));
+                fail!("the credit would overflow");
             };
             CREDIT.set(&key, &sum);
-            env::emit("deposited", &(depositor, asset.0, amount));
+            events::deposited(depositor, asset.0, amount);
             count += 1;
         }
         require!(count > 0, "nothing was attached: deposit with the asset operation call");
@@ -50,13 +57,11 @@ contract! {
         CREDIT.set(&key, &(credit - amount));
         match assets::transfer(&AssetId(asset), &to, amount) {
             Ok(()) => {}
-            Err(AssetError::Frozen) => return Err(Error("the asset is frozen".into())),
-            Err(AssetError::Restricted) => {
-                return Err(Error("the recipient may not hold this asset".into()));
-            }
-            Err(e) => return Err(Error(alloc::format!("the transfer failed: {e:?}"))),
+            Err(AssetError::Frozen) => fail!("the asset is frozen"),
+            Err(AssetError::Restricted) => fail!("the recipient may not hold this asset"),
+            Err(e) => fail!("the transfer failed: {:?}", e),
         }
-        env::emit("withdrawn", &(depositor, asset, amount, to));
+        events::withdrawn(depositor, asset, amount, to);
         Ok(())
     }
 

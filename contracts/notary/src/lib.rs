@@ -12,31 +12,35 @@
 extern crate alloc;
 
 use alloc::string::String;
-use citychain_sdk::{Address, Error, Item, Map, contract, env, require};
+use citychain_sdk::{Address, Error, Item, Map, contract, env, events, fail, require};
 
-/// `(submitter, time ms, height, note)`.
-type Record = (Address, u64, u64, String);
-
-const RECORDS: Map<[u8; 32], Record> = Map::new(b"d");
+/// `(submitter, time ms, height, note)` (written out in full where a method returns it, so the
+/// contract's metadata can describe it).
+const RECORDS: Map<[u8; 32], (Address, u64, u64, String)> = Map::new(b"d");
 const COUNT: Item<u64> = Item::new(b"count");
+
+events! {
+    /// A document hash was anchored by `submitter` at `time_ms`.
+    anchored(document_hash: [u8; 32], submitter: Address, time_ms: u64);
+}
 
 contract! {
     /// Anchors `document_hash`; a hash can be anchored only once.
     fn anchor(document_hash: [u8; 32], note: String) -> Result<(), Error> {
         require!(note.len() <= 256, "the note is {} bytes; at most 256", note.len());
         if let Some((by, at, _, _)) = RECORDS.get(&document_hash) {
-            return Err(Error(alloc::format!("already anchored by {by} at {at} ms")));
+            fail!("already anchored by {} at {} ms", by, at);
         }
         let submitter = env::caller();
         let time = env::block_time_ms();
         RECORDS.set(&document_hash, &(submitter, time, env::block_height(), note));
         COUNT.set(&(COUNT.get().unwrap_or(0) + 1));
-        env::emit("anchored", &(document_hash, submitter, time));
+        events::anchored(document_hash, submitter, time);
         Ok(())
     }
 
     /// The record of `document_hash`, if anchored.
-    fn lookup(document_hash: [u8; 32]) -> Option<Record> {
+    fn lookup(document_hash: [u8; 32]) -> Option<(Address, u64, u64, String)> {
         RECORDS.get(&document_hash)
     }
 
@@ -44,13 +48,13 @@ contract! {
     fn anchor_document(document: alloc::vec::Vec<u8>, note: String) -> Result<[u8; 32], Error> {
         let h = env::hash(&document);
         if RECORDS.contains(&h) {
-            return Err(Error("already anchored".into()));
+            fail!("already anchored");
         }
         let submitter = env::caller();
         let time = env::block_time_ms();
         RECORDS.set(&h, &(submitter, time, env::block_height(), note));
         COUNT.set(&(COUNT.get().unwrap_or(0) + 1));
-        env::emit("anchored", &(h, submitter, time));
+        events::anchored(h, submitter, time);
         Ok(h)
     }
 

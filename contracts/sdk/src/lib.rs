@@ -37,6 +37,8 @@ extern crate alloc;
 pub mod assets;
 pub mod codec;
 pub mod env;
+#[doc(hidden)]
+pub mod metadata;
 pub mod storage;
 #[doc(hidden)]
 pub mod sys;
@@ -86,12 +88,68 @@ impl From<String> for Error {
     }
 }
 
-/// Returns `Err(Error(format!(...)))` from the entry point unless `cond` holds.
+/// Returns `Err(Error(format!(...)))` from the entry point unless `cond` holds. The format
+/// string is recorded in the contract's metadata as one of its revert reasons.
 #[macro_export]
 macro_rules! require {
-    ($cond:expr, $($msg:tt)+) => {
+    ($cond:expr, $fmt:literal $(, $arg:expr)* $(,)?) => {
         if !$cond {
-            return Err($crate::Error(::alloc::format!($($msg)+)));
+            $crate::__metadata_record!($crate::metadata::REVERT, [$fmt]);
+            return Err($crate::Error(::alloc::format!($fmt $(, $arg)*)));
+        }
+    };
+}
+
+/// Returns `Err(Error(format!(...)))`, recording the format string as a revert reason.
+#[macro_export]
+macro_rules! fail {
+    ($fmt:literal $(, $arg:expr)* $(,)?) => {{
+        $crate::__metadata_record!($crate::metadata::REVERT, [$fmt]);
+        return Err($crate::Error(::alloc::format!($fmt $(, $arg)*)))
+    }};
+}
+
+/// Ends the call with `format!(...)` as its revert reason ([`env::revert`]), recording the
+/// format string in the metadata.
+#[macro_export]
+macro_rules! revert {
+    ($fmt:literal $(, $arg:expr)* $(,)?) => {{
+        $crate::__metadata_record!($crate::metadata::REVERT, [$fmt]);
+        $crate::env::revert(&::alloc::format!($fmt $(, $arg)*))
+    }};
+}
+
+/// Declares a contract's events: each becomes a function in a module `events` that emits it
+/// (`events::transfer(from, to, amount)`), its topic the event's name and its data the
+/// canonical encoding of its fields in order; each is described in the metadata.
+///
+/// ```ignore
+/// events! {
+///     /// Tokens moved.
+///     transfer(from: Address, to: Address, amount: u128);
+/// }
+/// ```
+#[macro_export]
+macro_rules! events {
+    ($(
+        $(#[doc = $doc:expr])*
+        $name:ident ( $( $field:ident : $ty:ty ),* $(,)? );
+    )*) => {
+        /// The contract's events: each function emits one.
+        pub mod events {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $crate::__metadata_record!($crate::metadata::EVENT, [
+                    stringify!($name),
+                    $crate::__first_doc!($($doc),*),
+                    $( stringify!($field), stringify!($ty), )*
+                ]);
+                $(#[doc = $doc])*
+                pub fn $name($( $field: $ty ),*) {
+                    $crate::env::emit(stringify!($name), &( $( $field, )* ));
+                }
+            )*
         }
     };
 }
@@ -133,24 +191,38 @@ pub fn finish_args(r: Reader<'_>) {
     }
 }
 
-/// Declares a contract's entry points; see the crate documentation.
+/// Declares a contract's entry points; see the crate documentation. Each may carry
+/// documentation comments (its first line is the method's documentation in the metadata); the
+/// contract's name and version are its crate's.
 #[macro_export]
 macro_rules! contract {
     ($(
-        $(#[$meta:meta])*
+        $(#[doc = $doc:expr])*
         fn $name:ident ( $( $arg:ident : $ty:ty ),* $(,)? ) $( -> $ret:ty )? $body:block
-    )*) => {$(
-        $(#[$meta])*
-        #[allow(unsafe_code)]
-        #[unsafe(no_mangle)]
-        pub extern "C" fn $name() {
-            fn entry( $( $arg : $ty ),* ) $( -> $ret )? $body
-            let input = $crate::env::input();
-            #[allow(unused_mut)]
-            let mut reader = $crate::Reader::new(&input);
-            $( let $arg: $ty = $crate::decode_arg(&mut reader, stringify!($arg)); )*
-            $crate::finish_args(reader);
-            $crate::IntoOutput::into_output(entry( $( $arg ),* ));
-        }
-    )*};
+    )*) => {
+        $crate::__metadata_record!($crate::metadata::CONTRACT, [
+            ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_PKG_VERSION"),
+        ]);
+        $(
+            $crate::__metadata_record!($crate::metadata::METHOD, [
+                stringify!($name),
+                $crate::__first_doc!($($doc),*),
+                $crate::__returns!($($ret)?),
+                $( stringify!($arg), stringify!($ty), )*
+            ]);
+            $(#[doc = $doc])*
+            #[allow(unsafe_code)]
+            #[unsafe(no_mangle)]
+            pub extern "C" fn $name() {
+                fn entry( $( $arg : $ty ),* ) $( -> $ret )? $body
+                let input = $crate::env::input();
+                #[allow(unused_mut)]
+                let mut reader = $crate::Reader::new(&input);
+                $( let $arg: $ty = $crate::decode_arg(&mut reader, stringify!($arg)); )*
+                $crate::finish_args(reader);
+                $crate::IntoOutput::into_output(entry( $( $arg ),* ));
+            }
+        )*
+    };
 }

@@ -10,12 +10,19 @@
 extern crate alloc;
 
 use alloc::string::String;
-use citychain_sdk::{Address, Error, Item, Map, contract, env, require};
+use citychain_sdk::{Address, Error, Item, Map, contract, env, events, require, revert};
 
 /// `(name, symbol, decimals, total supply)`.
 const META: Item<(String, String, u8, u128)> = Item::new(b"meta");
 const BALANCES: Map<Address, u128> = Map::new(b"b");
 const ALLOWANCES: Map<(Address, Address), u128> = Map::new(b"a");
+
+events! {
+    /// Tokens moved (from the zero address: created).
+    transfer(from: Address, to: Address, amount: u128);
+    /// `owner` let `spender` move up to `amount` of its tokens.
+    approval(owner: Address, spender: Address, amount: u128);
+}
 
 fn balance(of: &Address) -> u128 {
     BALANCES.get(of).unwrap_or(0)
@@ -29,7 +36,7 @@ fn move_tokens(from: &Address, to: &Address, amount: u128) -> Result<(), Error> 
         // Cannot overflow: the total supply is a u128 and this is part of it.
         BALANCES.set(to, &(balance(to) + amount));
     }
-    env::emit("transfer", &(*from, *to, amount));
+    events::transfer(*from, *to, amount);
     Ok(())
 }
 
@@ -42,13 +49,13 @@ contract! {
         META.set(&(name, symbol, decimals, supply));
         let owner = env::caller();
         BALANCES.set(&owner, &supply);
-        env::emit("transfer", &(Address::default(), owner, supply));
+        events::transfer(Address::default(), owner, supply);
         Ok(())
     }
 
     /// `(name, symbol, decimals, total_supply)`.
     fn info() -> (String, String, u8, u128) {
-        META.get().unwrap_or_else(|| env::revert("not initialised"))
+        META.get().unwrap_or_else(|| revert!("not initialised"))
     }
 
     fn balance_of(owner: Address) -> u128 {
@@ -63,7 +70,7 @@ contract! {
     fn approve(spender: Address, amount: u128) {
         let owner = env::caller();
         ALLOWANCES.set(&(owner, spender), &amount);
-        env::emit("approval", &(owner, spender, amount));
+        events::approval(owner, spender, amount);
     }
 
     fn allowance(owner: Address, spender: Address) -> u128 {

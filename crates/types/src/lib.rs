@@ -19,6 +19,7 @@ pub mod governance;
 pub mod layout;
 pub mod limits;
 pub mod merkle;
+pub mod metadata;
 pub mod multisig;
 mod primitives;
 pub mod proof;

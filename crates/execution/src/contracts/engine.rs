@@ -148,6 +148,12 @@ impl Vm {
         }
         shape::check(code)?;
         let module = Module::new(&self.engine, code).map_err(|e| reasons::invalid_module(&e))?;
+        super::metadata::read(code).map_err(|e| {
+            format!(
+                "its metadata (custom section {}) is malformed: {e}",
+                citychain_types::metadata::SECTION
+            )
+        })?;
         for import in module.imports() {
             let ExternType::Func(ty) = import.ty() else {
                 return Err(format!(

@@ -8,6 +8,7 @@ mod engine;
 pub(crate) use engine::{LoadError, Loaded};
 mod host;
 mod invoke;
+pub mod metadata;
 mod reasons;
 mod shape;
 
@@ -327,6 +328,8 @@ pub struct ContractDetails {
     pub info: ContractInfo,
     pub code_size: usize,
     pub entry_points: Vec<String>,
+    /// What the contract says about itself, if its code carries metadata.
+    pub metadata: Option<citychain_types::metadata::ContractMetadata>,
 }
 
 /// Looks up a contract on `view`.
@@ -346,9 +349,12 @@ pub fn details(view: &StateView, contract: &Address) -> Result<Option<ContractDe
         })?
         .map(|m| entry_points(&m.module))
         .unwrap_or_default();
+    // Deployed code passed the same check; code from before metadata was checked shows none.
+    let metadata = metadata::read(&code).ok().flatten();
     Ok(Some(ContractDetails {
         info,
         code_size: code.len(),
         entry_points,
+        metadata,
     }))
 }

@@ -78,6 +78,7 @@ impl ContractApiServer for NodeService {
             status: details.info.status,
             entry_points: details.entry_points,
             balance,
+            metadata: details.metadata,
             height,
         })
     }

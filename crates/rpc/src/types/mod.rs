@@ -316,6 +316,9 @@ pub struct ContractView {
     pub entry_points: Vec<String>,
     /// The contract's native balance.
     pub balance: citychain_types::Amount,
+    /// What the contract says about itself (methods, events, revert reasons), with each
+    /// method's `writes` found in its code; `null` if the code carries no metadata.
+    pub metadata: Option<citychain_types::metadata::ContractMetadata>,
     /// Height of the state read.
     pub height: u64,
 }

@@ -361,6 +361,23 @@ const HOST_FUNCTIONS: &[(&str, Signature)] = &[
     ("attached_assets", (&[], &[I32])),
 ];
 
+/// Host functions that change state: storage, events, value, assets, and calls into other
+/// contracts (which may do any of these).
+const WRITING: &[&str] = &[
+    "storage_write",
+    "storage_remove",
+    "transfer",
+    "emit",
+    "call",
+    "asset_transfer",
+    "item_transfer",
+];
+
+/// Whether host function `name` can change state.
+pub(crate) fn writes_state(name: &str) -> bool {
+    WRITING.contains(&name)
+}
+
 /// The type of host function `name`, if the API has it.
 pub(crate) fn signature(name: &str) -> Option<Signature> {
     HOST_FUNCTIONS
