@@ -439,7 +439,7 @@ fn ident(s: String, what: &str) -> Result<String, String> {
 
 /// Pairs of (name, type) from the fields after the first `skip`.
 fn fields_of(fields: &[String], what: &str) -> Result<Vec<Field>, String> {
-    if fields.len() % 2 != 0 {
+    if !fields.len().is_multiple_of(2) {
         return Err(format!("{what}s come in name and type pairs"));
     }
     let mut out: Vec<Field> = Vec::new();
@@ -584,7 +584,7 @@ mod tests {
             assert!(Ty::parse(bad).is_err(), "{bad:?} parsed");
         }
         let deep = format!("{}u8{}", "Vec<".repeat(20), ">".repeat(20));
-        assert!(Ty::parse(&deep).unwrap_err().contains("nest"));
+        assert!(Ty::parse(&deep).expect_err("too deep").contains("nest"));
     }
 
     #[test]

@@ -13,7 +13,10 @@ use citychain_client::{
 };
 use citychain_crypto::{Address, Suite, hex};
 use citychain_execution::contracts::{Vm, entry_points};
-use citychain_types::{Amount, Payload, WasmParams};
+use citychain_types::{
+    Amount, Payload, WasmParams,
+    metadata::{ContractMetadata, Ty},
+};
 use clap::Subcommand;
 use serde::Serialize;
 use std::{
@@ -53,7 +56,8 @@ pub enum ContractCommand {
         send: SendArgs,
         /// The .wasm file.
         code: PathBuf,
-        /// Arguments of `init`, as TYPE:VALUE (repeat; see `contract call --help`).
+        /// Arguments of `init`: NAME=VALUE by the code's metadata, or TYPE:VALUE (repeat; see
+        /// `contract call --help`).
         #[arg(long = "arg")]
         args: Vec<String>,
         /// `init` arguments as raw hex instead.
@@ -62,9 +66,15 @@ pub enum ContractCommand {
     },
     /// Call a contract method in a transaction; waits for the receipt.
     ///
-    /// Arguments are TYPE:VALUE, concatenated in order in the canonical encoding: u8, u16, u32,
-    /// u64, u128, bool, address, hash (32 raw bytes), string, bytes (hex, length first), raw
-    /// (hex as is). Example: --arg address:0x…  --arg u128:100
+    /// A contract with metadata (every contract built with the SDK) takes its arguments by
+    /// name, checked against their types before anything is signed, and its result and events
+    /// are printed decoded: --arg to=0x…  --arg amount=100. Numbers, true/false, 0x-addresses
+    /// and 0x-hex bytes are written as such, a String as its text, and vectors, tuples and
+    /// options as JSON (--arg approvers='["0x…","0x…"]', --arg memo=null).
+    ///
+    /// Without metadata, arguments are TYPE:VALUE, concatenated in order in the canonical
+    /// encoding: u8, u16, u32, u64, u128, bool, address, hash (32 raw bytes), string, bytes
+    /// (hex, length first), raw (hex as is). Example: --arg address:0x…  --arg u128:100
     Call {
         #[command(flatten)]
         send: SendArgs,
@@ -78,11 +88,12 @@ pub enum ContractCommand {
         #[arg(long, default_value = "0")]
         value: Amount,
         /// Decode the return value as these comma-separated types (e.g. u128 or
-        /// string,string,u8,u128 or option<u64>).
+        /// string,string,u8,u128 or option<u64>) instead of as the metadata says.
         #[arg(long)]
         returns: Option<String>,
     },
-    /// Run a method read-only on the latest state: no transaction, nothing kept.
+    /// Run a method read-only on the latest state: no transaction, nothing kept. Arguments
+    /// and results as for `contract call`.
     Query {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
@@ -101,7 +112,8 @@ pub enum ContractCommand {
         #[arg(long)]
         returns: Option<String>,
     },
-    /// Show a deployed contract: code hash and size, admin, status, entry points, balance.
+    /// Show a deployed contract: code hash and size, admin, status, entry points, balance, and
+    /// what its metadata says (methods with their arguments, events, revert reasons).
     Info {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
@@ -125,7 +137,10 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
             if let Err(reason) = Vm::for_params(&params).validate(&bytes) {
                 bail!("{} is not a valid contract: {reason}", code.display());
             }
-            let init_args = encode(&args, args_hex.as_deref())?;
+            let metadata = citychain_execution::contracts::metadata::read(&bytes)
+                .ok()
+                .flatten();
+            let init_args = encode_for(metadata.as_ref(), "init", &args, args_hex.as_deref())?;
             let (sent, receipt) = send_tx(
                 &send,
                 Payload::Deploy {
@@ -169,26 +184,45 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
             value,
             returns,
         } => {
-            let args = encode(&args, args_hex.as_deref())?;
+            let client = Client::connect(&send.rpc)?;
+            let info = contract_info(&client, contract, &method).await?;
+            let meta = info.metadata.as_ref();
+            let args = encode_for(meta, &method, &args, args_hex.as_deref())?;
+            if let Some(m) = meta.and_then(|m| m.method(&method))
+                && m.writes == Some(false)
+                && !json
+            {
+                eprintln!(
+                    "note: {method} changes no state; `citychain contract query` runs it without \
+                     a transaction or a fee"
+                );
+            }
             let (_, receipt) = send_tx(
                 &send,
                 Payload::Call {
                     contract,
-                    method,
+                    method: method.clone(),
                     args,
                     value,
                 },
             )
             .await?;
-            let decoded = decode(returns.as_deref(), &receipt.receipt.output)?;
+            let output = &receipt.receipt.output;
+            let decoded = decode_output(meta, &method, returns.as_deref(), output)?;
+            let events = super::events::EventDecoder::new(&client)
+                .knowing(contract, info.metadata.clone())
+                .decode_all(&receipt.receipt.events)
+                .await;
             if json {
                 output::json(&serde_json::json!({
                     "receipt": receipt,
                     "returned": decoded,
+                    "events": events,
                 }))?;
             } else {
                 super::tx::print_receipt(&receipt);
-                print_output(&receipt.receipt.output, decoded.as_ref());
+                super::events::print(&events, &receipt.receipt.events);
+                print_output(output, decoded.as_ref());
             }
             if !receipt.receipt.is_success() {
                 bail!(
@@ -209,20 +243,26 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
             gas_limit,
             returns,
         } => {
-            let args = encode(&args, args_hex.as_deref())?;
             let client = Client::connect(&rpc)?;
+            let info = contract_info(&client, contract, &method).await?;
+            let meta = info.metadata.as_ref();
+            let args = encode_for(meta, &method, &args, args_hex.as_deref())?;
             let result: QueryResult = client
                 .rpc()
                 .contract_query(
                     contract,
-                    method,
+                    method.clone(),
                     Some(hex::encode(&args)),
                     caller,
                     gas_limit,
                 )
                 .await?;
             let output_bytes = hex::decode(&result.output).context("the node's output")?;
-            let decoded = decode(returns.as_deref(), &output_bytes)?;
+            let decoded = if result.code == 0 {
+                decode_output(meta, &method, returns.as_deref(), &output_bytes)?
+            } else {
+                None
+            };
             if json {
                 return output::json(&serde_json::json!({
                     "result": result,
@@ -261,8 +301,147 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
                 ("balance", info.balance.to_string()),
                 ("entry points", info.entry_points.join(", ")),
             ]);
+            match &info.metadata {
+                None => println!(
+                    "  metadata      none (the code carries no {} section)",
+                    citychain_types::metadata::SECTION
+                ),
+                Some(m) => print_metadata(m),
+            }
             Ok(())
         }
+    }
+}
+
+/// The contract's details, refusing before anything is signed if it has no such entry point.
+async fn contract_info(
+    client: &Client,
+    contract: Address,
+    method: &str,
+) -> anyhow::Result<ContractView> {
+    let info: ContractView = client
+        .rpc()
+        .contract_get_info(contract)
+        .await
+        .with_context(|| format!("looking up contract {contract}"))?;
+    if !info.entry_points.iter().any(|e| e == method) {
+        bail!(
+            "contract {contract} has no entry point {method:?}; it has: {}",
+            info.entry_points.join(", ")
+        );
+    }
+    Ok(info)
+}
+
+/// Whether `--arg`s are NAME=VALUE (all of them) rather than TYPE:VALUE.
+fn by_name(args: &[String]) -> anyhow::Result<bool> {
+    let named = |a: &&String| {
+        a.split_once('=').is_some_and(|(n, _)| {
+            !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let n = args.iter().filter(named).count();
+    if n != 0 && n != args.len() {
+        bail!("give every --arg as NAME=VALUE, or every one as TYPE:VALUE, not a mix");
+    }
+    Ok(n > 0)
+}
+
+/// The input of `method`: by name through the metadata when the arguments are NAME=VALUE.
+fn encode_for(
+    metadata: Option<&ContractMetadata>,
+    method: &str,
+    args: &[String],
+    hex_args: Option<&str>,
+) -> anyhow::Result<Vec<u8>> {
+    if hex_args.is_some() || !by_name(args)? {
+        let declared = metadata.and_then(|m| m.method(method));
+        if let Some(m) = declared
+            && args.is_empty()
+            && hex_args.is_none()
+            && !m.args.is_empty()
+        {
+            bail!(
+                "{method} takes {}; give them as --arg NAME=VALUE",
+                abi::signature(m)
+            );
+        }
+        return encode(args, hex_args);
+    }
+    let Some(metadata) = metadata else {
+        bail!(
+            "NAME=VALUE arguments need the contract's metadata, and this code carries none: \
+             give them as TYPE:VALUE"
+        );
+    };
+    let Some(m) = metadata.method(method) else {
+        bail!(
+            "the metadata of {} describes no method {method:?}; it describes: {}",
+            metadata.name,
+            metadata
+                .methods
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    abi::encode_named(m, args).map_err(anyhow::Error::msg)
+}
+
+/// The output decoded by `--returns`, else by the method's declared type.
+fn decode_output(
+    metadata: Option<&ContractMetadata>,
+    method: &str,
+    returns: Option<&str>,
+    bytes: &[u8],
+) -> anyhow::Result<Option<Vec<serde_json::Value>>> {
+    if returns.is_some() {
+        return decode(returns, bytes);
+    }
+    let Some(m) = metadata.and_then(|m| m.method(method)) else {
+        return Ok(None);
+    };
+    if m.returns == Ty::Unit && bytes.is_empty() {
+        return Ok(None);
+    }
+    abi::decode_typed(&m.returns, bytes)
+        .map(|v| Some(vec![v]))
+        .map_err(|e| anyhow::anyhow!("the output does not decode as {}: {e}", m.returns))
+}
+
+/// The metadata's methods, events and revert reasons.
+fn print_metadata(m: &ContractMetadata) {
+    println!("  metadata      {} {}", m.name, m.version);
+    for method in &m.methods {
+        let returns = if method.returns == Ty::Unit {
+            String::new()
+        } else {
+            format!(" -> {}", method.returns)
+        };
+        let access = match method.writes {
+            Some(false) => "  [read-only]",
+            _ => "",
+        };
+        println!(
+            "  method        {}{}{returns}{access}",
+            method.name,
+            abi::signature(method)
+        );
+        if !method.doc.is_empty() {
+            println!("                  {}", method.doc);
+        }
+    }
+    for e in &m.events {
+        let fields: Vec<String> = e
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.ty))
+            .collect();
+        println!("  event         {}({})", e.name, fields.join(", "));
+    }
+    for r in &m.reverts {
+        println!("  reverts with  {r}");
     }
 }
 
@@ -285,7 +464,7 @@ fn decode(types: Option<&str>, bytes: &[u8]) -> anyhow::Result<Option<Vec<serde_
 fn print_output(bytes: &[u8], decoded: Option<&Vec<serde_json::Value>>) {
     match decoded {
         Some(values) => {
-            let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            let shown: Vec<String> = values.iter().map(super::events::show).collect();
             println!("returned: {}", shown.join(", "));
         }
         None if bytes.is_empty() => println!("returned nothing"),
@@ -496,7 +675,7 @@ strip = true
     println!("next:");
     println!("  citychain contract build {}", dir.display());
     println!(
-        "  citychain contract deploy --key KEY_FILE {} --arg u64:0",
+        "  citychain contract deploy --key KEY_FILE {} --arg start=0",
         wasm.display()
     );
     Ok(())
@@ -505,16 +684,22 @@ strip = true
 const SCAFFOLD_LIB: &str = r#"//! A counter: the starting point of a citychain contract.
 //!
 //! Build: `citychain contract build`. Deploy: `citychain contract deploy --key KEY
-//! target/wasm32-unknown-unknown/release/<name>.wasm --arg u64:0`.
+//! target/wasm32-unknown-unknown/release/<name>.wasm --arg start=0`. Then
+//! `citychain contract info ADDRESS` shows what the macros below describe.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
 
-use citychain_sdk::{Address, Error, Item, contract, env, require};
+use citychain_sdk::{Address, Error, Item, contract, env, events, fail, require};
 
 const COUNT: Item<u64> = Item::new(b"count");
 const OWNER: Item<Address> = Item::new(b"owner");
+
+events! {
+    /// `by` moved the count to `count`.
+    incremented(by: Address, count: u64);
+}
 
 contract! {
     /// Runs once, at deployment.
@@ -527,10 +712,10 @@ contract! {
     fn increment(by: u64) -> Result<u64, Error> {
         let n = COUNT.get().unwrap_or(0);
         let Some(next) = n.checked_add(by) else {
-            return Err(Error::from("the counter would overflow"));
+            fail!("the counter would overflow");
         };
         COUNT.set(&next);
-        env::emit("incremented", &(env::caller(), next));
+        events::incremented(env::caller(), next);
         Ok(next)
     }
 
@@ -541,6 +726,7 @@ contract! {
         Ok(())
     }
 
+    /// The count.
     fn get() -> u64 {
         COUNT.get().unwrap_or(0)
     }

@@ -2,6 +2,7 @@ pub mod asset;
 pub mod bench;
 pub mod contract;
 pub mod dev;
+pub mod events;
 pub mod genesis;
 pub mod gov;
 pub mod keys;

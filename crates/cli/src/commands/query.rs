@@ -584,10 +584,15 @@ async fn show_receipt(hash: Hash, rpc: &str, json: bool) -> anyhow::Result<()> {
     let Some(r) = r else {
         bail!("no receipt for {hash}: it is pending, unknown, or not committed yet")
     };
+    let client = Client::connect(rpc)?;
+    let events = super::events::EventDecoder::new(&client)
+        .decode_all(&r.receipt.events)
+        .await;
     if json {
-        return output::json(&r);
+        return output::json(&serde_json::json!({ "receipt": r, "events": events }));
     }
     super::tx::print_receipt(&r);
+    super::events::print(&events, &r.receipt.events);
     Ok(())
 }
 

@@ -39,6 +39,15 @@ pub enum TxCommand {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// A transaction and, once committed, its receipt, with contract events decoded by their
+    /// contracts' metadata.
+    Get {
+        /// The transaction hash.
+        hash: citychain_crypto::Hash,
+        /// The node's API.
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -76,16 +85,19 @@ pub fn print_receipt(info: &ReceiptInfo) {
 }
 
 pub async fn run(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
-    let TxCommand::Transfer {
-        rpc,
-        key,
-        to,
-        amount,
-        gas_limit,
-        nonce,
-        no_wait,
-        timeout,
-    } = cmd;
+    let (rpc, key, to, amount, gas_limit, nonce, no_wait, timeout) = match cmd {
+        TxCommand::Get { hash, rpc } => return get(hash, &rpc, json).await,
+        TxCommand::Transfer {
+            rpc,
+            key,
+            to,
+            amount,
+            gas_limit,
+            nonce,
+            no_wait,
+            timeout,
+        } => (rpc, key, to, amount, gas_limit, nonce, no_wait, timeout),
+    };
     let key = open_key_file(&key, super::prompt_passphrase)
         .with_context(|| format!("opening {}", key.display()))?;
     let client = Client::connect(&rpc)?;
@@ -140,4 +152,38 @@ pub async fn run(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
         Some(reason) => bail!(reason),
         None => Ok(()),
     }
+}
+
+/// `tx get`: the transaction, then its receipt with decoded events.
+async fn get(hash: citychain_crypto::Hash, rpc: &str, json: bool) -> anyhow::Result<()> {
+    use citychain_client::api::*;
+    let client = Client::connect(rpc)?;
+    let Some(tx) = client.rpc().tx_get(hash).await? else {
+        bail!("no transaction {hash} is pending or committed");
+    };
+    let receipt = client.rpc().tx_get_receipt(hash).await?;
+    let events = match &receipt {
+        Some(r) => {
+            super::events::EventDecoder::new(&client)
+                .decode_all(&r.receipt.events)
+                .await
+        }
+        None => Vec::new(),
+    };
+    if json {
+        return output::json(&serde_json::json!({
+            "transaction": tx,
+            "receipt": receipt,
+            "events": events,
+        }));
+    }
+    println!("{}", serde_json::to_string_pretty(&tx)?);
+    match &receipt {
+        Some(r) => {
+            print_receipt(r);
+            super::events::print(&events, &r.receipt.events);
+        }
+        None => println!("  pending: no receipt yet"),
+    }
+    Ok(())
 }
