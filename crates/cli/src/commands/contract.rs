@@ -482,6 +482,8 @@ struct BuildReport {
     code_hash_ed25519: citychain_crypto::Hash,
     code_hash_sm2: citychain_crypto::Hash,
     entry_points: Vec<String>,
+    /// What the code says about itself (`null`: it carries no metadata).
+    metadata: Option<ContractMetadata>,
 }
 
 fn build(path: &Path, package: Option<&str>, json: bool) -> anyhow::Result<()> {
@@ -501,6 +503,10 @@ fn build(path: &Path, package: Option<&str>, json: bool) -> anyhow::Result<()> {
         code_hash_ed25519: Suite::Ed25519.hash(&code),
         code_hash_sm2: Suite::Sm2.hash(&code),
         entry_points: entry_points(&module),
+        // `validate` checked it; `Ok(None)` is code without metadata.
+        metadata: citychain_execution::contracts::metadata::read(&code)
+            .ok()
+            .flatten(),
         wasm,
     };
     if json {
@@ -523,6 +529,12 @@ fn build(path: &Path, package: Option<&str>, json: bool) -> anyhow::Result<()> {
         ("code hash (sm2 chains)", report.code_hash_sm2.to_string()),
         ("entry points", report.entry_points.join(", ")),
     ]);
+    match &report.metadata {
+        Some(m) => print_metadata(m),
+        None => println!(
+            "  metadata      none: build with the SDK's contract! macro to describe the contract"
+        ),
+    }
     println!("valid: passes the chain's module checks");
     Ok(())
 }

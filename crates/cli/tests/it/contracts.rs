@@ -1,7 +1,7 @@
 //! Contracts on a running `citychain dev`, driven through the `citychain contract` commands as a
 //! user would: build, deploy, call, query, inspect, prove; and a scaffolded project that builds.
 
-use crate::harness::{DevNode, citychain_json};
+use crate::harness::{DevNode, block_on, citychain_json};
 use serde_json::Value;
 use std::{path::Path, process::Command};
 
@@ -332,7 +332,7 @@ fn a_scaffolded_contract_builds_and_validates() {
         "{said}"
     );
     assert!(
-        said.contains("citychain contract deploy --key KEY_FILE ./street_lights/target/wasm32-unknown-unknown/release/street_lights.wasm --arg u64:0"),
+        said.contains("citychain contract deploy --key KEY_FILE ./street_lights/target/wasm32-unknown-unknown/release/street_lights.wasm --arg start=0"),
         "{said}"
     );
     let built = run_here(&["--json", "contract", "build", "./street_lights"]);
@@ -355,6 +355,21 @@ fn a_scaffolded_contract_builds_and_validates() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(entry_points, ["get", "increment", "init", "reset"]);
+    // The scaffold describes itself: methods with their arguments, its event, its reasons.
+    let meta = &built["metadata"];
+    assert_eq!(meta["name"], "street_lights", "{built}");
+    assert_eq!(meta["methods"][1]["name"], "increment");
+    assert_eq!(meta["methods"][1]["args"][0]["type"], "u64");
+    assert_eq!(meta["methods"][1]["writes"], true);
+    assert_eq!(meta["methods"][0]["writes"], false, "get only reads");
+    assert_eq!(meta["events"][0]["name"], "incremented");
+    assert!(
+        meta["reverts"]
+            .as_array()
+            .expect("reasons")
+            .contains(&Value::from("only the owner may reset")),
+        "{meta}"
+    );
     let err = citychain_fails(&[
         "contract",
         "new",
@@ -363,4 +378,147 @@ fn a_scaffolded_contract_builds_and_validates() {
         path_str(dir.path()),
     ]);
     assert!(err.contains("already exists"), "{err}");
+}
+
+/// A contract built with the SDK describes itself, so the CLI takes its arguments by name,
+/// checks them before signing, and prints results and events decoded, for `contract call`,
+/// `contract query`, `tx get` and `query receipt` alike.
+#[test]
+fn a_contract_with_metadata_takes_arguments_by_name_and_decodes_what_it_returns() {
+    let token_wasm = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        token_wasm.path(),
+        citychain_contract_harness::contract_code("token"),
+    )
+    .expect("write");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let rpc = node.banner.rpc_url.clone();
+    let key = path_str(&node.account("alice").key_file).to_string();
+    let alice = node.account("alice").address;
+    let bob = node.account("bob").address.to_string();
+    let run = |args: &[&str]| citychain_json(args);
+
+    let deployed = run(&[
+        "contract",
+        "deploy",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key,
+        path_str(token_wasm.path()),
+        "--arg",
+        "name=City Credit",
+        "--arg",
+        "symbol=CCR",
+        "--arg",
+        "decimals=2",
+        "--arg",
+        "supply=1_000_000",
+    ]);
+    let token = deployed["contract"].as_str().expect("address").to_string();
+
+    let info = run(&["contract", "info", "--rpc", &rpc, &token]);
+    let meta = &info["metadata"];
+    assert_eq!(meta["name"], "token", "{info}");
+    let method = |name: &str| {
+        meta["methods"]
+            .as_array()
+            .expect("methods")
+            .iter()
+            .find(|m| m["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {meta}"))
+    };
+    assert_eq!(method("balance_of")["writes"], false);
+    assert_eq!(method("transfer")["writes"], true);
+    assert_eq!(method("transfer")["args"][1]["type"], "u128");
+
+    let called = run(&[
+        "contract",
+        "call",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key,
+        &token,
+        "transfer",
+        "--arg",
+        "amount=250",
+        "--arg",
+        &format!("to={bob}"),
+    ]);
+    let event = &called["events"][0];
+    assert_eq!(event["topic"], "transfer", "{called}");
+    assert_eq!(event["fields"]["to"], bob.as_str());
+    assert_eq!(event["fields"]["from"], alice.to_string());
+    assert_eq!(event["fields"]["amount"], "250");
+
+    let queried = run(&[
+        "contract",
+        "query",
+        "--rpc",
+        &rpc,
+        &token,
+        "balance_of",
+        "--arg",
+        &format!("owner={bob}"),
+    ]);
+    assert_eq!(queried["returned"][0], "250", "{queried}");
+    let about = run(&["contract", "query", "--rpc", &rpc, &token, "info"]);
+    assert_eq!(
+        about["returned"][0],
+        serde_json::json!(["City Credit", "CCR", 2, "1000000"])
+    );
+
+    let hash = called["receipt"]["tx_hash"]
+        .as_str()
+        .expect("hash")
+        .to_string();
+    let got = run(&["tx", "get", "--rpc", &rpc, &hash]);
+    assert_eq!(got["events"][0]["fields"]["amount"], "250", "{got}");
+    let receipt = run(&["query", "receipt", "--rpc", &rpc, &hash]);
+    assert_eq!(
+        receipt["events"][0]["fields"]["to"],
+        bob.as_str(),
+        "{receipt}"
+    );
+
+    // Arguments that do not fit are refused before anything is signed.
+    let nonce = || block_on(async { node.client().next_nonce(&alice).await.expect("nonce") });
+    let before = nonce();
+    let to = format!("to={bob}");
+    for (args, why) in [
+        (
+            vec!["transfer", to.as_str()],
+            "argument amount (u128) is missing",
+        ),
+        (
+            vec!["transfer", to.as_str(), "amount=lots"],
+            "argument amount (u128)",
+        ),
+        (
+            vec!["transfer", "to=0x1234", "amount=1"],
+            "argument to (Address)",
+        ),
+        (
+            vec!["transfer", to.as_str(), "amount=1", "memo=hi"],
+            "has no argument \"memo\"",
+        ),
+        (vec!["transfer", to.as_str(), "u128:1"], "not a mix"),
+        (
+            vec!["transfr", to.as_str()],
+            "has no entry point \"transfr\"",
+        ),
+    ] {
+        let mut cmd = vec![
+            "contract", "call", "--rpc", &rpc, "--key", &key, &token, args[0],
+        ];
+        for a in &args[1..] {
+            cmd.extend(["--arg", a]);
+        }
+        let err = citychain_fails(&cmd);
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+    assert_eq!(nonce(), before, "nothing was signed");
 }
