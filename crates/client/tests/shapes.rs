@@ -3,8 +3,11 @@
 //!
 //! `cargo test -p citychain-client --test shapes -- --ignored --nocapture` prints them.
 
-use citychain_client::types::{HoldingView, Inclusion, ReceiptInfo, TransferCheck, TxInfo};
+use citychain_client::types::{
+    ContractView, HoldingView, Inclusion, ReceiptInfo, TransferCheck, TxInfo,
+};
 use citychain_crypto::{Address, Hash, SecretKey, Suite};
+use citychain_types::metadata::build;
 use citychain_types::{
     Amount, ChainId, Event, Gas, GovTx, Nonce, Payload, Receipt, Status, TimestampMs, Transaction,
     asset::{AssetId, AssetTx, CollectionId, Value as AssetValue},
@@ -111,7 +114,49 @@ fn shapes() -> Value {
         )),
         height: 42,
     };
+    let mut metadata = citychain_types::metadata::ContractMetadata::parse(
+        &[
+            build::contract("token", "0.1.0"),
+            build::method(
+                "balance_of",
+                "The balance of `owner`.",
+                "u128",
+                &[("owner", "Address")],
+            ),
+            build::method(
+                "transfer",
+                "Moves `amount` of the caller's tokens to `to`.",
+                "Result<(), Error>",
+                &[("to", "Address"), ("amount", "u128")],
+            ),
+            build::event(
+                "transfer",
+                "Tokens moved.",
+                &[("from", "Address"), ("to", "Address"), ("amount", "u128")],
+            ),
+            build::revert("balance {} is below {}"),
+        ]
+        .concat(),
+    )
+    .expect("metadata");
+    // What the chain finds in the code.
+    metadata.methods[0].writes = Some(false);
+    metadata.methods[1].writes = Some(true);
+    let contract = ContractView {
+        address: Address([0x22; 20]),
+        code_hash: Hash([0x33; 32]),
+        code_size: 26_554,
+        admin: to,
+        deployer: to,
+        deployed_at: 7,
+        status: citychain_types::ContractStatus::Active,
+        entry_points: vec!["balance_of".into(), "transfer".into()],
+        balance: Amount(0),
+        metadata: Some(metadata),
+        height: 42,
+    };
     json!({
+        "contract_getInfo": contract,
         "tx_getReceipt": ReceiptInfo { tx_hash: tx.hash(), receipt, inclusion: inclusion.clone() },
         "tx_get": TxInfo {
             hash: tx.hash(),

@@ -618,6 +618,29 @@ mod tests {
         assert_eq!(m.reverts, ["balance {} is below {}"]);
     }
 
+    /// The record vector in `docs/contracts.md` is what a method record is.
+    #[test]
+    fn the_documented_record_vector_is_a_method_record() {
+        let record = build::method("balance_of", "", "u128", &[("owner", "Address")]);
+        let doc = include_str!("../../../docs/contracts.md");
+        let start = doc
+            .find("\n02 05 ")
+            .expect("the vector in docs/contracts.md")
+            + 1;
+        let end = start + doc[start..].find("\n```").expect("end of the vector");
+        let documented: String = doc[start..end].split_whitespace().collect();
+        assert_eq!(
+            documented,
+            record
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        let m =
+            ContractMetadata::parse(&[build::contract("t", "1"), record].concat()).expect("parses");
+        assert_eq!(m.methods[0].args[0].ty, Ty::Address);
+    }
+
     #[test]
     fn malformed_sections_are_refused_with_the_reason() {
         let c = build::contract("token", "1.0.0");
