@@ -270,7 +270,14 @@ def encode_genesis(g):
     validators = u32(len(g["validators"])) + b"".join(string(v["name"]) + unhex(v["consensus_key"]) for v in g["validators"])
     accounts = u32(len(g["accounts"])) + b"".join(unhex(a["address"]) + u128(int(a["balance"])) for a in g["accounts"])
     return (string(g["chain_id"]) + u8(SUITE_TAG[g["suite"]]) + u64(g["genesis_time_ms"]) + params + validators
-            + accounts + encode_consortium(g) + u64(g.get("epoch_blocks", 600)))
+            + accounts + encode_consortium(g) + u64(g.get("epoch_blocks", 600)) + encode_genesis_contracts(g))
+
+
+def encode_genesis_contracts(g):
+    cs = g.get("contracts", [])
+    return u32(len(cs)) + b"".join(
+        string(c["name"]) + blob(unhex(c["code"])) + blob(unhex(c.get("init_args", "0x"))) + unhex(c["admin"])
+        for c in cs)
 
 
 def genesis_hash(g):

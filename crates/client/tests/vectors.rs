@@ -287,6 +287,7 @@ fn genesis_vector() -> Value {
         policy: citychain_types::Policy::consortium(),
         thresholds: citychain_types::Thresholds::default(),
         epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+        contracts: Vec::new(),
     };
     genesis.validate().expect("a valid genesis");
     json!({

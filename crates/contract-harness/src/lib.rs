@@ -44,6 +44,7 @@ pub struct TestChain {
     keys: Vec<SecretKey>,
     height: u64,
     time_ms: u64,
+    genesis: Genesis,
     /// Gas limit of the next transactions.
     pub gas_limit: Gas,
 }
@@ -147,6 +148,7 @@ impl TestChain {
             policy: citychain_types::Policy::default(),
             thresholds: citychain_types::Thresholds::default(),
             epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+            contracts: Vec::new(),
         };
         edit(&mut genesis, &keys);
         genesis.validate().expect("a valid harness genesis");
@@ -161,9 +163,16 @@ impl TestChain {
             height: 0,
             time_ms: genesis.genesis_time_ms.0,
             gas_limit: DEFAULT_GAS,
+            genesis,
         };
-        chain.commit(genesis_writes(&genesis));
+        let writes = genesis_writes(&chain.genesis, &chain.view).expect("a valid genesis");
+        chain.commit(writes);
         chain
+    }
+
+    /// The genesis this chain started from.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
     }
 
     fn commit(&mut self, writes: citychain_state::WriteSet) {

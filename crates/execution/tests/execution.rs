@@ -50,9 +50,11 @@ fn chain(params: ChainParams, alice_balance: u128) -> Chain {
         policy: citychain_types::Policy::default(),
         thresholds: citychain_types::Thresholds::default(),
         epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+        contracts: Vec::new(),
     };
-    let pending = StateView::committed(store.clone(), None)
-        .apply(genesis_writes(&genesis))
+    let empty = StateView::committed(store.clone(), None);
+    let pending = empty
+        .apply(genesis_writes(&genesis, &empty).expect("a valid genesis"))
         .expect("genesis");
     let view = StateView::pending(store.clone(), pending);
     let ctx = BlockContext::of(&genesis);

@@ -83,6 +83,11 @@ impl StateView {
         }
     }
 
+    /// The state after `tip`, a pending block built on this view (same store).
+    pub fn then(&self, tip: Arc<PendingState>) -> Self {
+        StateView::pending(self.store.clone(), tip)
+    }
+
     /// The version this view reads at, if any state exists.
     pub fn version(&self) -> Option<Version> {
         self.tip.as_ref().map(|t| t.version).or(self.base_version)

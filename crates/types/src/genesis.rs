@@ -135,6 +135,29 @@ pub struct GenesisAccount {
     pub balance: Amount,
 }
 
+/// A contract deployed at genesis, at an address its name gives
+/// ([`crate::layout::genesis_contract_address`]), so a chain starts with its applications in
+/// known places. Its `init` runs with `admin` as the caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisContract {
+    /// Its name (letters, digits, `_` and `-`, at most 64 bytes), unique in the genesis.
+    pub name: String,
+    /// The WASM module.
+    #[serde(with = "citychain_crypto::hex::serde_bytes")]
+    pub code: Vec<u8>,
+    /// The input of its `init`.
+    #[serde(default, with = "citychain_crypto::hex::serde_bytes")]
+    pub init_args: Vec<u8>,
+    /// Its admin, and the caller its `init` sees.
+    pub admin: Address,
+}
+
+/// Most contracts a genesis deploys.
+pub const MAX_GENESIS_CONTRACTS: usize = 64;
+/// Most bytes a genesis contract's code or init arguments take when decoded (the chain's
+/// parameters bound the code further).
+const MAX_GENESIS_CODE: usize = 16 << 20;
+
 /// A member account at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -180,6 +203,9 @@ pub struct Genesis {
     /// when the next epoch starts. Fixed for the life of the chain.
     #[serde(default = "default_epoch_blocks")]
     pub epoch_blocks: u64,
+    /// Contracts deployed at genesis, in order.
+    #[serde(default)]
+    pub contracts: Vec<GenesisContract>,
 }
 
 /// Default blocks per epoch: about ten minutes of an idle chain (one empty block a second).
@@ -260,6 +286,34 @@ impl Genesis {
         if self.members.len() > MAX_GENESIS_MEMBERS {
             return Err(format!("at most {MAX_GENESIS_MEMBERS} members"));
         }
+        if self.contracts.len() > MAX_GENESIS_CONTRACTS {
+            return Err(format!("at most {MAX_GENESIS_CONTRACTS} genesis contracts"));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for c in &self.contracts {
+            let valid = !c.name.is_empty()
+                && c.name.len() <= 64
+                && c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+            if !valid {
+                return Err(format!(
+                    "genesis contract name {:?}: letters, digits, '_' or '-', 1 to 64 bytes",
+                    c.name
+                ));
+            }
+            if !names.insert(c.name.as_str()) {
+                return Err(format!("genesis contract {} appears twice", c.name));
+            }
+            if c.code.len() > self.params.wasm.max_code_bytes as usize {
+                return Err(format!(
+                    "genesis contract {}: {} bytes of code; the limit is {}",
+                    c.name,
+                    c.code.len(),
+                    self.params.wasm.max_code_bytes
+                ));
+            }
+        }
         let mut accounts = std::collections::BTreeSet::new();
         for m in &self.members {
             if !ids.contains(&m.org) {
@@ -331,7 +385,13 @@ impl Encode for Genesis {
             })
             .put(&self.policy)
             .put(&self.thresholds)
-            .u64(self.epoch_blocks);
+            .u64(self.epoch_blocks)
+            .list(&self.contracts, |w, c| {
+                w.string(&c.name)
+                    .bytes(&c.code)
+                    .bytes(&c.init_args)
+                    .put(&c.admin);
+            });
     }
 }
 
@@ -363,6 +423,14 @@ impl Decode for Genesis {
             policy: Policy::decode_from(r)?,
             thresholds: Thresholds::decode_from(r)?,
             epoch_blocks: r.u64("epoch_blocks")?,
+            contracts: r.list("contracts", MAX_GENESIS_CONTRACTS, |r| {
+                Ok(GenesisContract {
+                    name: r.string("contract name", 64)?,
+                    code: r.bytes("contract code", MAX_GENESIS_CODE)?.to_vec(),
+                    init_args: r.bytes("init args", MAX_GENESIS_CODE)?.to_vec(),
+                    admin: Address::decode_from(r)?,
+                })
+            })?,
         })
     }
 }
@@ -396,6 +464,12 @@ mod tests {
             policy: Policy::default(),
             thresholds: Thresholds::default(),
             epoch_blocks: DEFAULT_EPOCH_BLOCKS,
+            contracts: vec![GenesisContract {
+                name: "registry".into(),
+                code: b"\0asm\x01\0\0\0".to_vec(),
+                init_args: vec![1, 2],
+                admin: Address([2; 20]),
+            }],
         }
     }
 

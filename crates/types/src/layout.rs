@@ -310,6 +310,18 @@ pub fn contract_address(suite: Suite, deployer: &Address, nonce: Nonce) -> Addre
 
 pub use crate::primitives::derived_address;
 
+/// The address of the genesis contract called `name`: the first 20 bytes of
+/// `H(framed("citychain/genesis-contract/v1", name))`, known from the name alone.
+pub fn genesis_contract_address(suite: Suite, name: &str) -> Address {
+    let hash = suite.hash(&citychain_crypto::framed(
+        b"citychain/genesis-contract/v1",
+        name.as_bytes(),
+    ));
+    let mut a = [0u8; 20];
+    a.copy_from_slice(&hash.0[..20]);
+    Address(a)
+}
+
 /// The key of a contract's metadata.
 pub fn contract_key(contract: &Address) -> Vec<u8> {
     [&[prefix::CONTRACT][..], &contract.0].concat()

@@ -34,7 +34,8 @@ pub use block::{Block, BlockHeader};
 pub use codec::{Decode, DecodeError, Encode};
 pub use contract::{ContractInfo, ContractStatus};
 pub use genesis::{
-    ChainParams, DEFAULT_EPOCH_BLOCKS, Genesis, GenesisAccount, GenesisMember, MIN_EPOCH_BLOCKS,
+    ChainParams, DEFAULT_EPOCH_BLOCKS, Genesis, GenesisAccount, GenesisContract, GenesisMember,
+    MIN_EPOCH_BLOCKS,
 };
 pub use governance::{Member, OrgId, Organization, Policy, Roles, Thresholds};
 pub use primitives::{Amount, ChainId, Gas, Height, MAX_CHAIN_ID_LEN, Nonce, TimestampMs};

@@ -164,6 +164,7 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         policy: citychain_types::Policy::open(),
         thresholds: citychain_types::Thresholds::default(),
         epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+        contracts: Vec::new(),
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(&genesis_path, serde_json::to_string_pretty(&genesis)?)?;

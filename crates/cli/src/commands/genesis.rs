@@ -214,6 +214,7 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 policy,
                 thresholds: citychain_types::Thresholds::default(),
                 epoch_blocks,
+                contracts: Vec::new(),
             };
             genesis.validate().map_err(anyhow::Error::msg)?;
             std::fs::OpenOptions::new()

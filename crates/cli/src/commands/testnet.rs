@@ -205,6 +205,7 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         policy: Policy::consortium(),
         thresholds: Thresholds::default(),
         epoch_blocks: args.epoch_blocks,
+        contracts: Vec::new(),
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(

@@ -125,6 +125,25 @@ pub fn deploy(
             ),
         });
     }
+    let address = layout::contract_address(env.suite, &env.origin, nonce);
+    let admin = env.origin;
+    deploy_at(overlay, params, env, meter, address, admin, code, init_args)
+}
+
+/// Deploys `code` at `address` with `admin`, running its `init` with `init_args` as
+/// `env.origin`: a deployment transaction, or a contract the genesis names.
+#[allow(clippy::too_many_arguments)]
+pub fn deploy_at(
+    overlay: &mut Overlay,
+    params: &ChainParams,
+    env: Env,
+    meter: &mut GasMeter,
+    address: Address,
+    admin: Address,
+    code: &[u8],
+    init_args: &[u8],
+) -> Result<PayloadOutcome> {
+    let wasm = &params.wasm;
     let vm = Vm::for_params(wasm);
     let module = match vm.validate(code) {
         Ok(m) => m,
@@ -136,7 +155,6 @@ pub fn deploy(
         }
     };
     let deployer = env.origin;
-    let address = layout::contract_address(env.suite, &deployer, nonce);
     if crate::read::contract_info(overlay, &address)?.is_some() {
         return Ok(PayloadOutcome::Failure {
             status: Status::InvalidCode,
@@ -153,7 +171,7 @@ pub fn deploy(
     }
     let info = ContractInfo {
         code_hash,
-        admin: deployer,
+        admin,
         deployer,
         deployed_at: Height(env.height),
         status: ContractStatus::Active,

@@ -72,8 +72,9 @@ pub fn genesis_block(
     genesis: &Genesis,
     store: &ChainStore,
 ) -> Result<(Block, Arc<PendingState>), String> {
-    let pending = StateView::committed(store.state().clone(), None)
-        .apply(genesis_writes(genesis))
+    let empty = StateView::committed(store.state().clone(), None);
+    let pending = empty
+        .apply(genesis_writes(genesis, &empty)?)
         .map_err(|e| format!("cannot build the genesis state: {e}"))?;
     let header = BlockHeader {
         chain_id: genesis.chain_id.clone(),
@@ -563,6 +564,7 @@ mod tests {
             policy: citychain_types::Policy::default(),
             thresholds: citychain_types::Thresholds::default(),
             epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
+            contracts: Vec::new(),
         }
     }
 

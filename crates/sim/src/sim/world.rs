@@ -109,6 +109,7 @@ pub(super) async fn build_world(context: &Ctx, scenario: &Scenario) -> World {
         policy: citychain_types::Policy::default(),
         thresholds: citychain_types::Thresholds::default(),
         epoch_blocks: scenario.epoch_blocks,
+        contracts: Vec::new(),
     };
     // Validators are primary peers, the full node secondary (as in `citychain node`).
     let (network, oracle) = Network::new_with_split_peers(
