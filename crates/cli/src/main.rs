@@ -1,6 +1,7 @@
 //! `citychain`: run a dev chain or a node, manage keys, send transactions, query and verify,
 //! benchmark. Logic lives in the library crates; this binary parses arguments and prints.
 
+mod apps;
 mod commands;
 mod output;
 

@@ -41,6 +41,10 @@ pub struct DevArgs {
     /// Threads for signature verification (default: all cores).
     #[arg(long)]
     verify_threads: Option<usize>,
+    /// Start a new chain without the city's applications (by default they are deployed at
+    /// genesis, administered by alice, at addresses their names give).
+    #[arg(long)]
+    bare: bool,
 }
 
 #[derive(Serialize)]
@@ -60,6 +64,8 @@ struct Banner {
     height: u64,
     data_dir: PathBuf,
     accounts: Vec<DevAccount>,
+    /// The applications deployed at genesis.
+    applications: Vec<crate::apps::Deployed>,
 }
 
 fn now_ms() -> u64 {
@@ -90,6 +96,12 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
     if genesis_path.exists() {
         let genesis: Genesis = serde_json::from_str(&std::fs::read_to_string(&genesis_path)?)
             .with_context(|| format!("parsing {}", genesis_path.display()))?;
+        if args.bare && !genesis.contracts.is_empty() {
+            bail!(
+                "{} holds a chain with its applications; --bare needs a new --data-dir",
+                args.data_dir.display()
+            );
+        }
         if let Some(suite) = args.suite
             && suite != genesis.suite
         {
@@ -127,6 +139,7 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
     // A one-organization consortium to try governance on: alice administers `city` (so her
     // vote alone passes a proposal) and may issue assets, bob is its regulator; anyone may
     // transact and deploy.
+    let alice = accounts[0].address;
     let city = citychain_types::OrgId::new("city").map_err(anyhow::Error::msg)?;
     let organizations = vec![citychain_types::Organization {
         id: city.clone(),
@@ -164,7 +177,11 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         policy: citychain_types::Policy::open(),
         thresholds: citychain_types::Thresholds::default(),
         epoch_blocks: citychain_types::DEFAULT_EPOCH_BLOCKS,
-        contracts: Vec::new(),
+        contracts: if args.bare {
+            Vec::new()
+        } else {
+            crate::apps::genesis_contracts(alice)?
+        },
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(&genesis_path, serde_json::to_string_pretty(&genesis)?)?;
@@ -219,6 +236,7 @@ pub fn run(args: DevArgs, json: bool) -> anyhow::Result<()> {
             height: ready.height.0,
             data_dir,
             accounts,
+            applications: crate::apps::deployed(genesis.suite, &genesis.contracts),
         };
         print_banner(&banner, json);
     })
@@ -255,6 +273,14 @@ fn print_banner(b: &Banner, json: bool) {
             a.balance,
             a.key_file.display()
         );
+    }
+    if !b.applications.is_empty() {
+        println!(
+            "applications deployed at genesis (admin: alice; `citychain contract info ADDRESS`):"
+        );
+        for app in &b.applications {
+            println!("  {:<13} {}  {}", app.name, app.address, app.about);
+        }
     }
     if let (Some(alice), Some(bob)) = (b.accounts.first(), b.accounts.get(1)) {
         println!("try, in another terminal:");

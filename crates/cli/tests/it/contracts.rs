@@ -522,3 +522,82 @@ fn a_contract_with_metadata_takes_arguments_by_name_and_decodes_what_it_returns(
     }
     assert_eq!(nonce(), before, "nothing was signed");
 }
+
+/// `citychain dev` starts with the city's applications deployed at genesis, at addresses their
+/// names give, administered by alice and usable at once; `--bare` starts without them.
+#[test]
+fn the_dev_chain_starts_with_its_applications() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &[]);
+    let rpc = node.banner.rpc_url.clone();
+    let alice = node.account("alice").address;
+    let names: Vec<&str> = node
+        .banner
+        .applications
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["notary", "approval", "asset-escrow", "city-credit"]);
+    let suite = node.genesis().suite;
+    for app in &node.banner.applications {
+        assert_eq!(
+            app.address,
+            citychain_types::layout::genesis_contract_address(suite, &app.name),
+            "{}",
+            app.name
+        );
+    }
+    let credit = node.banner.applications[3].address.to_string();
+    let info = citychain_json(&["contract", "info", "--rpc", &rpc, &credit]);
+    assert_eq!(info["metadata"]["name"], "token", "{info}");
+    assert_eq!(info["admin"], alice.to_string());
+    assert_eq!(info["deployed_at"], 0);
+    let balance = citychain_json(&[
+        "contract",
+        "query",
+        "--rpc",
+        &rpc,
+        &credit,
+        "balance_of",
+        "--arg",
+        &format!("owner={alice}"),
+    ]);
+    assert_eq!(
+        balance["returned"][0], "100000000",
+        "init ran for alice: {balance}"
+    );
+    let notary = node.banner.applications[0].address.to_string();
+    let key = path_str(&node.account("alice").key_file).to_string();
+    let anchored = citychain_json(&[
+        "contract",
+        "call",
+        "--rpc",
+        &rpc,
+        "--key",
+        &key,
+        &notary,
+        "anchor",
+        "--arg",
+        &format!("document_hash=0x{}", "ab".repeat(32)),
+        "--arg",
+        "note=council minutes",
+    ]);
+    assert_eq!(
+        anchored["events"][0]["fields"]["submitter"],
+        alice.to_string(),
+        "{anchored}"
+    );
+    drop(node);
+
+    let bare_dir = tempfile::tempdir().expect("tempdir");
+    let bare = DevNode::start(bare_dir.path(), &["--bare"]);
+    assert!(bare.banner.applications.is_empty());
+    let err = citychain_fails(&[
+        "contract",
+        "info",
+        "--rpc",
+        &bare.banner.rpc_url.clone(),
+        &notary,
+    ]);
+    assert!(err.contains("no contract"), "{err}");
+}

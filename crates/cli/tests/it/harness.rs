@@ -23,6 +23,15 @@ pub struct DevAccount {
 pub struct Banner {
     pub rpc_url: String,
     pub accounts: Vec<DevAccount>,
+    /// The applications deployed at genesis.
+    #[serde(default)]
+    pub applications: Vec<DevApplication>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct DevApplication {
+    pub name: String,
+    pub address: citychain_crypto::Address,
 }
 
 /// A running dev node, killed (SIGKILL) when dropped.

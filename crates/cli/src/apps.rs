@@ -1,0 +1,110 @@
+//! The city's applications this binary carries (built from `contracts/` by `build.rs`), and the
+//! genesis contracts that deploy them.
+
+use citychain_crypto::{Address, Suite};
+use citychain_types::{GenesisContract, codec::Writer, layout};
+use serde::Serialize;
+
+/// An application deployed at genesis.
+pub struct App {
+    /// Its genesis name, which gives its address.
+    pub name: &'static str,
+    /// The contract crate in `contracts/`.
+    pub contract: &'static str,
+    /// What it is for.
+    pub about: &'static str,
+    code: &'static [u8],
+    init: fn() -> Vec<u8>,
+}
+
+fn no_init() -> Vec<u8> {
+    Vec::new()
+}
+
+/// The dev chain's currency-like token: 1,000,000.00 CCR to the admin.
+fn city_credit_init() -> Vec<u8> {
+    let mut w = Writer::new();
+    w.string("City Credit")
+        .string("CCR")
+        .u8(2)
+        .u128(100_000_000);
+    w.into_bytes()
+}
+
+/// Every application, in deployment order.
+pub const APPS: &[App] = &[
+    App {
+        name: "notary",
+        contract: "notary",
+        about: "anchors document hashes with submitter and time",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/notary.wasm")),
+        init: no_init,
+    },
+    App {
+        name: "approval",
+        contract: "approval",
+        about: "multi-party approvals that run an action at the threshold",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/approval.wasm")),
+        init: no_init,
+    },
+    App {
+        name: "asset-escrow",
+        contract: "asset_escrow",
+        about: "holds native assets for depositors",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/asset_escrow.wasm")),
+        init: no_init,
+    },
+    App {
+        name: "city-credit",
+        contract: "token",
+        about: "a token with allowances (1,000,000.00 CCR, all to the admin)",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/token.wasm")),
+        init: city_credit_init,
+    },
+];
+
+/// The genesis contracts that deploy every application with `admin`, or why they cannot be.
+pub fn genesis_contracts(admin: Address) -> anyhow::Result<Vec<GenesisContract>> {
+    if APPS.iter().any(|a| a.code.is_empty()) {
+        anyhow::bail!(
+            "this citychain binary was built without the city applications (the \
+             wasm32-unknown-unknown target was missing): `rustup target add \
+             wasm32-unknown-unknown`, rebuild, or start bare with --bare"
+        );
+    }
+    Ok(APPS
+        .iter()
+        .map(|a| GenesisContract {
+            name: a.name.into(),
+            code: a.code.to_vec(),
+            init_args: (a.init)(),
+            admin,
+        })
+        .collect())
+}
+
+/// A deployed application, as the banners print it.
+#[derive(Serialize)]
+pub struct Deployed {
+    pub name: String,
+    /// The contract it runs (a crate in `contracts/`), if this binary carries it.
+    pub contract: Option<String>,
+    pub address: Address,
+    pub about: String,
+}
+
+/// The applications a genesis deployed, with their addresses.
+pub fn deployed(suite: Suite, contracts: &[GenesisContract]) -> Vec<Deployed> {
+    contracts
+        .iter()
+        .map(|c| {
+            let app = APPS.iter().find(|a| a.name == c.name);
+            Deployed {
+                name: c.name.clone(),
+                contract: app.map(|a| a.contract.to_string()),
+                address: layout::genesis_contract_address(suite, &c.name),
+                about: app.map_or_else(String::new, |a| a.about.to_string()),
+            }
+        })
+        .collect()
+}
