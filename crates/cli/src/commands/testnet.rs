@@ -55,6 +55,10 @@ pub struct InitArgs {
     /// the next epoch starts.
     #[arg(long, default_value_t = citychain_types::DEFAULT_EPOCH_BLOCKS)]
     epoch_blocks: u64,
+    /// Create the chain without the city's applications (by default they are deployed at
+    /// genesis, administered by the account alice).
+    #[arg(long)]
+    bare: bool,
 }
 
 #[derive(Args)]
@@ -165,9 +169,11 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         });
     }
     let first = organizations[0].id.clone();
+    let mut alice = None;
     for name in ACCOUNTS {
         let address = new_account(name)?;
         if name == "alice" {
+            alice = Some(address);
             members.push(GenesisMember {
                 account: address,
                 org: first.clone(),
@@ -205,7 +211,10 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         policy: Policy::consortium(),
         thresholds: Thresholds::default(),
         epoch_blocks: args.epoch_blocks,
-        contracts: Vec::new(),
+        contracts: match (args.bare, alice) {
+            (false, Some(admin)) => crate::apps::genesis_contracts(admin)?,
+            _ => Vec::new(),
+        },
     };
     genesis.validate().map_err(anyhow::Error::msg)?;
     std::fs::write(
@@ -277,6 +286,7 @@ fn report_created(args: &InitArgs, genesis: &Genesis, json: bool) -> anyhow::Res
             "genesis_hash": genesis.hash(),
             "accounts": args.dir.join("accounts"),
             "nodes": nodes,
+            "applications": crate::apps::deployed(genesis.suite, &genesis.contracts),
         }));
     }
     println!(
@@ -301,6 +311,12 @@ fn report_created(args: &InitArgs, genesis: &Genesis, json: bool) -> anyhow::Res
         "funded accounts (insecure keys): {}/accounts/",
         args.dir.display()
     );
+    if !genesis.contracts.is_empty() {
+        println!("applications deployed at genesis (admin: alice):");
+        for app in crate::apps::deployed(genesis.suite, &genesis.contracts) {
+            println!("  {:<13} {}  {}", app.name, app.address, app.about);
+        }
+    }
     println!(
         "start it with: citychain testnet up --dir {}",
         args.dir.display()

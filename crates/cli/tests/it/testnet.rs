@@ -366,6 +366,30 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
         );
         std::thread::sleep(Duration::from_millis(250));
     }
+    // The city's applications were deployed at genesis: every node has the same ones.
+    let genesis: citychain_types::Genesis = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("genesis.json")).expect("genesis.json"),
+    )
+    .expect("a genesis");
+    let names: Vec<&str> = genesis.contracts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["notary", "approval", "asset-escrow", "city-credit"]);
+    let credit = citychain_types::layout::genesis_contract_address(genesis.suite, "city-credit");
+    let infos: Vec<_> = clients
+        .iter()
+        .map(|c| {
+            use citychain_client::api::*;
+            runtime
+                .block_on(c.rpc().contract_get_info(credit))
+                .expect("city-credit is deployed on every node")
+        })
+        .collect();
+    for info in &infos {
+        assert_eq!(info.code_hash, infos[0].code_hash);
+        assert_eq!(
+            info.metadata.as_ref().map(|m| m.name.as_str()),
+            Some("token")
+        );
+    }
     // Without a terminal, the live status comes as a line every few seconds; its own poll
     // may still say "starting" for a line after the nodes answer, so wait for one with heights.
     let mut seen = Vec::new();
