@@ -213,6 +213,8 @@ macro_rules! contract {
             ]);
             $(#[doc = $doc])*
             #[allow(unsafe_code)]
+            // Signatures spell their types out in full, so the metadata can describe them.
+            #[allow(clippy::type_complexity)]
             #[unsafe(no_mangle)]
             pub extern "C" fn $name() {
                 fn entry( $( $arg : $ty ),* ) $( -> $ret )? $body
