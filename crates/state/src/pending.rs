@@ -96,13 +96,29 @@ impl StateView {
     /// The current value of `key`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let mut level = self.tip.clone();
+        let mut bottom = None;
         while let Some(p) = level {
             if let Some(v) = p.writes.get(key) {
                 return Ok(v.clone());
             }
+            bottom = Some(p.version);
             level = p.parent();
         }
+        if self.on_empty_base(bottom) {
+            return Ok(None);
+        }
         self.store.get(key)
+    }
+
+    /// Whether this view stands on the empty pre-genesis state rather than on the store: a
+    /// committed view at no version, or pending blocks whose oldest is the genesis (version 0).
+    /// Then the store is not read, even if it holds a chain already (a node recomputing its
+    /// genesis on restart must see what a fresh node sees).
+    fn on_empty_base(&self, bottom: Option<Version>) -> bool {
+        match bottom {
+            Some(version) => version == 0,
+            None => self.base_version.is_none(),
+        }
     }
 
     /// The first key that starts with `prefix` and sorts after `after` (or is the first with the
@@ -130,7 +146,7 @@ impl StateView {
         let mut layers: Vec<&WriteSet> = newer.to_vec();
         layers.extend(pending.iter().map(|p| &p.writes));
         let mut run: std::collections::VecDeque<Entry> = std::collections::VecDeque::new();
-        let mut exhausted = false;
+        let mut exhausted = self.on_empty_base(pending.last().map(|p| p.version));
         scan_layers(&layers, prefix, after, max_skips, |cursor| {
             loop {
                 while run.front().is_some_and(|(k, _)| !past(k, prefix, cursor)) {

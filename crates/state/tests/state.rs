@@ -261,3 +261,42 @@ fn prefix_iteration_sees_the_newest_layer() {
         Some((b"b1".to_vec(), b"other prefix".to_vec()))
     );
 }
+
+/// A view on the empty pre-genesis state reads nothing from a store that already holds a
+/// chain: a node recomputing its genesis on restart sees what a fresh node sees, and gets the
+/// same root.
+#[test]
+fn the_pre_genesis_view_ignores_a_chain_already_in_the_store() {
+    let f = fixture(Suite::Ed25519);
+    let genesis: WriteSet = [(b"g".to_vec(), Some(b"0".to_vec()))].into();
+    let fresh_root = f.commit_all(&[
+        genesis.clone(),
+        [(b"later".to_vec(), Some(b"1".to_vec()))].into(),
+    ])[0];
+    let empty = StateView::committed(f.store.clone(), None);
+    assert_eq!(empty.get(b"later").expect("get"), None);
+    assert_eq!(empty.get(b"g").expect("get"), None);
+    assert_eq!(empty.next_key(b"", None).expect("scan"), None);
+    let again = empty.apply(genesis).expect("genesis again");
+    assert_eq!(again.root(), fresh_root);
+    let on_genesis = empty.then(again);
+    assert_eq!(
+        on_genesis.get(b"g").expect("get").as_deref(),
+        Some(&b"0"[..])
+    );
+    assert_eq!(
+        on_genesis.get(b"later").expect("get"),
+        None,
+        "not from the store"
+    );
+    assert_eq!(
+        on_genesis
+            .next_key(b"", None)
+            .expect("scan")
+            .map(|(k, _)| k),
+        Some(b"g".to_vec())
+    );
+    // The committed head still reads the store.
+    let head = StateView::committed(f.store.clone(), Some(1));
+    assert_eq!(head.get(b"later").expect("get").as_deref(), Some(&b"1"[..]));
+}

@@ -48,7 +48,9 @@ use tracing::{debug, error, info};
 /// The validators of `epoch`, in the order consensus indexes them (sorted), once the chain has
 /// committed the block that fixes them; `None` before.
 pub fn epoch_participants(store: &ChainStore, epoch: u64) -> Option<Vec<ConsensusKey>> {
-    let state = citychain_state::StateView::committed(store.state().clone(), None);
+    // The latest committed state (a view at no version would be the empty pre-genesis state).
+    let head = store.head()?;
+    let state = citychain_state::StateView::committed(store.state().clone(), Some(head.height.0));
     let set = match read::epoch_validators(&state, epoch) {
         Ok(set) => set?,
         Err(e) => {
