@@ -7,7 +7,13 @@
 use std::{path::Path, process::Command};
 
 /// The contracts the binary carries (crate names in `contracts/`).
-const APPS: &[&str] = &["token", "notary", "approval", "asset_escrow"];
+const APPS: &[&str] = &[
+    "token",
+    "notary",
+    "approval",
+    "asset_escrow",
+    "certificates",
+];
 
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");

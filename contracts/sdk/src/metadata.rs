@@ -41,9 +41,11 @@ pub const fn record<const N: usize>(kind: u8, fields: &[&str]) -> [u8; N] {
         );
         let mut c = 0;
         while c < bytes.len() {
+            let b = bytes[c];
             assert!(
-                bytes[c] >= 0x20 && bytes[c] != 0x7f,
-                "a revert reason in the metadata may not contain control characters"
+                (b >= 0x20 && b != 0x7f) || b == b'\n' || b == b'\r' || b == b'\t',
+                "a contract's metadata (a name, type or revert reason) may not contain control \
+                 characters other than whitespace"
             );
             c += 1;
         }
@@ -56,7 +58,11 @@ pub const fn record<const N: usize>(kind: u8, fields: &[&str]) -> [u8; N] {
         at += 4;
         let mut j = 0;
         while j < bytes.len() {
-            out[at + j] = bytes[j];
+            // A long type's text may span lines: whitespace is whitespace to every reader.
+            out[at + j] = match bytes[j] {
+                b'\n' | b'\r' | b'\t' => b' ',
+                other => other,
+            };
             j += 1;
         }
         at += bytes.len();
@@ -144,6 +150,9 @@ mod tests {
             want.extend_from_slice(f.as_bytes());
         }
         assert_eq!(R.as_slice(), want.as_slice());
+        const T: &[&str] = &["f", "", "(\n    u8,\tu16)"];
+        const S: [u8; record_len(T)] = record::<{ record_len(T) }>(METHOD, T);
+        assert!(S.ends_with(b"(     u8, u16)"), "line breaks become spaces");
     }
 
     #[test]

@@ -34,6 +34,13 @@ fn city_credit_init() -> Vec<u8> {
 /// Every application, in deployment order.
 pub const APPS: &[App] = &[
     App {
+        name: "certificates",
+        contract: "certificates",
+        about: "e-certificates and licences: registered issuers, selective disclosure",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/certificates.wasm")),
+        init: no_init,
+    },
+    App {
         name: "notary",
         contract: "notary",
         about: "anchors document hashes with submitter and time",

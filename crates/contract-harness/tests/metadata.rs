@@ -39,7 +39,14 @@ fn read(code: &[u8]) -> ContractMetadata {
 
 #[test]
 fn every_sdk_contract_describes_every_entry_point_event_and_reason() {
-    for name in ["token", "notary", "approval", "asset_escrow", "probe"] {
+    for name in [
+        "token",
+        "notary",
+        "approval",
+        "asset_escrow",
+        "probe",
+        "certificates",
+    ] {
         let code = contract_code(name);
         let meta = read(&code);
         assert_eq!(meta.name, name);
@@ -118,6 +125,10 @@ fn the_chain_finds_which_methods_can_change_state() {
         ("asset_escrow", "withdraw", true),
         // It calls another contract, which may write.
         ("probe", "relay", true),
+        ("certificates", "certificate", false),
+        ("certificates", "issuer", false),
+        ("certificates", "issue", true),
+        ("certificates", "revoke", true),
     ] {
         assert_eq!(
             writes(contract, method),

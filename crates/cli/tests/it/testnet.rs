@@ -372,7 +372,16 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
     )
     .expect("a genesis");
     let names: Vec<&str> = genesis.contracts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["notary", "approval", "asset-escrow", "city-credit"]);
+    assert_eq!(
+        names,
+        [
+            "certificates",
+            "notary",
+            "approval",
+            "asset-escrow",
+            "city-credit"
+        ]
+    );
     let credit = citychain_types::layout::genesis_contract_address(genesis.suite, "city-credit");
     let infos: Vec<_> = clients
         .iter()
