@@ -419,9 +419,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let mut total_txs = 0u64;
     let mut counted_height = 0u64;
     let mut last_print = Instant::now() - Duration::from_secs(60);
+    // One listener for the whole run: a signal that arrives while the nodes are being polled
+    // waits in it, where a listener made anew each round would miss it.
+    let stop = super::stop_signal();
+    tokio::pin!(stop);
     let result = loop {
         tokio::select! {
-            _ = super::stop_signal() => break Ok(()),
+            _ = &mut stop => break Ok(()),
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         let mut parts = Vec::new();
