@@ -396,7 +396,17 @@ fn abuse_is_refused_with_a_reason_and_changes_nothing() {
             "{method}: {:?} does not say {why:?}",
             r.reason
         );
-        assert_ne!(chain.state_root(), root, "only the nonce and fee moved");
+        assert_ne!(
+            chain.state_root(),
+            root,
+            "the failed call still paid its nonce"
+        );
+        let count = chain.query(&chain.address(0), &registry, "count", &[]);
+        assert_eq!(
+            count.output,
+            1u64.to_be_bytes(),
+            "{method} issued something"
+        );
         let cert = certificate(&chain, &registry, 0).expect("still there");
         assert_eq!(
             (cert.status, &cert.fields),

@@ -6,39 +6,14 @@ use anyhow::{Context as _, bail};
 use citychain_client::{Client, keys::open_key_file, types::ReceiptInfo};
 use citychain_crypto::Address;
 use citychain_types::{Amount, Gas, Nonce, Payload, Transaction};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::{path::PathBuf, time::Duration};
 
 #[derive(Subcommand)]
 pub enum TxCommand {
     /// Transfer native currency; waits for the receipt and prints it.
-    Transfer {
-        /// The node's API.
-        #[arg(long, default_value = DEFAULT_RPC)]
-        rpc: String,
-        /// The sender's key file.
-        #[arg(long)]
-        key: PathBuf,
-        /// The recipient's address (0x…, 20 bytes).
-        #[arg(long)]
-        to: Address,
-        /// Amount in base units.
-        #[arg(long)]
-        amount: Amount,
-        /// Most gas to pay for.
-        #[arg(long, default_value_t = 100_000)]
-        gas_limit: u64,
-        /// Use this nonce instead of the account's next one.
-        #[arg(long)]
-        nonce: Option<u64>,
-        /// Print the hash and return without waiting for the receipt.
-        #[arg(long)]
-        no_wait: bool,
-        /// Seconds to wait for the receipt.
-        #[arg(long, default_value_t = 60)]
-        timeout: u64,
-    },
+    Transfer(TransferArgs),
     /// A transaction and, once committed, its receipt, with contract events decoded by their
     /// contracts' metadata.
     Get {
@@ -48,6 +23,34 @@ pub enum TxCommand {
         #[arg(long, default_value = DEFAULT_RPC)]
         rpc: String,
     },
+}
+
+#[derive(Args)]
+pub struct TransferArgs {
+    /// The node's API.
+    #[arg(long, default_value = DEFAULT_RPC)]
+    rpc: String,
+    /// The sender's key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// The recipient's address (0x…, 20 bytes).
+    #[arg(long)]
+    to: Address,
+    /// Amount in base units.
+    #[arg(long)]
+    amount: Amount,
+    /// Most gas to pay for.
+    #[arg(long, default_value_t = 100_000)]
+    gas_limit: u64,
+    /// Use this nonce instead of the account's next one.
+    #[arg(long)]
+    nonce: Option<u64>,
+    /// Print the hash and return without waiting for the receipt.
+    #[arg(long)]
+    no_wait: bool,
+    /// Seconds to wait for the receipt.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
 }
 
 #[derive(Serialize)]
@@ -85,18 +88,18 @@ pub fn print_receipt(info: &ReceiptInfo) {
 }
 
 pub async fn run(cmd: TxCommand, json: bool) -> anyhow::Result<()> {
-    let (rpc, key, to, amount, gas_limit, nonce, no_wait, timeout) = match cmd {
+    let TransferArgs {
+        rpc,
+        key,
+        to,
+        amount,
+        gas_limit,
+        nonce,
+        no_wait,
+        timeout,
+    } = match cmd {
         TxCommand::Get { hash, rpc } => return get(hash, &rpc, json).await,
-        TxCommand::Transfer {
-            rpc,
-            key,
-            to,
-            amount,
-            gas_limit,
-            nonce,
-            no_wait,
-            timeout,
-        } => (rpc, key, to, amount, gas_limit, nonce, no_wait, timeout),
+        TxCommand::Transfer(args) => args,
     };
     let key = open_key_file(&key, super::prompt_passphrase)
         .with_context(|| format!("opening {}", key.display()))?;
