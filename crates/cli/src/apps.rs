@@ -93,6 +93,13 @@ pub fn genesis_contracts(admin: Address) -> Vec<GenesisContract> {
         .collect()
 }
 
+/// The code of the contract crate `contract` this binary carries, if it carries it.
+pub fn code(contract: &str) -> Option<&'static [u8]> {
+    APPS.iter()
+        .find(|a| a.contract == contract && !a.code.is_empty())
+        .map(|a| a.code)
+}
+
 /// A deployed application, as the banners print it.
 #[derive(Serialize)]
 pub struct Deployed {

@@ -66,6 +66,10 @@ enum Command {
     /// Offers: swap assets with another party atomically, or get them back at expiry.
     #[command(subcommand)]
     Offer(commands::offer::OfferCommand),
+    /// E-certificates: issue with salted field commitments, disclose some fields (link, QR
+    /// payload, presentation, W3C credential), verify a disclosure offline.
+    #[command(subcommand)]
+    Cert(commands::cert::CertCommand),
     /// The audit trail of governance, and frozen accounts.
     #[command(subcommand)]
     Audit(commands::gov::AuditCommand),
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
         Command::Nft(cmd) => commands::block_on(commands::nft::run(cmd, cli.json)),
         Command::Vault(cmd) => commands::block_on(commands::vault::run(cmd, cli.json)),
         Command::Offer(cmd) => commands::block_on(commands::offer::run(cmd, cli.json)),
+        Command::Cert(cmd) => commands::block_on(commands::cert::run(cmd, cli.json)),
         Command::Audit(cmd) => commands::block_on(commands::gov::run_audit(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),
         Command::Bench(args) => commands::block_on(commands::bench::run(args, cli.json)),

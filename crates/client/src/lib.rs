@@ -13,8 +13,10 @@
 //! ```
 
 pub mod abi;
+pub mod certificates;
 mod client;
 pub mod keys;
+pub mod time;
 pub mod verify;
 
 /// Every namespace's client trait (`ChainApiClient`, `TxApiClient`, …): `use

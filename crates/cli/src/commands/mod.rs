@@ -1,5 +1,6 @@
 pub mod asset;
 pub mod bench;
+pub mod cert;
 pub mod contract;
 pub mod dev;
 pub mod events;

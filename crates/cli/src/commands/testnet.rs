@@ -18,7 +18,7 @@ use clap::{Args, Subcommand};
 use std::{
     io::{IsTerminal, Write},
     net::{IpAddr, Ipv4Addr, SocketAddr},
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
@@ -88,17 +88,6 @@ fn random_passphrase() -> anyhow::Result<String> {
     ))
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(contents.as_bytes()))
-        .with_context(|| format!("writing {}", path.display()))
-}
-
 pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
     if args.validators == 0 || args.validators + args.full_nodes > 250 {
         bail!("use between 1 and 250 nodes");
@@ -119,7 +108,7 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         Ok(p) => p,
         Err(_) => random_passphrase()?,
     };
-    write_private(&args.dir.join("passphrase"), &passphrase)?;
+    crate::output::write_private(&args.dir.join("passphrase"), &passphrase)?;
 
     let total = args.validators + args.full_nodes;
     let mut identities = Vec::new();

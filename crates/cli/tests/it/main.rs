@@ -4,6 +4,7 @@
 mod api_bounds;
 mod assets;
 mod bad_input;
+mod certificates;
 mod cli_failures;
 mod contracts;
 mod crash;
