@@ -278,9 +278,9 @@ fn tokenize_split_swap_distribute_and_buy_out_through_the_cli() {
     assert_eq!(kinds, ["mint", "transfer", "transfer"]);
 }
 
-/// `citychain bench` drives the asset workloads (transfers, offers made and taken, claims) on a
-/// dev node, every transaction committed and every sampled receipt a success, and reports its
-/// yardstick: this machine's signature verification rate, and committed tx/s as a ratio to it.
+/// `citychain bench` drives the asset workloads (transfers, offers made and taken, claims) and
+/// certificate issuance on a dev node, every transaction committed and every sampled receipt a
+/// success, and reports its yardstick: this machine's signature verification rate, and committed tx/s as a ratio to it.
 #[test]
 fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -292,7 +292,12 @@ fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
         .to_str()
         .expect("utf-8")
         .to_string();
-    for (workload, txs) in [("asset", "400"), ("offer", "400"), ("claim", "100")] {
+    for (workload, txs) in [
+        ("asset", "400"),
+        ("offer", "400"),
+        ("claim", "100"),
+        ("cert", "100"),
+    ] {
         let report = citychain_json(&[
             "bench",
             "--rpc",

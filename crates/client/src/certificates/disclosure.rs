@@ -272,4 +272,23 @@ mod tests {
             assert_eq!(commitment(suite, &salt, "grade", "first"), suite.hash(&pre));
         }
     }
+
+    /// The vector of `docs/apps/certificates.md`, "The link".
+    #[test]
+    fn the_documented_vector_holds() {
+        let d = sample();
+        assert_eq!(
+            d.to_link(),
+            "citychain-cert:AQAAAA1jaXR5Y2hhaW4tZGV2EREREREREREREREREREREREREREAAAAAAAAABwAAAAEAAAAGZGVncmVlAAAAFUJTYyBDaXZpbCBFbmdpbmVlcmluZyIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIi"
+        );
+        let f = &d.fields[0];
+        assert_eq!(
+            f.commitment(Suite::Ed25519).to_string(),
+            "0xac5d95bf5e46bbe8ccd5acba0c5df417367c76df24ef6278acae85e18569c040"
+        );
+        assert_eq!(
+            f.commitment(Suite::Sm2).to_string(),
+            "0x6a3ebaccecb99fa4e81cd26dcbaa66d592c14e8162c08de0e49fa027a395f01b"
+        );
+    }
 }

@@ -60,8 +60,10 @@ pub struct BenchArgs {
     /// tokens handed out to the sending accounts); native asset transfers (an asset created and
     /// minted to the accounts first, so `--key` needs the issuer role, as the dev chain's
     /// alice has); offers made and taken in turns (each account makes one, then takes its
-    /// neighbour's); or distribution claims (distributions made first, one per transaction an
-    /// account sends).
+    /// neighbour's); distribution claims (distributions made first, one per transaction an
+    /// account sends); or certificate issuance (a certificates contract deployed from the
+    /// application this binary carries, every account registered as an issuer that defines a
+    /// type, then each transaction issues a three-field certificate to the next account).
     #[arg(long, value_enum, default_value_t = Workload::Transfer)]
     workload: Workload,
     /// Compare `--workload` with this one in the same run: `--rounds` rounds of `--txs` of
@@ -95,6 +97,8 @@ pub enum Workload {
     Offer,
     /// Distribution claims: each account claims its part of one distribution per transaction.
     Claim,
+    /// Certificate issuance: each transaction issues a three-field certificate.
+    Cert,
 }
 
 impl std::fmt::Display for Workload {
@@ -155,7 +159,7 @@ pub async fn run(args: BenchArgs, json: bool) -> anyhow::Result<()> {
             load,
             plan.per_account,
             args.txs,
-            (p * plan.per_account) as u64,
+            (p * plan.per_account) as u64 + setup.account_nonces_used(),
             *next_seq,
         );
         *next_seq += plan.per_account as u64;

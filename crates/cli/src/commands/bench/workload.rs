@@ -40,6 +40,8 @@ pub(super) struct Setup<'a> {
     pub token_wasm: &'a Path,
     /// The asset the asset workloads share, once created.
     asset: Option<AssetId>,
+    /// Transactions each account sent during set-up (its workload nonces start after them).
+    account_nonces: u64,
 }
 
 impl<'a> Setup<'a> {
@@ -59,7 +61,13 @@ impl<'a> Setup<'a> {
             batch,
             token_wasm,
             asset: None,
+            account_nonces: 0,
         }
+    }
+
+    /// How many nonces each account used in set-up.
+    pub fn account_nonces_used(&self) -> u64 {
+        self.account_nonces
     }
 
     /// Sets `workload` up for `per_account` transactions from each account.
@@ -93,6 +101,13 @@ impl<'a> Setup<'a> {
                         }
                     }),
                     Gas(500_000),
+                )
+            }
+            Workload::Cert => {
+                let registry = self.setup_certificates(say).await?;
+                (
+                    cert_payload(registry, self.info.suite, next),
+                    Gas(2_000_000),
                 )
             }
             Workload::Asset | Workload::Offer | Workload::Claim => {
@@ -270,6 +285,110 @@ impl<'a> Setup<'a> {
         submit_in_waves(client, &handouts, self.batch, "token handout").await?;
         Ok(token)
     }
+}
+
+impl Setup<'_> {
+    /// Deploys a certificates registry with the funder as admin, registers every account as
+    /// an issuer, and has each define the type `bench` (one nonce of each account).
+    async fn setup_certificates(&mut self, say: &impl Fn(&str)) -> anyhow::Result<Address> {
+        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
+        let code = crate::apps::code("certificates").context(
+            "this binary carries no certificates contract (built without the wasm32 target)",
+        )?;
+        say(&format!(
+            "deploying a certificates registry and registering {} issuers",
+            keys.len()
+        ));
+        let from = funder.public_key().address();
+        let mut nonce = client.next_nonce(&from).await?;
+        let registry = citychain_types::layout::contract_address(info.suite, &from, nonce);
+        let call = |key: &SecretKey, nonce: Nonce, payload: Payload| {
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: key.public_key(),
+                nonce,
+                gas_limit: Gas(40_000_000),
+                payload,
+            }
+            .sign(key)
+        };
+        let deploy = call(
+            funder,
+            nonce,
+            Payload::Deploy {
+                code: code.to_vec(),
+                init_args: Vec::new(),
+            },
+        );
+        submit_in_waves(client, &[deploy], 1, "deploying the registry").await?;
+        let mut registrations = Vec::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            nonce = Nonce(nonce.0 + 1);
+            let mut args = citychain_types::codec::Writer::new();
+            args.put(&k.public_key().address())
+                .string(&format!("bench issuer {i}"));
+            registrations.push(call(
+                funder,
+                nonce,
+                registry_call(registry, "register_issuer", args),
+            ));
+        }
+        submit_in_waves(client, &registrations, self.batch, "issuer registration").await?;
+        let types: Vec<SignedTransaction> = keys
+            .iter()
+            .map(|k| {
+                let mut args = citychain_types::codec::Writer::new();
+                args.string("bench").string("Bench certificate").bool(false);
+                call(
+                    k,
+                    Nonce(self.account_nonces),
+                    registry_call(registry, "define_type", args),
+                )
+            })
+            .collect();
+        submit_in_waves(client, &types, self.batch, "type definition").await?;
+        self.account_nonces += 1;
+        Ok(registry)
+    }
+}
+
+fn registry_call(registry: Address, method: &str, args: citychain_types::codec::Writer) -> Payload {
+    Payload::Call {
+        contract: registry,
+        method: method.into(),
+        args: args.into_bytes(),
+        value: Amount(0),
+    }
+}
+
+/// Issues a certificate of type `bench` to the next account, with three fields whose
+/// commitments differ per transaction (as salted ones would).
+fn cert_payload(
+    registry: Address,
+    suite: citychain_crypto::Suite,
+    next: impl Fn(usize) -> Address + Sync + 'static,
+) -> PayloadOf {
+    Box::new(move |s: Slot| {
+        let fields: Vec<(String, citychain_crypto::Hash)> = ["name", "degree", "grade"]
+            .iter()
+            .map(|name| {
+                let seed = format!("{}/{}/{name}", s.account, s.seq);
+                (name.to_string(), suite.hash(seed.as_bytes()))
+            })
+            .collect();
+        Payload::Call {
+            contract: registry,
+            method: "issue".into(),
+            args: citychain_client::certificates::issue_args(
+                &next(s.account),
+                "bench",
+                0,
+                u64::MAX,
+                &fields,
+            ),
+            value: Amount(0),
+        }
+    })
 }
 
 /// An asset operation signed by `key` with `nonce`.
