@@ -13,6 +13,8 @@ const APPS: &[&str] = &[
     "approval",
     "asset_escrow",
     "certificates",
+    "permits",
+    "grants",
 ];
 
 fn main() {

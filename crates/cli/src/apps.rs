@@ -14,21 +14,28 @@ pub struct App {
     /// What it is for.
     pub about: &'static str,
     code: &'static [u8],
-    init: fn() -> Vec<u8>,
+    init: fn(Suite) -> Vec<u8>,
 }
 
-fn no_init() -> Vec<u8> {
+fn no_init(_: Suite) -> Vec<u8> {
     Vec::new()
 }
 
 /// The dev chain's currency-like token: 1,000,000.00 CCR to the admin.
-fn city_credit_init() -> Vec<u8> {
+fn city_credit_init(_: Suite) -> Vec<u8> {
     let mut w = Writer::new();
     w.string("City Credit")
         .string("CCR")
         .u8(2)
         .u128(100_000_000);
     w.into_bytes()
+}
+
+/// Permits are issued in the genesis certificates registry.
+fn permits_init(suite: Suite) -> Vec<u8> {
+    layout::genesis_contract_address(suite, "certificates")
+        .0
+        .to_vec()
 }
 
 /// Every application, in deployment order.
@@ -38,6 +45,20 @@ pub const APPS: &[App] = &[
         contract: "certificates",
         about: "e-certificates and licences: registered issuers, selective disclosure",
         code: include_bytes!(concat!(env!("OUT_DIR"), "/certificates.wasm")),
+        init: no_init,
+    },
+    App {
+        name: "permits",
+        contract: "permits",
+        about: "permits through agency routes with time limits, consultation, escalation",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/permits.wasm")),
+        init: permits_init,
+    },
+    App {
+        name: "grants",
+        contract: "grants",
+        about: "funded grant programmes paid by milestone on reviewed evidence",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/grants.wasm")),
         init: no_init,
     },
     App {
@@ -73,7 +94,7 @@ pub const APPS: &[App] = &[
 /// The genesis contracts that deploy every application with `admin`. A binary built without
 /// them (no wasm32 target at build time) says so on stderr and starts the chain bare, so that
 /// `citychain dev` works on any machine.
-pub fn genesis_contracts(admin: Address) -> Vec<GenesisContract> {
+pub fn genesis_contracts(suite: Suite, admin: Address) -> Vec<GenesisContract> {
     if APPS.iter().any(|a| a.code.is_empty()) {
         eprintln!(
             "warning: this citychain binary was built without the city applications (the \
@@ -87,7 +108,7 @@ pub fn genesis_contracts(admin: Address) -> Vec<GenesisContract> {
         .map(|a| GenesisContract {
             name: a.name.into(),
             code: a.code.to_vec(),
-            init_args: (a.init)(),
+            init_args: (a.init)(suite),
             admin,
         })
         .collect()

@@ -180,7 +180,7 @@ fn prepare(args: &DevArgs) -> anyhow::Result<(Genesis, SecretKey)> {
         contracts: if args.bare {
             Vec::new()
         } else {
-            crate::apps::genesis_contracts(alice)
+            crate::apps::genesis_contracts(suite, alice)
         },
     };
     genesis.validate().map_err(anyhow::Error::msg)?;

@@ -201,7 +201,7 @@ pub fn init(args: InitArgs, json: bool) -> anyhow::Result<()> {
         thresholds: Thresholds::default(),
         epoch_blocks: args.epoch_blocks,
         contracts: match (args.bare, alice) {
-            (false, Some(admin)) => crate::apps::genesis_contracts(admin),
+            (false, Some(admin)) => crate::apps::genesis_contracts(args.suite, admin),
             _ => Vec::new(),
         },
     };

@@ -541,6 +541,8 @@ fn the_dev_chain_starts_with_its_applications() {
         names,
         [
             "certificates",
+            "permits",
+            "grants",
             "notary",
             "approval",
             "asset-escrow",
@@ -556,7 +558,7 @@ fn the_dev_chain_starts_with_its_applications() {
             app.name
         );
     }
-    let credit = node.banner.applications[4].address.to_string();
+    let credit = node.banner.applications[6].address.to_string();
     let info = citychain_json(&["contract", "info", "--rpc", &rpc, &credit]);
     assert_eq!(info["metadata"]["name"], "token", "{info}");
     assert_eq!(info["admin"], alice.to_string());
@@ -575,7 +577,7 @@ fn the_dev_chain_starts_with_its_applications() {
         balance["returned"][0], "100000000",
         "init ran for alice: {balance}"
     );
-    let notary = node.banner.applications[1].address.to_string();
+    let notary = node.banner.applications[3].address.to_string();
     let key = path_str(&node.account("alice").key_file).to_string();
     let anchored = citychain_json(&[
         "contract",

@@ -376,6 +376,8 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
         names,
         [
             "certificates",
+            "permits",
+            "grants",
             "notary",
             "approval",
             "asset-escrow",
