@@ -347,7 +347,7 @@ fn a_construction_permit_runs_its_route_consultation_and_escalation_and_is_issue
     city.chain.advance_time(21 * DAY);
     let overdue = city.query("overdue", id_arg(id)).expect("overdue");
     let mut r = Reader::new(&overdue);
-    assert_eq!(r.bool("late").expect("late"), true);
+    assert!(r.bool("late").expect("late"), "the stage is overdue");
     let _deadline = r.u64("deadline").expect("deadline");
     let pending = r
         .list("pending", 8, |r| r.array::<20>("agency"))
