@@ -112,6 +112,22 @@ pub enum ContractCommand {
         #[arg(long)]
         returns: Option<String>,
     },
+    /// Print the payload of a call as JSON instead of sending it, with the arguments checked
+    /// and encoded as for `contract call`: for `multisig propose --payload` (a treasury calling
+    /// a contract) or a governance proposal.
+    Payload {
+        #[arg(long, default_value = DEFAULT_RPC)]
+        rpc: String,
+        contract: Address,
+        method: String,
+        #[arg(long = "arg")]
+        args: Vec<String>,
+        #[arg(long, conflicts_with = "args")]
+        args_hex: Option<String>,
+        /// Native currency to attach, in base units.
+        #[arg(long, default_value = "0")]
+        value: Amount,
+    },
     /// Show a deployed contract: code hash and size, admin, status, entry points, balance, and
     /// what its metadata says (methods with their arguments, events, revert reasons).
     Info {
@@ -208,7 +224,12 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
             )
             .await?;
             let output = &receipt.receipt.output;
-            let decoded = decode_output(meta, &method, returns.as_deref(), output)?;
+            // A failed call's output is its reason, not a return value.
+            let decoded = if receipt.receipt.is_success() {
+                decode_output(meta, &method, returns.as_deref(), output)?
+            } else {
+                None
+            };
             let events = super::events::EventDecoder::new(&client)
                 .knowing(contract, info.metadata.clone())
                 .decode_all(&receipt.receipt.events)
@@ -282,6 +303,28 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
                 ("gas used", result.gas_used.to_string()),
             ]);
             print_output(&output_bytes, decoded.as_ref());
+            Ok(())
+        }
+        ContractCommand::Payload {
+            rpc,
+            contract,
+            method,
+            args,
+            args_hex,
+            value,
+        } => {
+            let client = Client::connect(&rpc)?;
+            let info = contract_info(&client, contract, &method).await?;
+            let args = encode_for(info.metadata.as_ref(), &method, &args, args_hex.as_deref())?;
+            println!(
+                "{}",
+                serde_json::to_string(&Payload::Call {
+                    contract,
+                    method,
+                    args,
+                    value,
+                })?
+            );
             Ok(())
         }
         ContractCommand::Info { rpc, contract } => {

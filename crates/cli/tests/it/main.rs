@@ -13,5 +13,6 @@ mod genesis;
 mod governance;
 mod harness;
 mod network;
+mod public_services;
 mod python_client;
 mod testnet;
