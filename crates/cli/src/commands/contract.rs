@@ -243,7 +243,9 @@ pub async fn run(cmd: ContractCommand, json: bool) -> anyhow::Result<()> {
             } else {
                 super::tx::print_receipt(&receipt);
                 super::events::print(&events, &receipt.receipt.events);
-                print_output(output, decoded.as_ref());
+                if receipt.receipt.is_success() {
+                    print_output(output, decoded.as_ref());
+                }
             }
             if !receipt.receipt.is_success() {
                 bail!(
