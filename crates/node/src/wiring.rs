@@ -17,6 +17,7 @@ use crate::{
     },
     relay::{self, RelayHandle},
 };
+use citychain_crypto::Hash;
 use citychain_mempool::{Mempool, MempoolConfig};
 use citychain_storage::{ChainStore, StoreOptions};
 use citychain_types::{Genesis, Height};
@@ -24,11 +25,34 @@ use commonware_consensus::{marshal, marshal::standard::Standard};
 use commonware_p2p::{Provider, Receiver, Sender};
 use commonware_parallel::Strategy;
 use commonware_runtime::Handle;
+use std::path::Path;
 use std::sync::{Arc, atomic::AtomicU64};
 use tracing::{info, warn};
 
 /// Blocks between progress lines while the block log is re-executed.
 const REPLAY_PROGRESS_EVERY: usize = 1_000;
+
+/// Builds `genesis`'s genesis block and state in a store at `scratch` (made, not cleaned up)
+/// and returns the block's hash and state root: what `citychain genesis hash` checks before a
+/// network starts, so that a genesis whose contracts cannot be deployed fails there.
+pub fn check_genesis(
+    genesis: &Genesis,
+    scratch: &Path,
+) -> std::result::Result<(Hash, Hash), String> {
+    genesis.validate()?;
+    let opened = ChainStore::open_with(
+        scratch,
+        genesis.suite,
+        genesis.hash(),
+        StoreOptions {
+            no_sync: true,
+            faults: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let (block, _) = genesis_block(genesis, &opened.store)?;
+    Ok((block.hash(), block.header.state_root))
+}
 
 /// Opens the store, commits genesis if needed and replays logged blocks. Returns the chain.
 pub fn open_chain<S: Strategy>(

@@ -3,8 +3,8 @@
 use anyhow::{Context as _, bail};
 use citychain_crypto::{Address, PublicKey, Suite, keystore::KeyFile};
 use citychain_types::{
-    Amount, ChainId, ChainParams, Genesis, GenesisAccount, GenesisMember, OrgId, Organization,
-    Policy, Roles, TimestampMs, Validator, ValidatorKey,
+    Amount, ChainId, ChainParams, Genesis, GenesisAccount, GenesisContract, GenesisMember, OrgId,
+    Organization, Policy, Roles, TimestampMs, Validator, ValidatorKey,
 };
 use clap::Subcommand;
 use std::{
@@ -51,12 +51,90 @@ pub enum GenesisCommand {
         /// when the next epoch starts. Fixed for the life of the chain.
         #[arg(long, default_value_t = citychain_types::DEFAULT_EPOCH_BLOCKS)]
         epoch_blocks: u64,
+        /// Deploy the city's applications this binary carries (certificates, permits, grants,
+        /// notary, approval, asset escrow, a token) at genesis, with --contracts-admin as their
+        /// admin; `citychain dev` prints what each is for.
+        #[arg(long, requires = "contracts_admin")]
+        apps: bool,
+        /// A contract to deploy at genesis, as NAME=FILE.wasm (its address follows from NAME).
+        /// Repeat.
+        #[arg(long = "contract", requires = "contracts_admin")]
+        contracts: Vec<String>,
+        /// Arguments of a --contract's `init`, as NAME=HEX (the canonical encoding).
+        #[arg(long = "contract-init")]
+        contract_inits: Vec<String>,
+        /// The admin (and the caller of `init`) of the genesis contracts.
+        #[arg(long)]
+        contracts_admin: Option<Address>,
         /// Where to write it (never overwritten).
         #[arg(long)]
         out: PathBuf,
     },
-    /// Check a genesis document and print its hash (compare it with every other organization's).
+    /// Check a genesis document and print its hash (compare it with every other
+    /// organization's). Also builds the genesis state in a scratch directory, running every
+    /// genesis contract's `init`, so a document that would not start fails here, with why.
     Hash { file: PathBuf },
+}
+
+/// The genesis contracts `genesis new` was asked for: the bundled applications and files.
+fn genesis_contracts(
+    suite: Suite,
+    apps: bool,
+    files: &[String],
+    inits: &[String],
+    admin: Option<Address>,
+) -> anyhow::Result<Vec<GenesisContract>> {
+    let Some(admin) = admin else {
+        if !inits.is_empty() {
+            bail!("--contract-init needs --contract and --contracts-admin");
+        }
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    if apps {
+        out = crate::apps::genesis_contracts(suite, admin);
+        if out.is_empty() {
+            bail!("this binary carries no applications (built without the wasm32 target)");
+        }
+    }
+    for file in files {
+        let (name, path) = split_pair(file, "contract")?;
+        let code =
+            std::fs::read(path).with_context(|| format!("contract {name}: reading {path}"))?;
+        out.push(GenesisContract {
+            name: name.into(),
+            code,
+            init_args: Vec::new(),
+            admin,
+        });
+    }
+    for init in inits {
+        let (name, hex) = split_pair(init, "contract init")?;
+        let contract = out
+            .iter_mut()
+            .find(|c| c.name == name)
+            .with_context(|| format!("--contract-init {name}: no --contract {name}"))?;
+        contract.init_args = citychain_crypto::hex::decode(hex)
+            .with_context(|| format!("--contract-init {name}: not hex"))?;
+    }
+    Ok(out)
+}
+
+/// Builds the genesis state in a scratch directory (running the contracts' `init`); the
+/// genesis block's hash and state root.
+fn check_state(
+    genesis: &Genesis,
+) -> anyhow::Result<(citychain_crypto::Hash, citychain_crypto::Hash)> {
+    let scratch = std::env::temp_dir().join(format!(
+        "citychain-genesis-check-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let result = citychain_node::wiring::check_genesis(genesis, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result.map_err(|e| anyhow::anyhow!("the genesis state cannot be built: {e}"))
 }
 
 /// A validator's key given as its node key file (no passphrase needed) or as hex.
@@ -164,6 +242,10 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
             policy,
             empty_block_interval_ms,
             epoch_blocks,
+            apps,
+            contracts,
+            contract_inits,
+            contracts_admin,
             out,
         } => {
             if out.exists() {
@@ -214,9 +296,16 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                 policy,
                 thresholds: citychain_types::Thresholds::default(),
                 epoch_blocks,
-                contracts: Vec::new(),
+                contracts: genesis_contracts(
+                    suite,
+                    apps,
+                    &contracts,
+                    &contract_inits,
+                    contracts_admin,
+                )?,
             };
             genesis.validate().map_err(anyhow::Error::msg)?;
+            check_state(&genesis)?;
             std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -244,10 +333,19 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
             )
             .with_context(|| format!("parsing {}", file.display()))?;
             genesis.validate().map_err(anyhow::Error::msg)?;
+            let (block, state_root) = check_state(&genesis)?;
+            let apps = crate::apps::deployed(genesis.suite, &genesis.contracts);
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "genesis_hash": genesis.hash(), "chain_id": genesis.chain_id, "validators": genesis.validators.len() })
+                    serde_json::json!({
+                        "genesis_hash": genesis.hash(),
+                        "chain_id": genesis.chain_id,
+                        "validators": genesis.validators.len(),
+                        "genesis_block": block,
+                        "state_root": state_root,
+                        "contracts": apps,
+                    })
                 );
             } else {
                 println!(
@@ -257,6 +355,10 @@ pub fn run(cmd: GenesisCommand, json: bool) -> anyhow::Result<()> {
                     genesis.suite,
                     genesis.validators.len()
                 );
+                println!("  genesis block {block}, state root {state_root}");
+                for app in &apps {
+                    println!("  contract {:<14} {}", app.name, app.address);
+                }
             }
         }
     }

@@ -141,3 +141,118 @@ fn genesis_from_key_files_and_public_keys_has_one_checkable_hash() {
     }
     assert!(!d.join("g2.json").exists() && !d.join("g3.json").exists());
 }
+
+/// `genesis new --apps` deploys the city's applications at genesis; `genesis hash` builds the
+/// genesis state and lists them; a contract whose `init` fails stops the ceremony at once, with
+/// the reason, instead of at the first node's start.
+#[test]
+fn a_genesis_with_applications_is_checked_by_building_its_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (ok, _, err) = citychain(&["keys", "new", "--out", "v.key"], d);
+    assert!(ok, "{err}");
+    let admin = "0x8fa13e12c08cf23322105415c1471f2cc1280079";
+    let base = [
+        "genesis",
+        "new",
+        "--chain-id",
+        "city-main",
+        "--validator",
+        "v=v.key",
+    ];
+    let (ok, _, err) = citychain(
+        &[
+            &base[..],
+            &["--apps", "--contracts-admin", admin, "--out", "g.json"],
+        ]
+        .concat(),
+        d,
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = citychain(&["--json", "genesis", "hash", "g.json"], d);
+    assert!(ok, "{err}");
+    let report = json(&out);
+    let names: Vec<&str> = report["contracts"]
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "certificates",
+            "permits",
+            "grants",
+            "notary",
+            "approval",
+            "asset-escrow",
+            "city-credit"
+        ]
+    );
+    assert!(
+        report["state_root"].as_str().is_some_and(|r| r.len() == 66),
+        "{report}"
+    );
+
+    // The token without its init arguments: refused, saying which contract and why.
+    let token = d.join("token.wasm");
+    let genesis: serde_json::Value =
+        json(&std::fs::read_to_string(d.join("g.json")).expect("genesis"));
+    let code = genesis["contracts"]
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .find(|c| c["name"] == "city-credit")
+        .expect("the token")["code"]
+        .as_str()
+        .expect("hex code")
+        .to_string();
+    std::fs::write(&token, citychain_crypto::hex::decode(&code).expect("hex")).expect("write");
+    let (ok, _, err) = citychain(
+        &[
+            &base[..],
+            &[
+                "--contract",
+                "credit=token.wasm",
+                "--contracts-admin",
+                admin,
+                "--out",
+                "bad.json",
+            ],
+        ]
+        .concat(),
+        d,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("the genesis state cannot be built") && err.contains("credit"),
+        "{err}"
+    );
+    assert!(!d.join("bad.json").exists(), "nothing written");
+    // With its arguments it deploys.
+    let mut init = citychain_types::codec::Writer::new();
+    init.string("Bond").string("BND").u8(0).u128(1_000);
+    let init = format!(
+        "credit={}",
+        citychain_crypto::hex::encode(&init.into_bytes())
+    );
+    let (ok, _, err) = citychain(
+        &[
+            &base[..],
+            &[
+                "--contract",
+                "credit=token.wasm",
+                "--contract-init",
+                &init,
+                "--contracts-admin",
+                admin,
+                "--out",
+                "good.json",
+            ],
+        ]
+        .concat(),
+        d,
+    );
+    assert!(ok, "{err}");
+}
