@@ -7,7 +7,7 @@
 //! threshold, the funder itself (its multisig or governance account) approves it. Evidence not
 //! submitted by a milestone's due date lets the funder reclaim that milestone's money. The
 //! funded total can never be exceeded: awards fit in what is unallocated, payments in what was
-//! awarded. Every decision is an event.
+//! awarded. Every decision is on the grant's record in the state, and an event.
 //!
 //! Storage (`docs/apps/grants.md`, "Storage layout"):
 //! - `b"p" || programme id (u64)`: a [`Programme`];
@@ -15,6 +15,8 @@
 //! - `b"m" || (grant, milestone)`: a [`Milestone`];
 //! - `b"r" || (grant, milestone, round, reviewer)`: a reviewer's vote (`true` approve);
 //!   milestone `u32::MAX` is the award, and `round` restarts the count after rejected evidence;
+//! - `b"l" || (grant, n)`: entry `n` of the grant's record (every application, vote,
+//!   decision, evidence, payment and reclaim, with its actor and time);
 //! - `b"np"`, `b"ng"`: the next programme and grant ids.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
@@ -127,19 +129,21 @@ struct Grant {
     milestones: u32,
     approvals: u32,
     declines: u32,
+    /// Entries in the grant's record (`b"l"` entries 0 to steps - 1).
+    steps: u32,
 }
 
 impl Encode for Grant {
     fn encode_to(&self, out: &mut Vec<u8>) {
         (self.programme, self.applicant, &self.title, self.amount).encode_to(out);
-        (self.status, self.milestones, self.approvals, self.declines).encode_to(out);
+        (self.status, self.milestones, self.approvals, self.declines, self.steps).encode_to(out);
     }
 }
 
 impl Decode for Grant {
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let (programme, applicant, title, amount) = Decode::decode_from(r)?;
-        let (status, milestones, approvals, declines) = Decode::decode_from(r)?;
+        let (status, milestones, approvals, declines, steps) = Decode::decode_from(r)?;
         Ok(Grant {
             programme,
             applicant,
@@ -149,6 +153,7 @@ impl Decode for Grant {
             milestones,
             approvals,
             declines,
+            steps,
         })
     }
 }
@@ -199,6 +204,22 @@ impl Decode for Milestone {
     }
 }
 
+/// One entry of a grant's record: `(at_ms, actor, action, milestone, comment, amount,
+/// evidence)`.
+type Entry = (u64, Address, u8, u32, String, u128, [u8; 32]);
+
+// Record actions.
+const APPLIED_FOR: u8 = 0;
+const VOTED_FOR: u8 = 1;
+const VOTED_AGAINST: u8 = 2;
+const WAS_AWARDED: u8 = 3;
+const WAS_DECLINED: u8 = 4;
+const EVIDENCE: u8 = 5;
+const EVIDENCE_APPROVED: u8 = 6;
+const EVIDENCE_REJECTED: u8 = 7;
+const WAS_PAID: u8 = 8;
+const WAS_RECLAIMED: u8 = 9;
+
 // Grant statuses.
 const APPLIED: u8 = 0;
 const AWARDED: u8 = 1;
@@ -222,6 +243,7 @@ const PROGRAMMES: Map<u64, Programme> = Map::new(b"p");
 const GRANTS: Map<u64, Grant> = Map::new(b"g");
 const MILESTONES: Map<(u64, u32), Milestone> = Map::new(b"m");
 const VOTES: Map<(u64, u32, u32, Address), bool> = Map::new(b"r");
+const LOG: Map<(u64, u32), Entry> = Map::new(b"l");
 const NEXT_PROGRAMME: Item<u64> = Item::new(b"np");
 const NEXT_GRANT: Item<u64> = Item::new(b"ng");
 
@@ -299,6 +321,34 @@ fn require_funder(p: &Programme) -> Result<(), Error> {
     Ok(())
 }
 
+/// Appends to grant `id`'s record (the caller is the actor); the caller saves `g`.
+fn record(id: u64, g: &mut Grant, action: u8, milestone: u32, comment: &str, amount: u128) {
+    record_evidence(id, g, action, milestone, comment, amount, [0; 32]);
+}
+
+/// [`record`] with the evidence concerned.
+fn record_evidence(
+    id: u64,
+    g: &mut Grant,
+    action: u8,
+    milestone: u32,
+    comment: &str,
+    amount: u128,
+    evidence: [u8; 32],
+) {
+    let entry: Entry = (
+        env::block_time_ms(),
+        env::caller(),
+        action,
+        milestone,
+        String::from(comment),
+        amount,
+        evidence,
+    );
+    LOG.set(&(id, g.steps), &entry);
+    g.steps += 1;
+}
+
 /// Records the caller's vote as a reviewer of `p` on `(grant, milestone, round)`.
 fn vote(p: &Programme, id: u64, milestone: u32, round: u32, approve: bool) -> Result<(), Error> {
     let reviewer = env::caller();
@@ -329,6 +379,7 @@ fn pay_milestone(id: u64, n: u32, g: &mut Grant, m: &mut Milestone) -> Result<()
     p.paid += m.amount;
     m.status = PAID;
     PROGRAMMES.set(&g.programme, &p);
+    record(id, g, WAS_PAID, n, "", m.amount);
     events::paid(id, n, m.amount);
     let settled = (0..g.milestones)
         .filter(|&i| i != n)
@@ -454,7 +505,7 @@ contract! {
             });
         }
         let applicant = env::caller();
-        GRANTS.set(&id, &Grant {
+        let mut g = Grant {
             programme,
             applicant,
             title,
@@ -463,7 +514,10 @@ contract! {
             milestones: count,
             approvals: 0,
             declines: 0,
-        });
+            steps: 0,
+        };
+        record(id, &mut g, APPLIED_FOR, AWARD, "", amount);
+        GRANTS.set(&id, &g);
         events::applied(id, programme, applicant, amount);
         Ok(id)
     }
@@ -477,6 +531,8 @@ contract! {
         let mut p = programme(g.programme)?;
         require!(p.open, "programme {} is closed", g.programme);
         vote(&p, id, AWARD, 0, approve)?;
+        let verdict = if approve { VOTED_FOR } else { VOTED_AGAINST };
+        record(id, &mut g, verdict, AWARD, &comment, 0);
         events::reviewed(id, AWARD, env::caller(), approve, comment);
         if approve {
             g.approvals += 1;
@@ -494,9 +550,12 @@ contract! {
             p.awarded += g.amount;
             g.status = AWARDED;
             PROGRAMMES.set(&g.programme, &p);
+            let amount = g.amount;
+            record(id, &mut g, WAS_AWARDED, AWARD, "", amount);
             events::decided(id, true);
         } else if g.declines as usize > p.reviewers.len() - p.threshold as usize {
             g.status = DECLINED;
+            record(id, &mut g, WAS_DECLINED, AWARD, "", 0);
             events::decided(id, false);
         }
         GRANTS.set(&id, &g);
@@ -505,7 +564,7 @@ contract! {
 
     /// The recipient submits the hash of milestone `milestone`'s evidence, by its due date.
     fn submit_evidence(id: u64, milestone: u32, evidence: [u8; 32]) -> Result<(), Error> {
-        let g = grant(id)?;
+        let mut g = grant(id)?;
         require!(env::caller() == g.applicant, "only grant {}'s recipient may do this", id);
         require!(g.status == AWARDED, "grant {} is not awarded and running", id);
         let mut m = self::milestone(id, milestone)?;
@@ -520,6 +579,8 @@ contract! {
         m.status = EVIDENCE_SUBMITTED;
         m.evidence = evidence;
         MILESTONES.set(&(id, milestone), &m);
+        record_evidence(id, &mut g, EVIDENCE, milestone, "", 0, evidence);
+        GRANTS.set(&id, &g);
         events::evidence_submitted(id, milestone, evidence);
         Ok(())
     }
@@ -553,11 +614,12 @@ contract! {
             m.approvals += 1;
             m.approvals >= p.threshold
         };
+        record_evidence(id, &mut g, EVIDENCE_APPROVED, milestone, &comment, 0, m.evidence);
         events::reviewed(id, milestone, approver, true, comment);
         if enough {
             pay_milestone(id, milestone, &mut g, &mut m)?;
-            GRANTS.set(&id, &g);
         }
+        GRANTS.set(&id, &g);
         MILESTONES.set(&(id, milestone), &m);
         Ok(())
     }
@@ -567,7 +629,7 @@ contract! {
     fn reject_evidence(id: u64, milestone: u32, comment: String) -> Result<(), Error> {
         require!(!comment.is_empty(), "a rejection needs a comment");
         check_text("comment", &comment)?;
-        let g = grant(id)?;
+        let mut g = grant(id)?;
         let p = programme(g.programme)?;
         let mut m = self::milestone(id, milestone)?;
         require!(
@@ -586,6 +648,8 @@ contract! {
         m.round += 1;
         m.approvals = 0;
         MILESTONES.set(&(id, milestone), &m);
+        record_evidence(id, &mut g, EVIDENCE_REJECTED, milestone, &comment, 0, m.evidence);
+        GRANTS.set(&id, &g);
         events::evidence_rejected(id, milestone, comment);
         Ok(())
     }
@@ -616,8 +680,9 @@ contract! {
             .all(|i| MILESTONES.get(&(id, i)).is_some_and(|o| o.status >= PAID));
         if settled {
             g.status = COMPLETED;
-            GRANTS.set(&id, &g);
         }
+        record(id, &mut g, WAS_RECLAIMED, milestone, "", m.amount);
+        GRANTS.set(&id, &g);
         events::reclaimed(id, milestone, m.amount);
         Ok(m.amount)
     }
@@ -655,11 +720,22 @@ contract! {
         ))
     }
 
-    /// Grant `id`: (programme, applicant, title, amount, status, milestones, approvals,
-    /// declines); status 0 applied, 1 awarded, 2 declined, 3 completed.
-    fn grant_of(id: u64) -> Result<(u64, Address, String, u128, u8, u32, u32, u32), Error> {
+    /// Grant `id`: ((programme, applicant, title, amount), (status, milestones, approvals,
+    /// declines, steps)); status 0 applied, 1 awarded, 2 declined, 3 completed.
+    fn grant_of(id: u64) -> Result<((u64, Address, String, u128), (u8, u32, u32, u32, u32)), Error> {
         let g = grant(id)?;
-        Ok((g.programme, g.applicant, g.title, g.amount, g.status, g.milestones, g.approvals, g.declines))
+        Ok((
+            (g.programme, g.applicant, g.title, g.amount),
+            (g.status, g.milestones, g.approvals, g.declines, g.steps),
+        ))
+    }
+
+    /// Entry `n` of grant `id`'s record: (at_ms, actor, action, milestone, comment, amount,
+    /// evidence). Actions: 0 applied, 1 voted for, 2 voted against, 3 awarded, 4 declined,
+    /// 5 evidence submitted, 6 evidence approved, 7 evidence rejected, 8 paid, 9 reclaimed;
+    /// milestone u32::MAX is the award.
+    fn record_of(id: u64, n: u32) -> Option<(u64, Address, u8, u32, String, u128, [u8; 32])> {
+        LOG.get(&(id, n))
     }
 
     /// Milestone `n` of grant `id`: (share_bps, amount, due_ms, evidence required, status,

@@ -124,6 +124,26 @@ impl Grants {
         r.u8("status").expect("status")
     }
 
+    /// `(action, actor)` of each entry of grant `id`'s record.
+    fn record(&self, id: u64) -> Vec<(u8, Address)> {
+        (0..)
+            .map_while(|n: u32| {
+                let out = self.query(
+                    "record_of",
+                    args(|w| {
+                        w.u64(id).u32(n);
+                    }),
+                );
+                let mut r = Reader::new(&out);
+                (r.u8("some").expect("tag") == 1).then(|| {
+                    let _at = r.u64("at").expect("at");
+                    let actor = Address(r.array("actor").expect("actor"));
+                    (r.u8("action").expect("action"), actor)
+                })
+            })
+            .collect()
+    }
+
     /// `(amount, status, round)` of milestone `n` of grant `id`.
     fn milestone(&self, id: u64, n: u32) -> (u128, u8, u32) {
         let out = self.query(
@@ -322,6 +342,28 @@ fn a_treasury_funds_a_programme_whose_grants_are_paid_by_milestone_and_never_exc
     );
     ok(g.call(DAVE, "approve_milestone", on_milestone(grant, 1)));
     assert_eq!(g.grant_status(grant), 3, "completed");
+    assert_eq!(
+        g.record(grant),
+        [
+            (0, FIRM),  // applied
+            (1, CAROL), // voted for
+            (1, DAVE),  // voted for
+            (3, DAVE),  // awarded
+            (5, FIRM),  // evidence, milestone 0
+            (6, CAROL), // approved
+            (6, ERIN),  // approved
+            (8, ERIN),  // paid
+            (5, FIRM),  // evidence, milestone 1
+            (6, CAROL), // approved
+            (7, ERIN),  // rejected
+            (5, FIRM),  // evidence again
+            (6, CAROL), // approved
+            (6, DAVE),  // approved
+            (8, DAVE),  // paid
+        ]
+        .map(|(action, who)| (action, g.chain.address(who))),
+        "every decision on record, with its actor"
+    );
 
     // Grant 1: one payment of 40,000, at least the large-payment threshold: the funder decides.
     let big = u64_of(&ok(g.apply(0, 40_000, &[(10_000, 10 * DAY)])).output);

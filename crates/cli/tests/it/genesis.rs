@@ -235,7 +235,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
     init.string("Bond").string("BND").u8(0).u128(1_000);
     let init = format!(
         "credit={}",
-        citychain_crypto::hex::encode(&init.into_bytes())
+        citychain_crypto::hex::encode(init.into_bytes())
     );
     let (ok, _, err) = citychain(
         &[
