@@ -136,7 +136,14 @@ struct Grant {
 impl Encode for Grant {
     fn encode_to(&self, out: &mut Vec<u8>) {
         (self.programme, self.applicant, &self.title, self.amount).encode_to(out);
-        (self.status, self.milestones, self.approvals, self.declines, self.steps).encode_to(out);
+        (
+            self.status,
+            self.milestones,
+            self.approvals,
+            self.declines,
+            self.steps,
+        )
+            .encode_to(out);
     }
 }
 
