@@ -71,6 +71,9 @@ pub struct IssueArgs {
 enum Form {
     /// `citychain-cert:…`: compact, also a QR code's payload; the verifier needs a node.
     Link,
+    /// The link as a QR code: drawn in the terminal (for a dark background), or an SVG file
+    /// to print with --out.
+    Qr,
     /// A JSON file with the proofs: verifies offline against the genesis.
     Presentation,
     /// A W3C Verifiable Credential 2.0 whose proof is the presentation.
@@ -302,6 +305,27 @@ async fn disclose(args: DiscloseArgs, json: bool) -> anyhow::Result<()> {
     let disclosure = holder.disclose(&args.fields, args.all)?;
     let text = match args.form {
         Form::Link => disclosure.to_link(),
+        Form::Qr => {
+            let link = disclosure.to_link();
+            let code = qrcode::QrCode::with_error_correction_level(&link, qrcode::EcLevel::M)
+                .context("the link does not fit a QR code (disclose fewer or shorter fields)")?;
+            if args.out.is_some() {
+                code.render::<qrcode::render::svg::Color<'_>>()
+                    .min_dimensions(320, 320)
+                    .build()
+            } else {
+                // Drawn for a terminal with a dark background: light modules are the blocks.
+                let drawn = code
+                    .render::<qrcode::render::unicode::Dense1x2>()
+                    .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                    .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                    .build();
+                if json {
+                    return output::json(&serde_json::json!({ "link": link, "qr": drawn }));
+                }
+                format!("{drawn}\n{link}")
+            }
+        }
         Form::Presentation | Form::Credential => {
             let client = Client::connect(&args.rpc)?;
             let chain = client.chain_info().await?;

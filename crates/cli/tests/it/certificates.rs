@@ -192,6 +192,41 @@ fn a_certificate_is_issued_disclosed_and_verified_offline_and_a_verifier_refuses
         "{verified}"
     );
 
+    // The same link as a QR code: drawn in the terminal, or an SVG to print.
+    let qr = citychain_json(&[
+        "cert",
+        "disclose",
+        s(&holder_file),
+        "--field",
+        "degree",
+        "--form",
+        "qr",
+    ]);
+    assert_eq!(qr["link"], link.as_str());
+    assert!(
+        qr["qr"]
+            .as_str()
+            .is_some_and(|q| q.contains('▀') && q.lines().count() > 20),
+        "{qr}"
+    );
+    let svg = dir.path().join("degree.svg");
+    citychain_json(&[
+        "cert",
+        "disclose",
+        s(&holder_file),
+        "--field",
+        "degree",
+        "--form",
+        "qr",
+        "--out",
+        s(&svg),
+    ]);
+    let svg = std::fs::read_to_string(&svg).expect("svg");
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("<svg") && svg.contains("<path"),
+        "{svg}"
+    );
+
     // A presentation and a credential, written while the node runs, verify with no node.
     let presentation = dir.path().join("presentation.json");
     let credential = dir.path().join("credential.json");
