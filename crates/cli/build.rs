@@ -15,6 +15,7 @@ const APPS: &[&str] = &[
     "certificates",
     "permits",
     "grants",
+    "invoices",
 ];
 
 fn main() {

@@ -62,6 +62,13 @@ pub const APPS: &[App] = &[
         init: no_init,
     },
     App {
+        name: "invoices",
+        contract: "invoices",
+        about: "e-invoices: checked amounts, credit notes, one reimbursement per invoice",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/invoices.wasm")),
+        init: no_init,
+    },
+    App {
         name: "notary",
         contract: "notary",
         about: "anchors document hashes with submitter and time",

@@ -543,6 +543,7 @@ fn the_dev_chain_starts_with_its_applications() {
             "certificates",
             "permits",
             "grants",
+            "invoices",
             "notary",
             "approval",
             "asset-escrow",
@@ -558,7 +559,16 @@ fn the_dev_chain_starts_with_its_applications() {
             app.name
         );
     }
-    let credit = node.banner.applications[6].address.to_string();
+    let app = |name: &str| {
+        node.banner
+            .applications
+            .iter()
+            .find(|a| a.name == name)
+            .expect("deployed")
+            .address
+            .to_string()
+    };
+    let credit = app("city-credit");
     let info = citychain_json(&["contract", "info", "--rpc", &rpc, &credit]);
     assert_eq!(info["metadata"]["name"], "token", "{info}");
     assert_eq!(info["admin"], alice.to_string());
@@ -577,7 +587,7 @@ fn the_dev_chain_starts_with_its_applications() {
         balance["returned"][0], "100000000",
         "init ran for alice: {balance}"
     );
-    let notary = node.banner.applications[3].address.to_string();
+    let notary = app("notary");
     let key = path_str(&node.account("alice").key_file).to_string();
     let anchored = citychain_json(&[
         "contract",

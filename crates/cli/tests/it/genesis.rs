@@ -184,6 +184,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
             "certificates",
             "permits",
             "grants",
+            "invoices",
             "notary",
             "approval",
             "asset-escrow",

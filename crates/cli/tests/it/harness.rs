@@ -3,13 +3,14 @@
 use citychain_client::Client;
 use citychain_types::Genesis;
 use serde::Deserialize;
+use serde_json::Value;
 use std::{
     io::{BufRead, BufReader},
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Mutex, mpsc},
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 #[derive(Clone, Debug, Deserialize)]
@@ -267,4 +268,114 @@ pub fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
         status,
         out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
     )
+}
+
+/// A dev node with its applications, driven through `citychain contract`.
+pub struct Dev {
+    pub node: DevNode,
+    pub rpc: String,
+}
+
+impl Dev {
+    pub fn start(dir: &std::path::Path) -> Dev {
+        let node = DevNode::start(dir, &[]);
+        let rpc = node.banner.rpc_url.clone();
+        Dev { node, rpc }
+    }
+
+    pub fn app(&self, name: &str) -> String {
+        self.node
+            .banner
+            .applications
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("the dev chain deploys {name}"))
+            .address
+            .to_string()
+    }
+
+    pub fn addr(&self, who: &str) -> String {
+        self.node.account(who).address.to_string()
+    }
+
+    pub fn key(&self, who: &str) -> String {
+        self.node
+            .account(who)
+            .key_file
+            .to_str()
+            .expect("utf-8")
+            .to_string()
+    }
+
+    pub fn call_args(
+        &self,
+        who: &str,
+        contract: &str,
+        method: &str,
+        args: &[String],
+    ) -> Vec<String> {
+        let mut all: Vec<String> = [
+            "contract",
+            "call",
+            "--rpc",
+            &self.rpc,
+            "--key",
+            &self.key(who),
+            contract,
+            method,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for a in args {
+            all.extend(["--arg".to_string(), a.clone()]);
+        }
+        all
+    }
+
+    /// `contract call`; its JSON (receipt, returned, events).
+    pub fn call(&self, who: &str, contract: &str, method: &str, args: &[String]) -> Value {
+        let all = self.call_args(who, contract, method, args);
+        citychain_json(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// `contract call` that must fail; its stderr.
+    pub fn refused(&self, who: &str, contract: &str, method: &str, args: &[String]) -> String {
+        let all = self.call_args(who, contract, method, args);
+        let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+            .args(&all)
+            .output()
+            .expect("run citychain");
+        assert!(!out.status.success(), "{method} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    pub fn query(&self, contract: &str, method: &str, args: &[String]) -> Value {
+        let mut all: Vec<String> = ["contract", "query", "--rpc", &self.rpc, contract, method]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for a in args {
+            all.extend(["--arg".to_string(), a.clone()]);
+        }
+        // One return value (a tuple for several).
+        citychain_json(&all.iter().map(String::as_str).collect::<Vec<_>>())["returned"][0].clone()
+    }
+
+    pub fn balance(&self, who: &str) -> u128 {
+        let account = citychain_json(&["query", "account", &self.addr(who), "--rpc", &self.rpc]);
+        account["balance"]
+            .as_str()
+            .expect("a balance")
+            .parse()
+            .expect("a number")
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as u64
 }

@@ -5,6 +5,7 @@ mod api_bounds;
 mod assets;
 mod bad_input;
 mod certificates;
+mod city_economy;
 mod cli_failures;
 mod contracts;
 mod crash;

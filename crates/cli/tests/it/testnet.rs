@@ -378,6 +378,7 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
             "certificates",
             "permits",
             "grants",
+            "invoices",
             "notary",
             "approval",
             "asset-escrow",
