@@ -484,12 +484,11 @@ contract! {
             None => (issuer, from, String::new()),
         };
         let mut out = Vec::new();
-        let mut seen = 0u32;
-        for ((who, date, number), ()) in BY_ISSUER.iter_from(Some(&start)) {
-            if who != issuer || date > to || seen >= MAX_LISTED * 10 {
+        // At most 1,000 index entries are read per call, matching or not.
+        for (seen, ((who, date, number), ())) in BY_ISSUER.iter_from(Some(&start)).enumerate() {
+            if who != issuer || date > to || seen as u32 >= MAX_LISTED * 10 {
                 break;
             }
-            seen += 1;
             let Some(i) = INVOICES.get(&number) else { continue };
             if status.is_some_and(|s| s != i.status) {
                 continue;
