@@ -470,36 +470,40 @@ contract! {
     }
 
     /// `issuer`'s invoices and credit notes dated `from` to `to` (YYYYMMDD, inclusive), with
-    /// status `status` if given: (number, date, status, total with tax, claimed), at most 100,
-    /// after invoice `after` (of the previous page) if given.
+    /// status `status` if given: rows of (number, date, status, total with tax, claimed), and
+    /// where to continue (pass it as `after`; none when the period is done). A page holds at
+    /// most 100 rows and reads at most 1,000 index entries, matching or not.
     fn by_issuer(
         issuer: Address,
         from: u32,
         to: u32,
         status: Option<u8>,
         after: Option<(u32, String)>,
-    ) -> Vec<(String, u32, u8, u128, bool)> {
+    ) -> (Vec<(String, u32, u8, u128, bool)>, Option<(u32, String)>) {
         let start = match after {
             Some((date, number)) => (issuer, date, number),
             None => (issuer, from, String::new()),
         };
-        let mut out = Vec::new();
-        // At most 1,000 index entries are read per call, matching or not.
-        for (seen, ((who, date, number), ())) in BY_ISSUER.iter_from(Some(&start)).enumerate() {
-            if who != issuer || date > to || seen as u32 >= MAX_LISTED * 10 {
-                break;
+        let mut rows = Vec::new();
+        let mut entries = BY_ISSUER.iter_from(Some(&start));
+        for seen in 0..MAX_LISTED * 10 {
+            let Some(((who, date, number), ())) = entries.next() else {
+                return (rows, None);
+            };
+            if who != issuer || date > to {
+                return (rows, None);
             }
-            let Some(i) = INVOICES.get(&number) else { continue };
-            if status.is_some_and(|s| s != i.status) {
-                continue;
+            if let Some(i) = INVOICES.get(&number)
+                && status.is_none_or(|s| s == i.status)
+            {
+                let claimed = CLAIMS.contains(&number);
+                rows.push((number.clone(), date, i.status, i.total_amount + i.total_tax, claimed));
             }
-            let total = i.total_amount + i.total_tax;
-            out.push((number.clone(), date, i.status, total, CLAIMS.contains(&number)));
-            if out.len() as u32 == MAX_LISTED {
-                break;
+            if rows.len() as u32 == MAX_LISTED || seen + 1 == MAX_LISTED * 10 {
+                return (rows, Some((date, number)));
             }
         }
-        out
+        (rows, None)
     }
 
     /// Issuer `issuer`: (tax id, name, active).

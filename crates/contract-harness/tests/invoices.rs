@@ -328,15 +328,18 @@ fn an_invoice_is_issued_accepted_reversed_and_reimbursed_once_in_the_whole_city(
             }),
         );
         let mut r = Reader::new(&out);
-        r.list("rows", 100, |r| {
-            let number = r.string("number", 32)?;
-            let _date = r.u32("date")?;
-            let status = r.u8("status")?;
-            let _total = r.u128("total")?;
-            let _claimed = r.bool("claimed")?;
-            Ok((number, status))
-        })
-        .expect("rows")
+        let rows = r
+            .list("rows", 100, |r| {
+                let number = r.string("number", 32)?;
+                let _date = r.u32("date")?;
+                let status = r.u8("status")?;
+                let _total = r.u128("total")?;
+                let _claimed = r.bool("claimed")?;
+                Ok((number, status))
+            })
+            .expect("rows");
+        assert_eq!(r.u8("next").expect("next"), 0, "one page holds the period");
+        rows
     };
     assert_eq!(
         list(&inv, None),
@@ -445,4 +448,53 @@ fn invoices_that_do_not_add_up_or_come_from_strangers_are_refused() {
         &[n],
     );
     inv.ok(INSURER, "claim", claim_args(n, "CLM-1"));
+}
+
+#[test]
+fn the_bureaus_listing_pages_through_a_busy_period() {
+    let mut inv = Invoices::new();
+    let buyer = inv.chain.address(BUYER);
+    for n in 0..120u32 {
+        inv.ok(
+            SELLER,
+            "issue",
+            issue_args(&format!("2611{n:016}"), &buyer, 20261201 + n % 3, &[BOLTS]),
+        );
+    }
+    let seller = inv.chain.address(SELLER);
+    let page =
+        |inv: &Invoices, after: Option<(u32, String)>| -> (Vec<String>, Option<(u32, String)>) {
+            let out = inv.query(
+                "by_issuer",
+                args(|w| {
+                    w.put(&seller).u32(20261201).u32(20261231).u8(0).option(
+                        after.as_ref(),
+                        |w, (d, n)| {
+                            w.u32(*d).string(n);
+                        },
+                    );
+                }),
+            );
+            let mut r = Reader::new(&out);
+            let rows = r
+                .list("rows", 100, |r| {
+                    let number = r.string("number", 32)?;
+                    r.take("rest", 4 + 1 + 16 + 1)?;
+                    Ok(number)
+                })
+                .expect("rows");
+            let next = r
+                .option("next", |r| Ok((r.u32("date")?, r.string("number", 32)?)))
+                .expect("next");
+            (rows, next)
+        };
+    let (first, next) = page(&inv, None);
+    assert_eq!(first.len(), 100);
+    assert!(next.is_some(), "more to come");
+    let (second, next) = page(&inv, next);
+    assert_eq!((second.len(), next), (20, None));
+    let mut all: Vec<String> = first.into_iter().chain(second).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 120, "every invoice exactly once");
 }

@@ -279,8 +279,9 @@ fn tokenize_split_swap_distribute_and_buy_out_through_the_cli() {
 }
 
 /// `citychain bench` drives the asset workloads (transfers, offers made and taken, claims) and
-/// certificate issuance on a dev node, every transaction committed and every sampled receipt a
-/// success, and reports its yardstick: this machine's signature verification rate, and committed tx/s as a ratio to it.
+/// certificate and invoice issuance on a dev node, every transaction committed and every
+/// sampled receipt a success, and reports its yardstick: this machine's signature verification
+/// rate, and committed tx/s as a ratio to it.
 #[test]
 fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -297,6 +298,7 @@ fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
         ("offer", "400"),
         ("claim", "100"),
         ("cert", "100"),
+        ("invoice", "100"),
     ] {
         let report = citychain_json(&[
             "bench",

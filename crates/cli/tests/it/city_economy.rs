@@ -104,7 +104,10 @@ fn an_invoice_is_issued_accepted_and_reimbursed_once() {
     );
     assert_eq!(
         listed,
-        serde_json::json!([["26110000000000000001", 20261203, 1, "138747", true]]),
+        serde_json::json!([
+            [["26110000000000000001", 20261203, 1, "138747", true]],
+            null
+        ]),
         "accepted and claimed"
     );
 }

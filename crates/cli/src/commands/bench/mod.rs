@@ -63,7 +63,9 @@ pub struct BenchArgs {
     /// neighbour's); distribution claims (distributions made first, one per transaction an
     /// account sends); or certificate issuance (a certificates contract deployed from the
     /// application this binary carries, every account registered as an issuer that defines a
-    /// type, then each transaction issues a three-field certificate to the next account).
+    /// type, then each transaction issues a three-field certificate to the next account); or
+    /// e-invoice issuance (an invoices contract deployed, every account a registered issuer,
+    /// each transaction a two-line invoice with its amounts checked).
     #[arg(long, value_enum, default_value_t = Workload::Transfer)]
     workload: Workload,
     /// Compare `--workload` with this one in the same run: `--rounds` rounds of `--txs` of
@@ -99,6 +101,8 @@ pub enum Workload {
     Claim,
     /// Certificate issuance: each transaction issues a three-field certificate.
     Cert,
+    /// E-invoice issuance: each transaction issues a two-line invoice.
+    Invoice,
 }
 
 impl std::fmt::Display for Workload {

@@ -103,6 +103,10 @@ impl<'a> Setup<'a> {
                     Gas(500_000),
                 )
             }
+            Workload::Invoice => {
+                let contract = self.setup_invoices(say).await?;
+                (invoice_payload(contract, next), Gas(2_000_000))
+            }
             Workload::Cert => {
                 let registry = self.setup_certificates(say).await?;
                 (
@@ -350,6 +354,91 @@ impl Setup<'_> {
         self.account_nonces += 1;
         Ok(registry)
     }
+}
+
+impl Setup<'_> {
+    /// Deploys an invoices contract with the funder as the tax bureau and registers every
+    /// account as an issuer.
+    async fn setup_invoices(&self, say: &impl Fn(&str)) -> anyhow::Result<Address> {
+        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
+        let code = crate::apps::code("invoices").context(
+            "this binary carries no invoices contract (built without the wasm32 target)",
+        )?;
+        say(&format!(
+            "deploying an invoices contract and registering {} issuers",
+            keys.len()
+        ));
+        let from = funder.public_key().address();
+        let mut nonce = client.next_nonce(&from).await?;
+        let contract = citychain_types::layout::contract_address(info.suite, &from, nonce);
+        let sign = |nonce: Nonce, payload: Payload| {
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: funder.public_key(),
+                nonce,
+                gas_limit: Gas(40_000_000),
+                payload,
+            }
+            .sign(funder)
+        };
+        let deploy = Payload::Deploy {
+            code: code.to_vec(),
+            init_args: Vec::new(),
+        };
+        submit_in_waves(
+            client,
+            &[sign(nonce, deploy)],
+            1,
+            "deploying the invoices contract",
+        )
+        .await?;
+        let mut registrations = Vec::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            nonce = Nonce(nonce.0 + 1);
+            let mut args = citychain_types::codec::Writer::new();
+            args.put(&k.public_key().address())
+                .string(&format!("9111{i:014}"))
+                .string(&format!("bench seller {i}"));
+            registrations.push(sign(
+                nonce,
+                registry_call(contract, "register_issuer", args),
+            ));
+        }
+        submit_in_waves(client, &registrations, self.batch, "issuer registration").await?;
+        Ok(contract)
+    }
+}
+
+/// Each account's `seq`-th invoice, number `account (8 digits) || seq (12 digits)`, to the
+/// next account: 2.5 boxes at 12.34 and 3 drills at 399.00, 13% tax.
+fn invoice_payload(
+    contract: Address,
+    next: impl Fn(usize) -> Address + Sync + 'static,
+) -> PayloadOf {
+    Box::new(move |s: Slot| {
+        let mut w = citychain_types::codec::Writer::new();
+        w.string(&format!("{:08}{:012}", s.account, s.seq))
+            .string("91110105MA00XYZ12Q")
+            .string("Bench buyer")
+            .put(&next(s.account))
+            .u32(20261203);
+        let lines: [(&str, u64, u128, u128, u128); 2] = [
+            ("bolts", 2_500, 1_234, 3_085, 401),
+            ("drills", 3_000, 39_900, 119_700, 15_561),
+        ];
+        w.list(&lines, |w, (name, quantity, price, amount, tax)| {
+            w.string(name)
+                .string("")
+                .string("piece")
+                .u64(*quantity)
+                .u128(*price)
+                .u128(*amount)
+                .u32(1_300)
+                .u128(*tax);
+        })
+        .string("");
+        registry_call(contract, "issue", w)
+    })
 }
 
 fn registry_call(registry: Address, method: &str, args: citychain_types::codec::Writer) -> Payload {
