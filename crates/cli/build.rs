@@ -16,6 +16,7 @@ const APPS: &[&str] = &[
     "permits",
     "grants",
     "invoices",
+    "wages",
 ];
 
 fn main() {

@@ -69,6 +69,13 @@ pub const APPS: &[App] = &[
         init: no_init,
     },
     App {
+        name: "wages",
+        contract: "wages",
+        about: "construction-wage escrow: payrolls paid straight to workers, disputes",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/wages.wasm")),
+        init: no_init,
+    },
+    App {
         name: "notary",
         contract: "notary",
         about: "anchors document hashes with submitter and time",

@@ -2,6 +2,7 @@
 //! through the CLI (`docs/apps/invoices.md`, …).
 
 use crate::harness::Dev;
+use std::process::Command;
 
 #[test]
 fn an_invoice_is_issued_accepted_and_reimbursed_once() {
@@ -110,4 +111,95 @@ fn an_invoice_is_issued_accepted_and_reimbursed_once() {
         ]),
         "accepted and claimed"
     );
+}
+
+#[test]
+fn a_payroll_is_paid_straight_to_the_workers_and_a_dispute_freezes_its_claim() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dev = Dev::start(dir.path());
+    let wages = dev.app("wages");
+    let a = |s: &str| s.to_string();
+    // Bob owns the project, carol is the general contractor, dave the labour subcontractor,
+    // alice (the labour bureau) resolves disputes; alice also works on the site.
+    let created = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args([
+            "--json",
+            "contract",
+            "call",
+            "--rpc",
+            &dev.rpc,
+            "--key",
+            &dev.key("bob"),
+            &wages,
+        ])
+        .args(["create_project", "--arg", "name=Riverside library"])
+        .arg("--arg")
+        .arg(format!("contractor={}", dev.addr("carol")))
+        .arg("--arg")
+        .arg(format!("subcontractor={}", dev.addr("dave")))
+        .args([
+            "--arg",
+            "start_month=202612",
+            "--arg",
+            "pay_day=10",
+            "--value",
+            "100000",
+        ])
+        .output()
+        .expect("run citychain");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let lines = format!(
+        r#"lines=[["{}", 22, 30000], ["{}", 20, 25000]]"#,
+        dev.addr("alice"),
+        dev.addr("bob")
+    );
+    dev.call(
+        "dave",
+        &wages,
+        "file_payroll",
+        &[a("id=0"), a("month=202612"), lines],
+    );
+    let err = dev.refused(
+        "dave",
+        &wages,
+        "file_payroll",
+        &[
+            a("id=0"),
+            a("month=202701"),
+            format!(r#"lines=[["{}", 20, 120000]]"#, dev.addr("alice")),
+        ],
+    );
+    assert!(err.contains("exceeds the fund's available 100000"), "{err}");
+    let before = dev.balance("alice");
+    let paid = dev.call(
+        "carol",
+        &wages,
+        "approve_payroll",
+        &[a("id=0"), a("month=202612")],
+    );
+    assert_eq!(paid["returned"][0], "55000", "{paid}");
+    assert_eq!(dev.balance("alice"), before + 30_000);
+    dev.call(
+        "alice",
+        &wages,
+        "dispute",
+        &[
+            a("id=0"),
+            a("month=202612"),
+            a("claimed=5000"),
+            a("reason=22 days worked, 20 paid"),
+        ],
+    );
+    let books = dev.query(&wages, "project_of", &[a("id=0")]);
+    assert_eq!(
+        books[1],
+        serde_json::json!(["100000", "55000", "5000", "40000"]),
+        "{books}"
+    );
+    let disputes = dev.query(&wages, "disputes", &[a("id=0")]);
+    assert_eq!(disputes[0][2], "5000", "{disputes}");
 }

@@ -544,6 +544,7 @@ fn the_dev_chain_starts_with_its_applications() {
             "permits",
             "grants",
             "invoices",
+            "wages",
             "notary",
             "approval",
             "asset-escrow",

@@ -185,6 +185,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
             "permits",
             "grants",
             "invoices",
+            "wages",
             "notary",
             "approval",
             "asset-escrow",

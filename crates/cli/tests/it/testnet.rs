@@ -379,6 +379,7 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
             "permits",
             "grants",
             "invoices",
+            "wages",
             "notary",
             "approval",
             "asset-escrow",
