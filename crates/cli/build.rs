@@ -17,6 +17,7 @@ const APPS: &[&str] = &[
     "grants",
     "invoices",
     "wages",
+    "transit",
 ];
 
 fn main() {

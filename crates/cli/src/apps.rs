@@ -76,6 +76,13 @@ pub const APPS: &[App] = &[
         init: no_init,
     },
     App {
+        name: "transit",
+        contract: "transit",
+        about: "transit fare clearing: ride batches with Merkle roots, exact splits",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/transit.wasm")),
+        init: no_init,
+    },
+    App {
         name: "notary",
         contract: "notary",
         about: "anchors document hashes with submitter and time",

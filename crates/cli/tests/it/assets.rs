@@ -279,7 +279,7 @@ fn tokenize_split_swap_distribute_and_buy_out_through_the_cli() {
 }
 
 /// `citychain bench` drives the asset workloads (transfers, offers made and taken, claims) and
-/// certificate and invoice issuance on a dev node, every transaction committed and every
+/// certificate and invoice issuance and transit ride batches on a dev node, every transaction committed and every
 /// sampled receipt a success, and reports its yardstick: this machine's signature verification
 /// rate, and committed tx/s as a ratio to it.
 #[test]
@@ -299,6 +299,7 @@ fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
         ("claim", "100"),
         ("cert", "100"),
         ("invoice", "100"),
+        ("rides", "40"),
     ] {
         let report = citychain_json(&[
             "bench",
@@ -327,6 +328,12 @@ fn bench_runs_the_asset_workloads_and_reports_its_yardstick() {
             // nonce); every other workload's receipts all succeed.
             assert_eq!(report["receipts_failed"], 0, "{workload}: {report}");
         }
+        let per_tx = if workload == "rides" { 100.0 } else { 1.0 };
+        assert_eq!(
+            report["operations_per_sec"].as_f64(),
+            report["committed_per_sec"].as_f64().map(|r| r * per_tx),
+            "{report}"
+        );
         let ceiling = &report["ceiling"];
         assert!(ceiling["one_core_per_sec"].as_f64() > Some(0.0), "{report}");
         assert!(

@@ -203,3 +203,94 @@ fn a_payroll_is_paid_straight_to_the_workers_and_a_dispute_freezes_its_claim() {
     let disputes = dev.query(&wages, "disputes", &[a("id=0")]);
     assert_eq!(disputes[0][2], "5000", "{disputes}");
 }
+
+#[test]
+fn a_day_of_rides_is_cleared_in_one_batch_and_settled_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dev = Dev::start(dir.path());
+    let transit = dev.app("transit");
+    let a = |s: &str| s.to_string();
+    // Alice is the transport authority, bob the clearing house; carol runs the metro and
+    // dave the buses.
+    dev.call(
+        "alice",
+        &transit,
+        "create_scheme",
+        &[
+            a("name=City transit clearing"),
+            format!("clearer={}", dev.addr("bob")),
+            format!(
+                r#"operators=["{}", "{}"]"#,
+                dev.addr("carol"),
+                dev.addr("dave")
+            ),
+            a("boarding_bps=3000"),
+            a("asset=null"),
+        ],
+    );
+    let rides = r#"rides=[[1001, 600, [[0, 12400]]], [1002, 400, [[1, 3000], [0, 9000]]], [1003, 333, [[0, 1], [1, 1]]]]"#;
+    let batch = dev.call(
+        "bob",
+        &transit,
+        "submit_batch",
+        &[a("scheme=0"), a("period=20261203"), a(rides)],
+    );
+    assert_eq!(batch["returned"][0], 0, "{batch}");
+    let err = dev.refused(
+        "bob",
+        &transit,
+        "submit_batch",
+        &[
+            a("scheme=0"),
+            a("period=20261204"),
+            a(r#"rides=[[1002, 400, [[1, 3000]]]]"#),
+        ],
+    );
+    assert!(
+        err.contains("ride 1002 was submitted already, in batch 0"),
+        "{err}"
+    );
+    let period = dev.query(
+        &transit,
+        "period_of",
+        &[a("scheme=0"), a("period=20261203")],
+    );
+    // 600 to the metro; 400 as 270 metro and 130 bus; 333 as 167 and 166.
+    assert_eq!(
+        period[0],
+        serde_json::json!(["1333", ["1037", "296"], false]),
+        "{period}"
+    );
+    let (carol, dave) = (dev.balance("carol"), dev.balance("dave"));
+    let settled = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args([
+            "--json",
+            "contract",
+            "call",
+            "--rpc",
+            &dev.rpc,
+            "--key",
+            &dev.key("bob"),
+            &transit,
+        ])
+        .args([
+            "settle",
+            "--arg",
+            "scheme=0",
+            "--arg",
+            "period=20261203",
+            "--value",
+            "1333",
+        ])
+        .output()
+        .expect("run citychain");
+    assert!(
+        settled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&settled.stderr)
+    );
+    assert_eq!(
+        (dev.balance("carol"), dev.balance("dave")),
+        (carol + 1_037, dave + 296)
+    );
+}

@@ -545,6 +545,7 @@ fn the_dev_chain_starts_with_its_applications() {
             "grants",
             "invoices",
             "wages",
+            "transit",
             "notary",
             "approval",
             "asset-escrow",

@@ -186,6 +186,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
             "grants",
             "invoices",
             "wages",
+            "transit",
             "notary",
             "approval",
             "asset-escrow",

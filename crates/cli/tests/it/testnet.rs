@@ -380,6 +380,7 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
             "grants",
             "invoices",
             "wages",
+            "transit",
             "notary",
             "approval",
             "asset-escrow",

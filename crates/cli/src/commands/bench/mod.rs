@@ -65,7 +65,9 @@ pub struct BenchArgs {
     /// application this binary carries, every account registered as an issuer that defines a
     /// type, then each transaction issues a three-field certificate to the next account); or
     /// e-invoice issuance (an invoices contract deployed, every account a registered issuer,
-    /// each transaction a two-line invoice with its amounts checked).
+    /// each transaction a two-line invoice with its amounts checked); or transit ride batches
+    /// (a clearing contract deployed, a scheme per account with the account as its clearing
+    /// house, each transaction a batch of 100 two-leg rides: rides/s is 100 × tx/s).
     #[arg(long, value_enum, default_value_t = Workload::Transfer)]
     workload: Workload,
     /// Compare `--workload` with this one in the same run: `--rounds` rounds of `--txs` of
@@ -103,6 +105,26 @@ pub enum Workload {
     Cert,
     /// E-invoice issuance: each transaction issues a two-line invoice.
     Invoice,
+    /// Transit clearing: each transaction submits a batch of 100 two-leg rides.
+    Rides,
+}
+
+impl Workload {
+    /// How many operations one transaction carries.
+    fn operations_per_tx(self) -> u64 {
+        match self {
+            Workload::Rides => workload::RIDES_PER_BATCH,
+            _ => 1,
+        }
+    }
+
+    /// What one operation is, in the plural.
+    fn operation(self) -> &'static str {
+        match self {
+            Workload::Rides => "rides",
+            _ => "transactions",
+        }
+    }
 }
 
 impl std::fmt::Display for Workload {

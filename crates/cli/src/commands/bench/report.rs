@@ -16,6 +16,9 @@ struct Report {
     rejections: BTreeMap<String, usize>,
     elapsed_secs: f64,
     committed_per_sec: f64,
+    /// Operations committed per second, where a transaction carries several (rides in a
+    /// batch); `committed_per_sec` otherwise.
+    operations_per_sec: f64,
     submit_per_sec: f64,
     latency_p50_ms: f64,
     latency_p99_ms: f64,
@@ -45,6 +48,7 @@ impl Report {
             rejections: phase.rejections.clone(),
             elapsed_secs: phase.elapsed_secs,
             committed_per_sec,
+            operations_per_sec: committed_per_sec * workload.operations_per_tx() as f64,
             submit_per_sec: phase.sent as f64 / phase.submit_secs.max(1e-9),
             latency_p50_ms: phase.latency_ms(0.50),
             latency_p99_ms: phase.latency_ms(0.99),
@@ -221,10 +225,19 @@ fn print_report(report: &Report) {
         ),
         (
             "throughput",
-            format!(
-                "{:.0} committed tx/s over {:.2}s",
-                report.committed_per_sec, report.elapsed_secs
-            ),
+            match report.workload.operations_per_tx() {
+                1 => format!(
+                    "{:.0} committed tx/s over {:.2}s",
+                    report.committed_per_sec, report.elapsed_secs
+                ),
+                n => format!(
+                    "{:.0} committed tx/s over {:.2}s, {n} {} each: {:.0}/s",
+                    report.committed_per_sec,
+                    report.elapsed_secs,
+                    report.workload.operation(),
+                    report.operations_per_sec
+                ),
+            },
         ),
         (
             "yardstick",

@@ -103,6 +103,10 @@ impl<'a> Setup<'a> {
                     Gas(500_000),
                 )
             }
+            Workload::Rides => {
+                let contract = self.setup_transit(say).await?;
+                (rides_payload(contract), Gas(30_000_000))
+            }
             Workload::Invoice => {
                 let contract = self.setup_invoices(say).await?;
                 (invoice_payload(contract, next), Gas(2_000_000))
@@ -407,6 +411,80 @@ impl Setup<'_> {
         submit_in_waves(client, &registrations, self.batch, "issuer registration").await?;
         Ok(contract)
     }
+}
+
+impl Setup<'_> {
+    /// Deploys a transit clearing contract and creates scheme `i` for account `i`, with the
+    /// account as its clearing house and the funder and account `i + 1` as its operators.
+    async fn setup_transit(&self, say: &impl Fn(&str)) -> anyhow::Result<Address> {
+        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
+        let code = crate::apps::code("transit")
+            .context("this binary carries no transit contract (built without the wasm32 target)")?;
+        say(&format!(
+            "deploying a transit clearing contract and {} schemes",
+            keys.len()
+        ));
+        let from = funder.public_key().address();
+        let mut nonce = client.next_nonce(&from).await?;
+        let contract = citychain_types::layout::contract_address(info.suite, &from, nonce);
+        let sign = |nonce: Nonce, payload: Payload| {
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: funder.public_key(),
+                nonce,
+                gas_limit: Gas(40_000_000),
+                payload,
+            }
+            .sign(funder)
+        };
+        let deploy = Payload::Deploy {
+            code: code.to_vec(),
+            init_args: Vec::new(),
+        };
+        submit_in_waves(
+            client,
+            &[sign(nonce, deploy)],
+            1,
+            "deploying the transit contract",
+        )
+        .await?;
+        let mut schemes = Vec::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            nonce = Nonce(nonce.0 + 1);
+            let operators = [from, keys[(i + 1) % keys.len()].public_key().address()];
+            let mut args = citychain_types::codec::Writer::new();
+            args.string(&format!("bench scheme {i}"))
+                .put(&k.public_key().address())
+                .list(&operators, |w, a| {
+                    w.put(a);
+                })
+                .u32(3_000)
+                .u8(0);
+            schemes.push(sign(nonce, registry_call(contract, "create_scheme", args)));
+        }
+        // The funder's nonces order the creations: scheme i is account i's.
+        submit_in_waves(client, &schemes, self.batch, "scheme creation").await?;
+        Ok(contract)
+    }
+}
+
+/// Rides per batch of the `rides` workload.
+pub(super) const RIDES_PER_BATCH: u64 = 100;
+
+/// Account `i`'s `seq`-th batch for its scheme `i`: 100 rides of two legs, tickets unique.
+fn rides_payload(contract: Address) -> PayloadOf {
+    Box::new(move |s: Slot| {
+        let mut w = citychain_types::codec::Writer::new();
+        w.u64(s.account as u64).u32(20261203);
+        let first = s.seq * RIDES_PER_BATCH;
+        let tickets: Vec<u64> = (first..first + RIDES_PER_BATCH).collect();
+        w.list(&tickets, |w, t| {
+            w.u64(*t).u64(300 + t % 500).u32(2);
+            w.u8(0).u32(8_000 + (*t % 7) as u32 * 1_000);
+            w.u8(1).u32(2_000 + (*t % 5) as u32 * 500);
+        });
+        registry_call(contract, "submit_batch", w)
+    })
 }
 
 /// Each account's `seq`-th invoice, number `account (8 digits) || seq (12 digits)`, to the
