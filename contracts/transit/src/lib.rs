@@ -87,7 +87,7 @@ const EXCLUDED: u8 = 2;
 
 const MAX_OPERATORS: usize = 32;
 const MAX_LEGS: usize = 8;
-const MAX_RIDES: usize = 4_000;
+const MAX_RIDES: usize = 3_000;
 const MAX_PROOF: usize = 32;
 
 const SCHEMES: Map<u64, Scheme> = Map::new(b"s");
@@ -293,7 +293,7 @@ contract! {
     fn submit_batch(scheme: u64, period: u32, rides: Vec<(u64, u64, Vec<(u8, u32)>)>) -> Result<u64, Error> {
         let s = self::scheme(scheme)?;
         require!(env::caller() == s.clearer, "only scheme {}'s clearing house may do this", scheme);
-        require!(!rides.is_empty() && rides.len() <= MAX_RIDES, "a batch has 1 to 4000 rides");
+        require!(!rides.is_empty() && rides.len() <= MAX_RIDES, "a batch has 1 to 3000 rides");
         let mut b = books(scheme, &s, period);
         require!(!b.2, "period {} of scheme {} is settled", period, scheme);
         let batch = NEXT_BATCH.get().unwrap_or(0);
