@@ -213,8 +213,9 @@ macro_rules! contract {
             ]);
             $(#[doc = $doc])*
             #[allow(unsafe_code)]
-            // Signatures spell their types out in full, so the metadata can describe them.
-            #[allow(clippy::type_complexity)]
+            // Signatures spell their types out in full, so the metadata can describe them; an
+            // entry point's arguments are its ABI, however many there are.
+            #[allow(clippy::type_complexity, clippy::too_many_arguments)]
             #[unsafe(no_mangle)]
             pub extern "C" fn $name() {
                 fn entry( $( $arg : $ty ),* ) $( -> $ret )? $body

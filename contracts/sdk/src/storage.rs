@@ -140,6 +140,15 @@ impl<K: Encode + Decode, V: Encode + Decode> Map<K, V> {
         }
     }
 
+    /// Entries in key-byte order from `key` on, `key` itself included if present.
+    pub fn iter_at<'m>(&'m self, key: &K) -> impl Iterator<Item = (K, V)> + 'm
+    where
+        K: Clone,
+    {
+        let first = self.get(key).map(|v| (key.clone(), v));
+        first.into_iter().chain(self.iter_from(Some(key)))
+    }
+
     /// All entries, in key-byte order.
     pub fn iter(&self) -> MapIter<'_, K, V> {
         self.iter_from(None)
