@@ -18,6 +18,7 @@ const APPS: &[&str] = &[
     "invoices",
     "wages",
     "transit",
+    "datashare",
 ];
 
 fn main() {

@@ -83,6 +83,13 @@ pub const APPS: &[App] = &[
         init: no_init,
     },
     App {
+        name: "datashare",
+        contract: "datashare",
+        about: "government data catalogue: requests, approvals, grants, access log",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/datashare.wasm")),
+        init: no_init,
+    },
+    App {
         name: "notary",
         contract: "notary",
         about: "anchors document hashes with submitter and time",

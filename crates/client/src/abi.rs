@@ -205,8 +205,19 @@ pub fn signature(method: &Method) -> String {
 
 /// An argument's text as a JSON value: JSON itself for compound types, the text as a string
 /// for the rest.
+///
+/// An option of a plain type also takes the plain text as its value (`keyword=gps` for an
+/// `Option<String>`); `null` is none.
 fn text_value(ty: &Ty, text: &str) -> Result<Value, String> {
     match ty {
+        Ty::Option(inner) if !matches!(**inner, Ty::Vec(_) | Ty::Tuple(_) | Ty::Option(_)) => {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Null) => Ok(Value::Null),
+                Ok(v @ Value::String(_)) => Ok(v),
+                Ok(v) if !matches!(**inner, Ty::String) => Ok(v),
+                _ => text_value(inner, text),
+            }
+        }
         Ty::Vec(_) | Ty::Tuple(_) | Ty::Option(_) => {
             serde_json::from_str(text).map_err(|e| format!("{text:?} is not JSON: {e}"))
         }
@@ -455,6 +466,32 @@ mod tests {
             .expect("metadata")
             .methods
             .remove(0)
+    }
+
+    #[test]
+    fn an_option_of_a_plain_type_takes_plain_text() {
+        let m = method(
+            &[("keyword", "Option<String>"), ("max", "Option<u8>")],
+            "()",
+        );
+        let encode = |k: &str, n: &str| {
+            encode_named(&m, &[format!("keyword={k}"), format!("max={n}")]).expect("encodes")
+        };
+        let some = |text: &str| {
+            let mut w = Writer::new();
+            w.u8(1).string(text).u8(1).u8(2);
+            w.into_bytes()
+        };
+        assert_eq!(encode("gps", "2"), some("gps"));
+        assert_eq!(encode("\"gps\"", "2"), some("gps"), "JSON still works");
+        assert_eq!(
+            encode("123", "2"),
+            some("123"),
+            "digits are text for a String"
+        );
+        assert_eq!(encode("null", "null"), vec![0, 0]);
+        let err = encode_named(&m, &["keyword=x".into(), "max=lots".into()]).expect_err("not a u8");
+        assert!(err.contains("max"), "{err}");
     }
 
     #[test]

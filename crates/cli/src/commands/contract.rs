@@ -70,7 +70,8 @@ pub enum ContractCommand {
     /// name, checked against their types before anything is signed, and its result and events
     /// are printed decoded: --arg to=0x…  --arg amount=100. Numbers, true/false, 0x-addresses
     /// and 0x-hex bytes are written as such, a String as its text, and vectors, tuples and
-    /// options as JSON (--arg approvers='["0x…","0x…"]', --arg memo=null).
+    /// options as JSON (--arg approvers='["0x…","0x…"]', --arg memo=null); an option of a
+    /// plain type also takes the plain value (--arg memo=hello).
     ///
     /// Without metadata, arguments are TYPE:VALUE, concatenated in order in the canonical
     /// encoding: u8, u16, u32, u64, u128, bool, address, hash (32 raw bytes), string, bytes

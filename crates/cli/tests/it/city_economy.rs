@@ -294,3 +294,84 @@ fn a_day_of_rides_is_cleared_in_one_batch_and_settled_exactly() {
         (carol + 1_037, dave + 296)
     );
 }
+
+#[test]
+fn a_data_set_is_published_found_granted_and_its_use_logged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dev = Dev::start(dir.path());
+    let share = dev.app("datashare");
+    let a = |s: &str| s.to_string();
+    // Alice is the big-data bureau; bob the transport bureau; carol the planning bureau.
+    for (who, name) in [("bob", "Transport Bureau"), ("carol", "Planning Bureau")] {
+        dev.call(
+            "alice",
+            &share,
+            "register_agency",
+            &[format!("agency={}", dev.addr(who)), format!("name={name}")],
+        );
+    }
+    dev.call(
+        "bob",
+        &share,
+        "publish",
+        &[
+            a("id=bus-gps"),
+            a("title=Bus GPS positions"),
+            format!("schema_hash=0x{}", "ab".repeat(32)),
+            a("classification=1"),
+            a("frequency=every 30 s"),
+            a("endpoint=api://transport/bus-gps/v1"),
+            a(r#"keywords=["transport", "GPS"]"#),
+            format!(r#"approvers=["{}"]"#, dev.addr("bob")),
+            a("required=1"),
+        ],
+    );
+    let found = dev.query(
+        &share,
+        "search",
+        &[
+            a("owner=null"),
+            a("keyword=gps"),
+            a("max_classification=null"),
+            a("after=null"),
+        ],
+    );
+    assert_eq!(found[0][0][0], "bus-gps", "{found}");
+    let requested = dev.call(
+        "carol",
+        &share,
+        "request_access",
+        &[
+            a("dataset=bus-gps"),
+            a("purpose=commuter flow model"),
+            a("duration_ms=2592000000"),
+        ],
+    );
+    let id = requested["returned"][0]
+        .as_u64()
+        .expect("a request id")
+        .to_string();
+    let err = dev.refused(
+        "bob",
+        &share,
+        "log_access",
+        &[
+            format!("id={id}"),
+            format!("query_hash=0x{}", "01".repeat(32)),
+        ],
+    );
+    assert!(err.contains("is not a live grant"), "{err}");
+    dev.call("bob", &share, "approve", &[format!("id={id}")]);
+    dev.call(
+        "bob",
+        &share,
+        "log_access",
+        &[
+            format!("id={id}"),
+            format!("query_hash=0x{}", "01".repeat(32)),
+        ],
+    );
+    let usage = dev.query(&share, "usage_of", &[a("dataset=bus-gps")]);
+    assert_eq!(usage[0][1], dev.addr("carol"), "{usage}");
+    assert_eq!(usage[0][4], 1, "one access logged: {usage}");
+}

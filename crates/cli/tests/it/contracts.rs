@@ -546,6 +546,7 @@ fn the_dev_chain_starts_with_its_applications() {
             "invoices",
             "wages",
             "transit",
+            "datashare",
             "notary",
             "approval",
             "asset-escrow",

@@ -187,6 +187,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
             "invoices",
             "wages",
             "transit",
+            "datashare",
             "notary",
             "approval",
             "asset-escrow",

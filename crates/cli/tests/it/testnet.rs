@@ -381,6 +381,7 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
             "invoices",
             "wages",
             "transit",
+            "datashare",
             "notary",
             "approval",
             "asset-escrow",
