@@ -19,6 +19,7 @@ const APPS: &[&str] = &[
     "wages",
     "transit",
     "datashare",
+    "trace",
 ];
 
 fn main() {

@@ -90,6 +90,13 @@ pub const APPS: &[App] = &[
         init: no_init,
     },
     App {
+        name: "trace",
+        contract: "trace",
+        about: "supply-chain traceability: EPCIS-shaped events, custody, lineage, recalls",
+        code: include_bytes!(concat!(env!("OUT_DIR"), "/trace.wasm")),
+        init: no_init,
+    },
+    App {
         name: "notary",
         contract: "notary",
         about: "anchors document hashes with submitter and time",

@@ -547,6 +547,7 @@ fn the_dev_chain_starts_with_its_applications() {
             "wages",
             "transit",
             "datashare",
+            "trace",
             "notary",
             "approval",
             "asset-escrow",

@@ -188,6 +188,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
             "wages",
             "transit",
             "datashare",
+            "trace",
             "notary",
             "approval",
             "asset-escrow",

@@ -382,6 +382,7 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
             "wages",
             "transit",
             "datashare",
+            "trace",
             "notary",
             "approval",
             "asset-escrow",
