@@ -70,6 +70,9 @@ enum Command {
     /// payload, presentation, W3C credential), verify a disclosure offline.
     #[command(subcommand)]
     Cert(commands::cert::CertCommand),
+    /// A batch's supply-chain lineage (what it came from, what it went into, every event,
+    /// recalls), every record proven against a finalized block.
+    Trace(commands::trace::TraceArgs),
     /// The audit trail of governance, and frozen accounts.
     #[command(subcommand)]
     Audit(commands::gov::AuditCommand),
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
         Command::Nft(cmd) => commands::block_on(commands::nft::run(cmd, cli.json)),
         Command::Vault(cmd) => commands::block_on(commands::vault::run(cmd, cli.json)),
         Command::Offer(cmd) => commands::block_on(commands::offer::run(cmd, cli.json)),
+        Command::Trace(args) => commands::block_on(commands::trace::run(args, cli.json)),
         Command::Cert(cmd) => commands::block_on(commands::cert::run(cmd, cli.json)),
         Command::Audit(cmd) => commands::block_on(commands::gov::run_audit(cmd, cli.json)),
         Command::Query(cmd) => commands::block_on(commands::query::run(cmd, cli.json)),

@@ -17,6 +17,7 @@ pub mod certificates;
 mod client;
 pub mod keys;
 pub mod time;
+pub mod trace;
 pub mod verify;
 
 /// Every namespace's client trait (`ChainApiClient`, `TxApiClient`, …): `use

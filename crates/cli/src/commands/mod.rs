@@ -13,6 +13,7 @@ pub mod offer;
 pub mod query;
 pub mod send;
 pub mod testnet;
+pub mod trace;
 pub mod tx;
 pub mod vault;
 

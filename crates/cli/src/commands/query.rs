@@ -181,14 +181,14 @@ async fn trusted_genesis(
 
 /// A header at `height` whose finality was verified against the trusted genesis, with what the
 /// proof rests on.
-struct Verification {
-    trust: TrustRoot,
-    header: citychain_types::BlockHeader,
+pub(super) struct Verification {
+    pub(super) trust: TrustRoot,
+    pub(super) header: citychain_types::BlockHeader,
     info: citychain_client::types::HeaderInfo,
-    anchor: Anchor,
+    pub(super) anchor: Anchor,
 }
 
-async fn verified_header(
+pub(super) async fn verified_header(
     client: &Client,
     genesis: Option<PathBuf>,
     height: u64,
@@ -237,7 +237,7 @@ async fn verified_header(
 
 /// What a locally verified proof rests on: a finalized header and the trusted genesis.
 #[derive(Serialize)]
-struct Anchor {
+pub(super) struct Anchor {
     height: u64,
     block_hash: Hash,
     state_root: Hash,
@@ -250,7 +250,7 @@ struct Anchor {
 }
 
 impl Anchor {
-    fn rows(&self) -> [(&'static str, String); 3] {
+    pub(super) fn rows(&self) -> [(&'static str, String); 3] {
         let quorum = citychain_client::verify::quorum(self.validators);
         [
             (

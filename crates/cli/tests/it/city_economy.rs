@@ -1,7 +1,7 @@
 //! The city-economy applications end to end on `citychain dev`, as their walkthroughs run them
 //! through the CLI (`docs/apps/invoices.md`, …).
 
-use crate::harness::Dev;
+use crate::harness::{Dev, citychain_json};
 use std::process::Command;
 
 #[test]
@@ -374,4 +374,165 @@ fn a_data_set_is_published_found_granted_and_its_use_logged() {
     let usage = dev.query(&share, "usage_of", &[a("dataset=bus-gps")]);
     assert_eq!(usage[0][1], dev.addr("carol"), "{usage}");
     assert_eq!(usage[0][4], 1, "one access logged: {usage}");
+}
+
+#[test]
+fn a_batch_lineage_is_traced_and_proven_and_a_recall_shows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dev = Dev::start(dir.path());
+    let trace = dev.app("trace");
+    let a = |s: &str| s.to_string();
+    // Alice is the market regulator and also inspects; bob farms, carol carries, dave makes
+    // yogurt.
+    for (who, name, role) in [
+        ("bob", "Yanqing dairy farm", 0),
+        ("carol", "Cold Express", 1),
+        ("dave", "Capital Dairy", 5),
+        ("alice", "Food safety centre", 4),
+    ] {
+        dev.call(
+            "alice",
+            &trace,
+            "register_party",
+            &[
+                format!("party={}", dev.addr(who)),
+                format!("name={name}"),
+                format!("role={role}"),
+                a("location=Beijing"),
+            ],
+        );
+    }
+    let milk = "urn:epc:class:lgtin:0614141.107346.MILK-A";
+    dev.call(
+        "bob",
+        &trace,
+        "commission",
+        &[
+            format!("code={milk}"),
+            a("product=raw milk"),
+            a("quantity=1000"),
+            a("unit=L"),
+            a("origin=Farm 7, Yanqing"),
+            a(r#"attributes=[["fat", "3.6%"]]"#),
+            a("cold_chain=[2000, 6000]"),
+        ],
+    );
+    let hop = |from: &str, to: &str, arrival: i64| {
+        dev.call(
+            from,
+            &trace,
+            "ship",
+            &[
+                format!("code={milk}"),
+                format!("to={}", dev.addr(to)),
+                a("place=dock"),
+                a(r#"readings=[["temperature", 4000, 0]]"#),
+            ],
+        );
+        dev.call(
+            to,
+            &trace,
+            "receive",
+            &[
+                format!("code={milk}"),
+                a("place=gate"),
+                format!(r#"readings=[["temperature", {arrival}, 0]]"#),
+            ],
+        );
+    };
+    hop("bob", "carol", 9_000); // 9 °C on arrival
+    let err = dev.refused(
+        "bob",
+        &trace,
+        "ship",
+        &[
+            format!("code={milk}"),
+            format!("to={}", dev.addr("dave")),
+            a("place=dock"),
+            a("readings=[]"),
+        ],
+    );
+    assert!(err.contains("does not hold batch"), "{err}");
+    hop("carol", "dave", 4_500);
+    dev.call(
+        "dave",
+        &trace,
+        "transform",
+        &[
+            format!(r#"inputs=["{milk}"]"#),
+            a(r#"outputs=[["YOG-1", "plain yogurt", 500, "cups"], ["YOG-2", "plain yogurt", 500, "cups"]]"#),
+            a("biz_step=fermenting"),
+            a("place=plant 3"),
+        ],
+    );
+    dev.call(
+        "alice",
+        &trace,
+        "recall",
+        &[
+            format!("code={milk}"),
+            a("reason=listeria in lab report 2026-118"),
+        ],
+    );
+
+    let genesis = dir.path().join("genesis.json");
+    let traced = citychain_json(&[
+        "trace",
+        "YOG-1",
+        "--rpc",
+        &dev.rpc,
+        "--genesis",
+        genesis.to_str().expect("utf-8"),
+    ]);
+    let codes: Vec<(&str, i64)> = traced["batches"]
+        .as_array()
+        .expect("batches")
+        .iter()
+        .map(|b| {
+            (
+                b["code"].as_str().expect("code"),
+                b["generation"].as_i64().expect("generation"),
+            )
+        })
+        .collect();
+    assert_eq!(codes, [("YOG-1", 0), (milk, -1)], "{traced}");
+    assert_eq!(traced["recalled"], serde_json::json!(["YOG-1", milk]));
+    let milk_record = &traced["batches"][1];
+    assert_eq!(milk_record["batch"]["excursions"], 1, "{milk_record}");
+    let steps: Vec<&str> = milk_record["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["biz_step"].as_str().expect("step"))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "commissioning",
+            "shipping",
+            "receiving",
+            "shipping",
+            "receiving",
+            "fermenting",
+            "recalling"
+        ]
+    );
+    assert!(
+        traced["signers"].as_u64() >= Some(1),
+        "proven against a finalized block: {traced}"
+    );
+    let down = citychain_json(&["trace", milk, "--rpc", &dev.rpc]);
+    let codes: Vec<&str> = down["batches"]
+        .as_array()
+        .expect("batches")
+        .iter()
+        .map(|b| b["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, [milk, "YOG-1", "YOG-2"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["trace", "NO-SUCH-LOT", "--rpc", &dev.rpc])
+        .output()
+        .expect("run citychain");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no batch NO-SUCH-LOT"));
 }
