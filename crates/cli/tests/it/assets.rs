@@ -413,6 +413,34 @@ fn bench_compares_two_workloads_side_by_side() {
         "{report}"
     );
 
+    // Custody hand-overs: every round ships, then receives, whatever the alternation.
+    let args = bench(&[
+        "--accounts",
+        "10",
+        "--txs",
+        "20",
+        "--workload",
+        "ship",
+        "--versus",
+        "receive",
+        "--rounds",
+        "2",
+    ]);
+    let report = citychain_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let phases = report["phases"].as_array().expect("phases");
+    let order: Vec<&str> = phases
+        .iter()
+        .map(|p| p["workload"].as_str().expect("workload"))
+        .collect();
+    assert_eq!(order, ["ship", "receive", "ship", "receive"], "{report}");
+    for p in phases {
+        assert_eq!(
+            (&p["committed"], &p["receipts_failed"]),
+            (&20.into(), &0.into()),
+            "{p}"
+        );
+    }
+
     // Comparisons that cannot be made fairly are refused with the reason.
     for (extra, why) in [
         (
@@ -422,6 +450,14 @@ fn bench_compares_two_workloads_side_by_side() {
         (
             &["--workload", "asset", "--versus", "asset"][..],
             "two different ones",
+        ),
+        (
+            &["--workload", "receive"][..],
+            "--workload ship --versus receive",
+        ),
+        (
+            &["--workload", "ship", "--versus", "transfer"][..],
+            "--workload ship --versus receive",
         ),
         (
             &[

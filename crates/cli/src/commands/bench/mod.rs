@@ -65,9 +65,12 @@ pub struct BenchArgs {
     /// application this binary carries, every account registered as an issuer that defines a
     /// type, then each transaction issues a three-field certificate to the next account); or
     /// e-invoice issuance (an invoices contract deployed, every account a registered issuer,
-    /// each transaction a two-line invoice with its amounts checked); or transit ride batches
-    /// (a clearing contract deployed, a scheme per account with the account as its clearing
-    /// house, each transaction a batch of 100 two-leg rides: rides/s is 100 × tx/s).
+    /// each transaction a two-line invoice with its amounts checked); transit ride batches (a
+    /// clearing contract deployed, a scheme per account with the account as its clearing
+    /// house, each transaction a batch of 100 two-leg rides: rides/s is 100 × tx/s); or custody
+    /// hand-overs as `--workload ship --versus receive` (a traceability contract deployed, the
+    /// accounts registered, a batch commissioned per hand-over; each round ships every batch
+    /// to the next account, then each receiver signs its receipt).
     #[arg(long, value_enum, default_value_t = Workload::Transfer)]
     workload: Workload,
     /// Compare `--workload` with this one in the same run: `--rounds` rounds of `--txs` of
@@ -107,6 +110,11 @@ pub enum Workload {
     Invoice,
     /// Transit clearing: each transaction submits a batch of 100 two-leg rides.
     Rides,
+    /// Custody hand-overs, first half: each transaction ships a batch to the next account.
+    Ship,
+    /// Custody hand-overs, second half: each transaction receives what the previous account
+    /// shipped (only with `--workload ship --versus receive`).
+    Receive,
 }
 
 impl Workload {
@@ -257,6 +265,18 @@ impl Plan {
                  ({PER_SENDER_LIMIT}); use more --accounts"
             );
         }
+        let custody = [Workload::Ship, Workload::Receive];
+        if args.workload == Workload::Receive
+            || (custody.contains(&args.workload)
+                && args.versus.is_some_and(|v| !custody.contains(&v)))
+            || (args.versus == Some(Workload::Ship) && args.workload != Workload::Receive)
+            || (args.versus == Some(Workload::Receive) && args.workload != Workload::Ship)
+        {
+            bail!(
+                "a batch is received after it is shipped: run custody hand-overs as \
+                 --workload ship --versus receive"
+            );
+        }
         let Some(versus) = args.versus else {
             return Ok(Plan {
                 phases: vec![args.workload],
@@ -282,9 +302,11 @@ impl Plan {
                  even"
             );
         }
-        // A, B, then B, A: neither always runs first, on the smaller state.
+        // A, B, then B, A: neither always runs first, on the smaller state; but what is
+        // received must have been shipped in the phase before.
         let phases = (0..args.rounds)
             .flat_map(|r| match r % 2 {
+                _ if args.workload == Workload::Ship => [Workload::Ship, Workload::Receive],
                 0 => [args.workload, versus],
                 _ => [versus, args.workload],
             })

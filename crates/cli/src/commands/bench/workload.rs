@@ -40,6 +40,8 @@ pub(super) struct Setup<'a> {
     pub token_wasm: &'a Path,
     /// The asset the asset workloads share, once created.
     asset: Option<AssetId>,
+    /// The traceability contract the custody workloads share, once set up.
+    trace: Option<Address>,
     /// Transactions each account sent during set-up (its workload nonces start after them).
     account_nonces: u64,
 }
@@ -61,6 +63,7 @@ impl<'a> Setup<'a> {
             batch,
             token_wasm,
             asset: None,
+            trace: None,
             account_nonces: 0,
         }
     }
@@ -102,6 +105,36 @@ impl<'a> Setup<'a> {
                     }),
                     Gas(500_000),
                 )
+            }
+            Workload::Ship | Workload::Receive => {
+                let contract = match self.trace {
+                    Some(c) => c,
+                    None => {
+                        let c = self.setup_custody(per_account, say).await?;
+                        self.trace = Some(c);
+                        c
+                    }
+                };
+                let count = self.keys.len();
+                let payload: PayloadOf = if workload == Workload::Ship {
+                    Box::new(move |s: Slot| {
+                        let mut w = citychain_types::codec::Writer::new();
+                        w.string(&lot(s.account, s.seq))
+                            .put(&next(s.account))
+                            .string("")
+                            .length(0);
+                        registry_call(contract, "ship", w)
+                    })
+                } else {
+                    Box::new(move |s: Slot| {
+                        let mut w = citychain_types::codec::Writer::new();
+                        w.string(&lot((s.account + count - 1) % count, s.seq))
+                            .string("")
+                            .length(0);
+                        registry_call(contract, "receive", w)
+                    })
+                };
+                (payload, Gas(2_000_000))
             }
             Workload::Rides => {
                 let contract = self.setup_transit(say).await?;
@@ -464,6 +497,91 @@ impl Setup<'_> {
         }
         // The funder's nonces order the creations: scheme i is account i's.
         submit_in_waves(client, &schemes, self.batch, "scheme creation").await?;
+        Ok(contract)
+    }
+}
+
+/// The lot account `account` commissions for its `seq`-th hand-over.
+fn lot(account: usize, seq: u64) -> String {
+    format!("LOT-{account}-{seq}")
+}
+
+impl Setup<'_> {
+    /// Deploys a traceability contract (the funder its regulator), registers every account as
+    /// a producer, and has each commission `count` lots (that many nonces of each account).
+    async fn setup_custody(
+        &mut self,
+        count: usize,
+        say: &impl Fn(&str),
+    ) -> anyhow::Result<Address> {
+        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
+        let code = crate::apps::code("trace").context(
+            "this binary carries no traceability contract (built without the wasm32 target)",
+        )?;
+        say(&format!(
+            "deploying a traceability contract, registering {} parties, commissioning {} lots",
+            keys.len(),
+            keys.len() * count
+        ));
+        let from = funder.public_key().address();
+        let mut nonce = client.next_nonce(&from).await?;
+        let contract = citychain_types::layout::contract_address(info.suite, &from, nonce);
+        let sign = |key: &SecretKey, nonce: Nonce, payload: Payload| {
+            Transaction {
+                chain_id: info.chain_id.clone(),
+                sender: key.public_key(),
+                nonce,
+                gas_limit: Gas(40_000_000),
+                payload,
+            }
+            .sign(key)
+        };
+        let deploy = Payload::Deploy {
+            code: code.to_vec(),
+            init_args: Vec::new(),
+        };
+        submit_in_waves(
+            client,
+            &[sign(funder, nonce, deploy)],
+            1,
+            "deploying the trace contract",
+        )
+        .await?;
+        let mut parties = Vec::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            nonce = Nonce(nonce.0 + 1);
+            let mut args = citychain_types::codec::Writer::new();
+            args.put(&k.public_key().address())
+                .string(&format!("bench party {i}"))
+                .u8(0)
+                .string("");
+            parties.push(sign(
+                funder,
+                nonce,
+                registry_call(contract, "register_party", args),
+            ));
+        }
+        submit_in_waves(client, &parties, self.batch, "party registration").await?;
+        let mut lots = Vec::with_capacity(keys.len() * count);
+        for seq in 0..count as u64 {
+            for (i, k) in keys.iter().enumerate() {
+                let mut args = citychain_types::codec::Writer::new();
+                args.string(&lot(i, seq))
+                    .string("bench goods")
+                    .u64(1)
+                    .string("pallet")
+                    .string("bench farm")
+                    .length(0)
+                    .u8(0);
+                lots.push(sign(
+                    k,
+                    Nonce(self.account_nonces + seq),
+                    registry_call(contract, "commission", args),
+                ));
+            }
+        }
+        submit_in_waves(client, &lots, self.batch, "commissioning").await?;
+        self.account_nonces += count as u64;
         Ok(contract)
     }
 }
