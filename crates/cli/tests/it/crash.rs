@@ -1,6 +1,6 @@
 //! kill -9 and restart: nothing acknowledged is lost, the chain continues.
 
-use crate::harness::{DevNode, block_on, wait_for_height};
+use crate::harness::{DevNode, block_on, wait_for_node_height};
 use citychain_client::api::*;
 use citychain_client::{keys::open_key_file, types::BlockId};
 use citychain_types::{Amount, Encode, Gas, Nonce, Payload, SignedTransaction, Transaction};
@@ -128,7 +128,7 @@ fn kill_9_under_load_loses_no_acknowledged_transaction() {
             .wait_for_receipt(txs[599].hash(), Duration::from_secs(60))
             .await
             .expect("all committed");
-        wait_for_height(&client, last.inclusion.height).await;
+        wait_for_node_height(&node, last.inclusion.height).await;
         let account = client
             .rpc()
             .state_get_account(alice.public_key().address())
@@ -175,7 +175,7 @@ fn a_lost_index_is_rebuilt_from_the_block_log() {
             .wait_for_receipt(txs[49].hash(), Duration::from_secs(60))
             .await
             .expect("committed");
-        wait_for_height(&client, last.inclusion.height + 2).await;
+        wait_for_node_height(&node, last.inclusion.height + 2).await;
         let genesis = client
             .rpc()
             .chain_get_block(BlockId::Height(0), None)
@@ -221,7 +221,7 @@ fn a_lost_index_is_rebuilt_from_the_block_log() {
                     .is_some()
             );
         }
-        wait_for_height(&client, status.height + 3).await;
+        wait_for_node_height(&node, status.height + 3).await;
     });
 }
 
@@ -317,7 +317,7 @@ fn lost_consensus_records_stop_the_node_before_it_writes_anything() {
                 .expect("query")
                 .is_some()
         );
-        wait_for_height(&client, before.height + 3).await;
+        wait_for_node_height(&node, before.height + 3).await;
         client.status().await.expect("status")
     });
     node.kill();
@@ -356,7 +356,7 @@ fn lost_consensus_records_stop_the_node_before_it_writes_anything() {
             .await
             .expect("the old head");
         assert_eq!(old_head.hash, head.head_hash);
-        wait_for_height(&client, head.height + 3).await;
+        wait_for_node_height(&node, head.height + 3).await;
     });
 }
 
@@ -386,7 +386,7 @@ fn a_full_disk_stops_the_node_with_a_clear_message_and_nothing_is_lost() {
     let mut node = DevNode::start(&data, &["--empty-block-interval-ms", "50"]);
     let before = block_on(async {
         let client = node.client();
-        wait_for_height(&client, 5).await;
+        wait_for_node_height(&node, 5).await;
         client.status().await.expect("status")
     });
     // Fill the disk; empty blocks keep coming, so a write soon fails.
@@ -420,6 +420,6 @@ fn a_full_disk_stops_the_node_with_a_clear_message_and_nothing_is_lost() {
             .await
             .expect("a block acknowledged before the disk filled");
         assert_eq!(block.hash, before.head_hash);
-        wait_for_height(&client, status.height + 3).await;
+        wait_for_node_height(&node, status.height + 3).await;
     });
 }

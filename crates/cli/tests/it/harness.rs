@@ -218,6 +218,27 @@ pub async fn wait_for_height(client: &Client, height: u64) {
     panic!("height {height} not reached within 60 s");
 }
 
+/// Waits until `node`'s committed height reaches `height`; on a timeout, the panic shows what
+/// the node wrote to standard error, which a bare timeout would hide.
+pub async fn wait_for_node_height(node: &DevNode, height: u64) {
+    let client = node.client();
+    for _ in 0..600 {
+        if client
+            .status()
+            .await
+            .map(|s| s.height >= height)
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "height {height} not reached within 60 s; the node said:\n{}",
+        node.stderr()
+    );
+}
+
 /// Runs `citychain --json ARGS`; returns the parsed stdout, or panics with stdout and stderr.
 pub fn citychain_json(args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_citychain"))
