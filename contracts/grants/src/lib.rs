@@ -26,7 +26,7 @@ extern crate alloc;
 use alloc::{string::String, vec::Vec};
 use citychain_sdk::{
     Address, Decode, DecodeError, Encode, Error, Item, Map, Reader,
-    assets::{self, AssetId, Value},
+    assets::{self, AssetId},
     contract, env, events, fail, require,
 };
 
@@ -110,11 +110,8 @@ impl Programme {
 
     /// Pays `amount` of the programme's money to `to`.
     fn pay(&self, to: &Address, amount: u128) -> Result<(), Error> {
-        let done = match self.asset {
-            None => env::transfer(to, amount).is_ok(),
-            Some(a) => assets::transfer(&AssetId(a), to, amount).is_ok(),
-        };
-        require!(done, "the payment of {} to {} failed", amount, to);
+        let paid = assets::pay(self.asset.map(AssetId), to, amount);
+        require!(paid, "the payment of {} to {} failed", amount, to);
         Ok(())
     }
 }
@@ -310,12 +307,9 @@ fn milestone(id: u64, n: u32) -> Result<Milestone, Error> {
 
 /// What the call brought: `(asset or None for native, amount)`, exactly one kind.
 fn funding() -> Result<(Option<[u8; 20]>, u128), Error> {
-    let native = env::value();
-    let attached = assets::attached();
-    match (native, attached.as_slice()) {
-        (0, [Value::Token(asset, amount)]) if *amount > 0 => Ok((Some(asset.0), *amount)),
-        (n, []) if n > 0 => Ok((None, n)),
-        _ => fail!("fund with native currency or one asset, and not both"),
+    match assets::received() {
+        Some(m) => Ok((m.asset.map(|a| a.0), m.amount)),
+        None => fail!("fund with native currency or one asset, and not both"),
     }
 }
 

@@ -151,3 +151,37 @@ pub fn attached() -> Vec<Value> {
     // The host writes a canonical list; a decoding failure would be a host bug.
     Vec::<Value>::decode(&buf).unwrap_or_default()
 }
+
+/// Money a call brought: the native currency (`asset` none) or one asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Money {
+    /// The asset, or `None` for the native currency.
+    pub asset: Option<AssetId>,
+    /// How much.
+    pub amount: u128,
+}
+
+/// What this call brought, if it is money of exactly one kind: the call's native value, or one
+/// asset amount attached with an asset `call` (not both, not an item, not nothing).
+pub fn received() -> Option<Money> {
+    match (crate::env::value(), attached().as_slice()) {
+        (0, [Value::Token(asset, amount)]) if *amount > 0 => Some(Money {
+            asset: Some(*asset),
+            amount: *amount,
+        }),
+        (native, []) if native > 0 => Some(Money {
+            asset: None,
+            amount: native,
+        }),
+        _ => None,
+    }
+}
+
+/// Pays `amount` of the native currency (`asset` none) or of `asset` from this contract to
+/// `to`; whether it was paid.
+pub fn pay(asset: Option<AssetId>, to: &Address, amount: u128) -> bool {
+    match asset {
+        None => crate::env::transfer(to, amount).is_ok(),
+        Some(a) => transfer(&a, to, amount).is_ok(),
+    }
+}

@@ -32,7 +32,7 @@ extern crate alloc;
 use alloc::{string::String, vec, vec::Vec};
 use citychain_sdk::{
     Address, Decode, DecodeError, Encode, Error, Item, Map, Reader,
-    assets::{self, AssetId, Value},
+    assets::{self, AssetId},
     contract, env, events, fail, require,
 };
 
@@ -244,11 +244,8 @@ fn proven(batch: u64, index: u32, ride: &Ride, path: &[[u8; 32]]) -> Result<(u64
 }
 
 fn pay(s: &Scheme, to: &Address, amount: u128) -> Result<(), Error> {
-    let done = match s.asset {
-        None => env::transfer(to, amount).is_ok(),
-        Some(a) => assets::transfer(&AssetId(a), to, amount).is_ok(),
-    };
-    require!(done, "paying {} to {} failed", amount, to);
+    let paid = assets::pay(s.asset.map(AssetId), to, amount);
+    require!(paid, "paying {} to {} failed", amount, to);
     Ok(())
 }
 
@@ -390,9 +387,9 @@ contract! {
         let late = KEPT_LATE.get(&scheme).unwrap_or_else(|| vec![0; s.operators.len()]);
         let owed: Vec<u128> = b.1.iter().zip(&late).map(|(a, l)| a + l).collect();
         let total: u128 = owed.iter().sum();
-        let brought = match (env::value(), assets::attached().as_slice(), s.asset) {
-            (n, [], None) => n,
-            (0, [Value::Token(asset, amount)], Some(a)) if asset.0 == a => *amount,
+        let brought = match assets::received() {
+            Some(m) if m.asset.map(|a| a.0) == s.asset => m.amount,
+            None if env::value() == 0 && assets::attached().is_empty() => 0,
             _ => fail!("settle in the scheme's currency, one kind only"),
         };
         require!(brought == total, "period {} needs exactly {}; {} was brought", period, total, brought);

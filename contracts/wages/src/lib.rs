@@ -21,7 +21,7 @@ extern crate alloc;
 use alloc::{string::String, vec::Vec};
 use citychain_sdk::{
     Address, Decode, DecodeError, Encode, Error, Item, Map, Reader,
-    assets::{self, AssetId, Value},
+    assets::{self, AssetId},
     contract, env, events, fail, require,
 };
 
@@ -87,11 +87,8 @@ impl Project {
     }
 
     fn pay(&self, to: &Address, amount: u128) -> Result<(), Error> {
-        let done = match self.asset {
-            None => env::transfer(to, amount).is_ok(),
-            Some(a) => assets::transfer(&AssetId(a), to, amount).is_ok(),
-        };
-        require!(done, "paying {} to {} failed", amount, to);
+        let paid = assets::pay(self.asset.map(AssetId), to, amount);
+        require!(paid, "paying {} to {} failed", amount, to);
         Ok(())
     }
 }
@@ -255,10 +252,9 @@ fn today() -> (u32, u32) {
 
 /// What the call brought: `(asset or None for native, amount)`, exactly one kind.
 fn funding() -> Result<(Option<[u8; 20]>, u128), Error> {
-    match (env::value(), assets::attached().as_slice()) {
-        (0, [Value::Token(asset, amount)]) if *amount > 0 => Ok((Some(asset.0), *amount)),
-        (n, []) if n > 0 => Ok((None, n)),
-        _ => fail!("fund with native currency or one asset, and not both"),
+    match assets::received() {
+        Some(m) => Ok((m.asset.map(|a| a.0), m.amount)),
+        None => fail!("fund with native currency or one asset, and not both"),
     }
 }
 
