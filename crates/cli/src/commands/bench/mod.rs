@@ -15,6 +15,7 @@
 //! alternating phases (A B, B A, …), each drained before the next, and the report compares
 //! their medians: a noisy machine slows both alike, which separate runs cannot promise.
 
+mod apps;
 mod phase;
 mod report;
 mod workload;
@@ -121,7 +122,7 @@ impl Workload {
     /// How many operations one transaction carries.
     fn operations_per_tx(self) -> u64 {
         match self {
-            Workload::Rides => workload::RIDES_PER_BATCH,
+            Workload::Rides => apps::RIDES_PER_BATCH,
             _ => 1,
         }
     }

@@ -1,7 +1,7 @@
 //! What the load generator sends: each workload's set-up (funded accounts, a token contract,
 //! an asset minted to the accounts, distributions to claim) and the transactions it signs.
 
-use super::Workload;
+use super::{Workload, apps};
 use anyhow::{Context as _, bail};
 use citychain_client::{ChainInfo, Client, api::*};
 use citychain_crypto::{Address, SecretKey};
@@ -22,7 +22,7 @@ pub(super) struct Slot {
 }
 
 /// The payload of each slot.
-type PayloadOf = Box<dyn Fn(Slot) -> Payload + Sync>;
+pub(super) type PayloadOf = Box<dyn Fn(Slot) -> Payload + Sync>;
 
 /// A workload ready to sign: its payloads and the gas limit its transactions carry.
 pub(super) struct Load {
@@ -43,7 +43,7 @@ pub(super) struct Setup<'a> {
     /// The traceability contract the custody workloads share, once set up.
     trace: Option<Address>,
     /// Transactions each account sent during set-up (its workload nonces start after them).
-    account_nonces: u64,
+    pub(super) account_nonces: u64,
 }
 
 impl<'a> Setup<'a> {
@@ -107,47 +107,29 @@ impl<'a> Setup<'a> {
                 )
             }
             Workload::Ship | Workload::Receive => {
-                let contract = match self.trace {
+                let trace = match self.trace {
                     Some(c) => c,
                     None => {
-                        let c = self.setup_custody(per_account, say).await?;
+                        let c = self.custody(per_account, say).await?;
                         self.trace = Some(c);
                         c
                     }
                 };
-                let count = self.keys.len();
-                let payload: PayloadOf = if workload == Workload::Ship {
-                    Box::new(move |s: Slot| {
-                        let mut w = citychain_types::codec::Writer::new();
-                        w.string(&lot(s.account, s.seq))
-                            .put(&next(s.account))
-                            .string("")
-                            .length(0);
-                        registry_call(contract, "ship", w)
-                    })
-                } else {
-                    Box::new(move |s: Slot| {
-                        let mut w = citychain_types::codec::Writer::new();
-                        w.string(&lot((s.account + count - 1) % count, s.seq))
-                            .string("")
-                            .length(0);
-                        registry_call(contract, "receive", w)
-                    })
+                let payload = match workload {
+                    Workload::Ship => apps::ship(trace, next),
+                    _ => apps::receive(trace, self.keys.len()),
                 };
                 (payload, Gas(2_000_000))
             }
-            Workload::Rides => {
-                let contract = self.setup_transit(say).await?;
-                (rides_payload(contract), Gas(30_000_000))
-            }
-            Workload::Invoice => {
-                let contract = self.setup_invoices(say).await?;
-                (invoice_payload(contract, next), Gas(2_000_000))
-            }
+            Workload::Rides => (apps::rides(self.transit(say).await?), Gas(30_000_000)),
+            Workload::Invoice => (
+                apps::invoice(self.invoices(say).await?, next),
+                Gas(2_000_000),
+            ),
             Workload::Cert => {
-                let registry = self.setup_certificates(say).await?;
+                let registry = self.certificates(say).await?;
                 (
-                    cert_payload(registry, self.info.suite, next),
+                    apps::certificate(registry, self.info.suite, next),
                     Gas(2_000_000),
                 )
             }
@@ -328,354 +310,6 @@ impl<'a> Setup<'a> {
     }
 }
 
-impl Setup<'_> {
-    /// Deploys a certificates registry with the funder as admin, registers every account as
-    /// an issuer, and has each define the type `bench` (one nonce of each account).
-    async fn setup_certificates(&mut self, say: &impl Fn(&str)) -> anyhow::Result<Address> {
-        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
-        let code = crate::apps::code("certificates").context(
-            "this binary carries no certificates contract (built without the wasm32 target)",
-        )?;
-        say(&format!(
-            "deploying a certificates registry and registering {} issuers",
-            keys.len()
-        ));
-        let from = funder.public_key().address();
-        let mut nonce = client.next_nonce(&from).await?;
-        let registry = citychain_types::layout::contract_address(info.suite, &from, nonce);
-        let call = |key: &SecretKey, nonce: Nonce, payload: Payload| {
-            Transaction {
-                chain_id: info.chain_id.clone(),
-                sender: key.public_key(),
-                nonce,
-                gas_limit: Gas(40_000_000),
-                payload,
-            }
-            .sign(key)
-        };
-        let deploy = call(
-            funder,
-            nonce,
-            Payload::Deploy {
-                code: code.to_vec(),
-                init_args: Vec::new(),
-            },
-        );
-        submit_in_waves(client, &[deploy], 1, "deploying the registry").await?;
-        let mut registrations = Vec::with_capacity(keys.len());
-        for (i, k) in keys.iter().enumerate() {
-            nonce = Nonce(nonce.0 + 1);
-            let mut args = citychain_types::codec::Writer::new();
-            args.put(&k.public_key().address())
-                .string(&format!("bench issuer {i}"));
-            registrations.push(call(
-                funder,
-                nonce,
-                registry_call(registry, "register_issuer", args),
-            ));
-        }
-        submit_in_waves(client, &registrations, self.batch, "issuer registration").await?;
-        let types: Vec<SignedTransaction> = keys
-            .iter()
-            .map(|k| {
-                let mut args = citychain_types::codec::Writer::new();
-                args.string("bench").string("Bench certificate").bool(false);
-                call(
-                    k,
-                    Nonce(self.account_nonces),
-                    registry_call(registry, "define_type", args),
-                )
-            })
-            .collect();
-        submit_in_waves(client, &types, self.batch, "type definition").await?;
-        self.account_nonces += 1;
-        Ok(registry)
-    }
-}
-
-impl Setup<'_> {
-    /// Deploys an invoices contract with the funder as the tax bureau and registers every
-    /// account as an issuer.
-    async fn setup_invoices(&self, say: &impl Fn(&str)) -> anyhow::Result<Address> {
-        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
-        let code = crate::apps::code("invoices").context(
-            "this binary carries no invoices contract (built without the wasm32 target)",
-        )?;
-        say(&format!(
-            "deploying an invoices contract and registering {} issuers",
-            keys.len()
-        ));
-        let from = funder.public_key().address();
-        let mut nonce = client.next_nonce(&from).await?;
-        let contract = citychain_types::layout::contract_address(info.suite, &from, nonce);
-        let sign = |nonce: Nonce, payload: Payload| {
-            Transaction {
-                chain_id: info.chain_id.clone(),
-                sender: funder.public_key(),
-                nonce,
-                gas_limit: Gas(40_000_000),
-                payload,
-            }
-            .sign(funder)
-        };
-        let deploy = Payload::Deploy {
-            code: code.to_vec(),
-            init_args: Vec::new(),
-        };
-        submit_in_waves(
-            client,
-            &[sign(nonce, deploy)],
-            1,
-            "deploying the invoices contract",
-        )
-        .await?;
-        let mut registrations = Vec::with_capacity(keys.len());
-        for (i, k) in keys.iter().enumerate() {
-            nonce = Nonce(nonce.0 + 1);
-            let mut args = citychain_types::codec::Writer::new();
-            args.put(&k.public_key().address())
-                .string(&format!("9111{i:014}"))
-                .string(&format!("bench seller {i}"));
-            registrations.push(sign(
-                nonce,
-                registry_call(contract, "register_issuer", args),
-            ));
-        }
-        submit_in_waves(client, &registrations, self.batch, "issuer registration").await?;
-        Ok(contract)
-    }
-}
-
-impl Setup<'_> {
-    /// Deploys a transit clearing contract and creates scheme `i` for account `i`, with the
-    /// account as its clearing house and the funder and account `i + 1` as its operators.
-    async fn setup_transit(&self, say: &impl Fn(&str)) -> anyhow::Result<Address> {
-        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
-        let code = crate::apps::code("transit")
-            .context("this binary carries no transit contract (built without the wasm32 target)")?;
-        say(&format!(
-            "deploying a transit clearing contract and {} schemes",
-            keys.len()
-        ));
-        let from = funder.public_key().address();
-        let mut nonce = client.next_nonce(&from).await?;
-        let contract = citychain_types::layout::contract_address(info.suite, &from, nonce);
-        let sign = |nonce: Nonce, payload: Payload| {
-            Transaction {
-                chain_id: info.chain_id.clone(),
-                sender: funder.public_key(),
-                nonce,
-                gas_limit: Gas(40_000_000),
-                payload,
-            }
-            .sign(funder)
-        };
-        let deploy = Payload::Deploy {
-            code: code.to_vec(),
-            init_args: Vec::new(),
-        };
-        submit_in_waves(
-            client,
-            &[sign(nonce, deploy)],
-            1,
-            "deploying the transit contract",
-        )
-        .await?;
-        let mut schemes = Vec::with_capacity(keys.len());
-        for (i, k) in keys.iter().enumerate() {
-            nonce = Nonce(nonce.0 + 1);
-            let operators = [from, keys[(i + 1) % keys.len()].public_key().address()];
-            let mut args = citychain_types::codec::Writer::new();
-            args.string(&format!("bench scheme {i}"))
-                .put(&k.public_key().address())
-                .list(&operators, |w, a| {
-                    w.put(a);
-                })
-                .u32(3_000)
-                .u8(0);
-            schemes.push(sign(nonce, registry_call(contract, "create_scheme", args)));
-        }
-        // The funder's nonces order the creations: scheme i is account i's.
-        submit_in_waves(client, &schemes, self.batch, "scheme creation").await?;
-        Ok(contract)
-    }
-}
-
-/// The lot account `account` commissions for its `seq`-th hand-over.
-fn lot(account: usize, seq: u64) -> String {
-    format!("LOT-{account}-{seq}")
-}
-
-impl Setup<'_> {
-    /// Deploys a traceability contract (the funder its regulator), registers every account as
-    /// a producer, and has each commission `count` lots (that many nonces of each account).
-    async fn setup_custody(
-        &mut self,
-        count: usize,
-        say: &impl Fn(&str),
-    ) -> anyhow::Result<Address> {
-        let (client, info, funder, keys) = (self.client, self.info, self.funder, self.keys);
-        let code = crate::apps::code("trace").context(
-            "this binary carries no traceability contract (built without the wasm32 target)",
-        )?;
-        say(&format!(
-            "deploying a traceability contract, registering {} parties, commissioning {} lots",
-            keys.len(),
-            keys.len() * count
-        ));
-        let from = funder.public_key().address();
-        let mut nonce = client.next_nonce(&from).await?;
-        let contract = citychain_types::layout::contract_address(info.suite, &from, nonce);
-        let sign = |key: &SecretKey, nonce: Nonce, payload: Payload| {
-            Transaction {
-                chain_id: info.chain_id.clone(),
-                sender: key.public_key(),
-                nonce,
-                gas_limit: Gas(40_000_000),
-                payload,
-            }
-            .sign(key)
-        };
-        let deploy = Payload::Deploy {
-            code: code.to_vec(),
-            init_args: Vec::new(),
-        };
-        submit_in_waves(
-            client,
-            &[sign(funder, nonce, deploy)],
-            1,
-            "deploying the trace contract",
-        )
-        .await?;
-        let mut parties = Vec::with_capacity(keys.len());
-        for (i, k) in keys.iter().enumerate() {
-            nonce = Nonce(nonce.0 + 1);
-            let mut args = citychain_types::codec::Writer::new();
-            args.put(&k.public_key().address())
-                .string(&format!("bench party {i}"))
-                .u8(0)
-                .string("");
-            parties.push(sign(
-                funder,
-                nonce,
-                registry_call(contract, "register_party", args),
-            ));
-        }
-        submit_in_waves(client, &parties, self.batch, "party registration").await?;
-        let mut lots = Vec::with_capacity(keys.len() * count);
-        for seq in 0..count as u64 {
-            for (i, k) in keys.iter().enumerate() {
-                let mut args = citychain_types::codec::Writer::new();
-                args.string(&lot(i, seq))
-                    .string("bench goods")
-                    .u64(1)
-                    .string("pallet")
-                    .string("bench farm")
-                    .length(0)
-                    .u8(0);
-                lots.push(sign(
-                    k,
-                    Nonce(self.account_nonces + seq),
-                    registry_call(contract, "commission", args),
-                ));
-            }
-        }
-        submit_in_waves(client, &lots, self.batch, "commissioning").await?;
-        self.account_nonces += count as u64;
-        Ok(contract)
-    }
-}
-
-/// Rides per batch of the `rides` workload.
-pub(super) const RIDES_PER_BATCH: u64 = 100;
-
-/// Account `i`'s `seq`-th batch for its scheme `i`: 100 rides of two legs, tickets unique.
-fn rides_payload(contract: Address) -> PayloadOf {
-    Box::new(move |s: Slot| {
-        let mut w = citychain_types::codec::Writer::new();
-        w.u64(s.account as u64).u32(20261203);
-        let first = s.seq * RIDES_PER_BATCH;
-        let tickets: Vec<u64> = (first..first + RIDES_PER_BATCH).collect();
-        w.list(&tickets, |w, t| {
-            w.u64(*t).u64(300 + t % 500).u32(2);
-            w.u8(0).u32(8_000 + (*t % 7) as u32 * 1_000);
-            w.u8(1).u32(2_000 + (*t % 5) as u32 * 500);
-        });
-        registry_call(contract, "submit_batch", w)
-    })
-}
-
-/// Each account's `seq`-th invoice, number `account (8 digits) || seq (12 digits)`, to the
-/// next account: 2.5 boxes at 12.34 and 3 drills at 399.00, 13% tax.
-fn invoice_payload(
-    contract: Address,
-    next: impl Fn(usize) -> Address + Sync + 'static,
-) -> PayloadOf {
-    Box::new(move |s: Slot| {
-        let mut w = citychain_types::codec::Writer::new();
-        w.string(&format!("{:08}{:012}", s.account, s.seq))
-            .string("91110105MA00XYZ12Q")
-            .string("Bench buyer")
-            .put(&next(s.account))
-            .u32(20261203);
-        let lines: [(&str, u64, u128, u128, u128); 2] = [
-            ("bolts", 2_500, 1_234, 3_085, 401),
-            ("drills", 3_000, 39_900, 119_700, 15_561),
-        ];
-        w.list(&lines, |w, (name, quantity, price, amount, tax)| {
-            w.string(name)
-                .string("")
-                .string("piece")
-                .u64(*quantity)
-                .u128(*price)
-                .u128(*amount)
-                .u32(1_300)
-                .u128(*tax);
-        })
-        .string("");
-        registry_call(contract, "issue", w)
-    })
-}
-
-fn registry_call(registry: Address, method: &str, args: citychain_types::codec::Writer) -> Payload {
-    Payload::Call {
-        contract: registry,
-        method: method.into(),
-        args: args.into_bytes(),
-        value: Amount(0),
-    }
-}
-
-/// Issues a certificate of type `bench` to the next account, with three fields whose
-/// commitments differ per transaction (as salted ones would).
-fn cert_payload(
-    registry: Address,
-    suite: citychain_crypto::Suite,
-    next: impl Fn(usize) -> Address + Sync + 'static,
-) -> PayloadOf {
-    Box::new(move |s: Slot| {
-        let fields: Vec<(String, citychain_crypto::Hash)> = ["name", "degree", "grade"]
-            .iter()
-            .map(|name| {
-                let seed = format!("{}/{}/{name}", s.account, s.seq);
-                (name.to_string(), suite.hash(seed.as_bytes()))
-            })
-            .collect();
-        Payload::Call {
-            contract: registry,
-            method: "issue".into(),
-            args: citychain_client::certificates::issue_args(
-                &next(s.account),
-                "bench",
-                0,
-                u64::MAX,
-                &fields,
-            ),
-            value: Amount(0),
-        }
-    })
-}
-
 /// An asset operation signed by `key` with `nonce`.
 fn signed(
     info: &citychain_client::ChainInfo,
@@ -801,7 +435,7 @@ pub(super) fn sign_phase(
 
 /// Submits one sender's consecutive transactions in waves of 2,000 (the mempool's per-sender
 /// window), waiting for each wave's last receipt; fails on any rejection or failed receipt.
-async fn submit_in_waves(
+pub(super) async fn submit_in_waves(
     client: &Client,
     txs: &[SignedTransaction],
     batch: usize,
