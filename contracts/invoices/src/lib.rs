@@ -237,7 +237,11 @@ fn totals(items: &[Line]) -> Result<(u128, u128), Error> {
             "item {}: a tax rate is at most 10000 basis points",
             i
         );
-        let expected = div_round(u128::from(*quantity) * price, 1_000);
+        // Release contracts wrap on overflow: an absurd price must fail, not wrap to a match.
+        let Some(product) = u128::from(*quantity).checked_mul(*price) else {
+            fail!("item {}: quantity x unit price is too large", i);
+        };
+        let expected = div_round(product, 1_000);
         require!(
             *line_amount == expected,
             "item {}: the amount {} is not quantity x unit price = {}",
@@ -245,7 +249,10 @@ fn totals(items: &[Line]) -> Result<(u128, u128), Error> {
             line_amount,
             expected
         );
-        let expected_tax = div_round(line_amount * u128::from(*rate), 10_000);
+        let Some(taxed) = line_amount.checked_mul(u128::from(*rate)) else {
+            fail!("item {}: the amount is too large", i);
+        };
+        let expected_tax = div_round(taxed, 10_000);
         require!(
             *line_tax == expected_tax,
             "item {}: the tax {} is not amount x rate = {}",
@@ -253,6 +260,8 @@ fn totals(items: &[Line]) -> Result<(u128, u128), Error> {
             line_tax,
             expected_tax
         );
+        // No overflow: a line's amount is at most u128::MAX / 1000 (checked above), its tax at
+        // most its amount, and there are at most 100 lines.
         amount += line_amount;
         tax += line_tax;
     }
@@ -376,7 +385,7 @@ contract! {
         check_number(&credit_number)?;
         check_date(date)?;
         check_text("reason", &reason, MAX_TEXT, true)?;
-        require!(amount + tax > 0, "a credit note reverses a positive amount");
+        require!(amount > 0 || tax > 0, "a credit note reverses a positive amount");
         let (left_amount, left_tax) = (
             invoice.total_amount - invoice.credited_amount,
             invoice.total_tax - invoice.credited_tax,

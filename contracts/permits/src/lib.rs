@@ -246,7 +246,7 @@ fn record(id: u64, app: &mut Application, action: u8, comment: String, document:
 /// Starts `stage` of `app` now.
 fn start_stage(id: u64, app: &mut Application, kind: &PermitType, stage: u32) {
     app.stage = stage;
-    app.stage_deadline_ms = env::block_time_ms() + kind.stages[stage as usize].1;
+    app.stage_deadline_ms = env::block_time_ms().saturating_add(kind.stages[stage as usize].1);
     events::stage_started(id, stage, app.stage_deadline_ms);
 }
 
@@ -466,7 +466,7 @@ contract! {
             stage: 0,
             revision: 0,
             stage_deadline_ms: 0,
-            consultation_until_ms: now + kind.consultation_ms,
+            consultation_until_ms: now.saturating_add(kind.consultation_ms),
             support: 0,
             oppose: 0,
             escalations: 0,
@@ -595,7 +595,8 @@ contract! {
         let kind = permit_type(&app.type_id)?;
         app.escalations += 1;
         record(id, &mut app, ESCALATED, note.clone(), [0; 32]);
-        app.stage_deadline_ms = env::block_time_ms() + kind.stages[app.stage as usize].1;
+        app.stage_deadline_ms =
+            env::block_time_ms().saturating_add(kind.stages[app.stage as usize].1);
         events::escalated(id, app.stage, app.stage_deadline_ms, note);
         APPLICATIONS.set(&id, &app);
         Ok(())

@@ -338,7 +338,10 @@ contract! {
                 "worker {} appears twice",
                 worker
             );
-            total += amount;
+            let Some(sum) = total.checked_add(*amount) else {
+                fail!("the payroll's total is too large");
+            };
+            total = sum;
         }
         require!(
             total <= p.available(),

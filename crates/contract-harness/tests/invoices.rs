@@ -376,6 +376,10 @@ fn invoices_that_do_not_add_up_or_come_from_strangers_are_refused() {
             vec![("x", 1_000, 1, 1, 10_001, 0)],
             "at most 10000 basis points",
         ),
+        (
+            vec![("x", 2_000, u128::MAX, 1, 0, 0)],
+            "quantity x unit price is too large",
+        ),
     ] {
         inv.refused(
             SELLER,

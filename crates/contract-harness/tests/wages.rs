@@ -177,6 +177,12 @@ fn wages_go_straight_to_workers_and_a_dispute_freezes_its_claim_until_resolved()
     e.refused(
         SUBCONTRACTOR,
         "file_payroll",
+        payroll(202511, &[(erin, 22, u128::MAX), (frank, 20, 1)]),
+        "the payroll's total is too large",
+    );
+    e.refused(
+        SUBCONTRACTOR,
+        "file_payroll",
         payroll(202510, &[(erin, 22, 1)]),
         "wages start in 202511",
     );
