@@ -454,6 +454,44 @@ impl TestChain {
     }
 }
 
+/// Arguments written with the canonical encoding: `args(|w| { w.u64(7).string("x"); })`.
+pub fn args(f: impl FnOnce(&mut citychain_types::codec::Writer)) -> Vec<u8> {
+    let mut w = citychain_types::codec::Writer::new();
+    f(&mut w);
+    w.into_bytes()
+}
+
+impl TestChain {
+    /// Calls `method` of `contract` from account `from` with `value` attached: its output, or
+    /// its revert reason.
+    pub fn try_call(
+        &mut self,
+        from: usize,
+        contract: &Address,
+        method: &str,
+        args: &[u8],
+        value: u128,
+    ) -> Result<Vec<u8>, String> {
+        let r = self.call(from, contract, method, args, value);
+        if r.is_success() {
+            Ok(r.output)
+        } else {
+            Err(r.reason)
+        }
+    }
+
+    /// A read-only call's output as account 0 sees it; panics with the reason if it fails.
+    pub fn query_output(&self, contract: &Address, method: &str, args: &[u8]) -> Vec<u8> {
+        let q = self.query(&self.address(0), contract, method, args);
+        assert!(
+            q.status == citychain_types::Status::Success,
+            "{method}: {}",
+            q.reason
+        );
+        q.output
+    }
+}
+
 /// The repository's `contracts/` workspace.
 pub fn contracts_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")

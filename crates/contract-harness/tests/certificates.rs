@@ -3,17 +3,8 @@
 //! by one; issuers suspend, reinstate, revoke and renew; transferable types change holder. Every
 //! abuse is refused with a reason and changes nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
-use citychain_types::{
-    Address, Status,
-    codec::{Reader, Writer},
-};
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
+use citychain_contract_harness::{TestChain, args, contract_code};
+use citychain_types::{Address, Status, codec::Reader};
 
 /// `H(salt || u32 len || name || u32 len || value)`: what the issuer commits to per field.
 fn commitment(chain: &TestChain, salt: &[u8; 32], name: &str, value: &str) -> [u8; 32] {

@@ -3,11 +3,8 @@
 //! sensitive class, expires and can be revoked; every access is logged against a live grant;
 //! the catalogue is searchable. Every abuse is refused with a reason and changes nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
-use citychain_types::{
-    Address, Status,
-    codec::{Reader, Writer},
-};
+use citychain_contract_harness::{TestChain, args, contract_code};
+use citychain_types::{Address, codec::Reader};
 
 const DAY: u64 = 86_400_000;
 // alice (0) the big-data bureau; bob (1) the transport bureau; carol (2) the health
@@ -19,12 +16,6 @@ const HEALTH: usize = 2;
 const SECURITY: usize = 3;
 const PLANNING: usize = 4;
 const STRANGER: usize = 5;
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
 
 struct Catalogue {
     chain: TestChain,
@@ -57,13 +48,7 @@ impl Catalogue {
     }
 
     fn call(&mut self, from: usize, method: &str, a: Vec<u8>) -> Result<Vec<u8>, String> {
-        let contract = self.contract;
-        let r = self.chain.call(from, &contract, method, &a, 0);
-        if r.is_success() {
-            Ok(r.output)
-        } else {
-            Err(r.reason)
-        }
+        self.chain.try_call(from, &self.contract, method, &a, 0)
     }
 
     fn ok(&mut self, from: usize, method: &str, a: Vec<u8>) -> Vec<u8> {
@@ -72,11 +57,7 @@ impl Catalogue {
     }
 
     fn query(&self, method: &str, a: Vec<u8>) -> Vec<u8> {
-        let q = self
-            .chain
-            .query(&self.chain.address(0), &self.contract, method, &a);
-        assert_eq!(q.status, Status::Success, "{method}: {}", q.reason);
-        q.output
+        self.chain.query_output(&self.contract, method, &a)
     }
 
     fn snapshot(&self) -> Vec<Vec<u8>> {

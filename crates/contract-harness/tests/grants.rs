@@ -3,12 +3,12 @@
 //! missed milestones reclaimed, the funded total never exceeded; programmes in an asset; and
 //! every abuse refused with a reason, changing nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
+use citychain_contract_harness::{TestChain, args, contract_code};
 use citychain_execution::read::assets as r;
 use citychain_types::{
     Address, Amount, Payload, Receipt, Roles, Status,
     asset::{AssetId, AssetTx, Metadata, TransferRule, Value},
-    codec::{Reader, Writer},
+    codec::Reader,
     multisig::MultisigTx,
 };
 
@@ -21,12 +21,6 @@ const CAROL: usize = 2;
 const DAVE: usize = 3;
 const ERIN: usize = 4;
 const FIRM: usize = 5;
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
 
 fn ok(r: Receipt) -> Receipt {
     assert!(r.is_success(), "{:?}: {}", r.status, r.reason);
@@ -49,11 +43,7 @@ impl Grants {
     }
 
     fn query(&self, method: &str, a: Vec<u8>) -> Vec<u8> {
-        let q = self
-            .chain
-            .query(&self.chain.address(0), &self.contract, method, &a);
-        assert_eq!(q.status, Status::Success, "{method}: {}", q.reason);
-        q.output
+        self.chain.query_output(&self.contract, method, &a)
     }
 
     /// A call that must be refused with `reason` and change nothing the contract keeps.

@@ -3,11 +3,8 @@
 //! recorded once in the whole city; the bureau lists an issuer's invoices by period and status.
 //! Every abuse is refused with a reason and changes nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
-use citychain_types::{
-    Address, Status,
-    codec::{Reader, Writer},
-};
+use citychain_contract_harness::{TestChain, args, contract_code};
+use citychain_types::{Address, codec::Reader};
 
 // alice (0) the tax bureau; bob (1) a seller; carol (2) the buyer; dave (3) her employer;
 // erin (4) an insurer; frank (5) nobody in particular.
@@ -17,12 +14,6 @@ const BUYER: usize = 2;
 const EMPLOYER: usize = 3;
 const INSURER: usize = 4;
 const STRANGER: usize = 5;
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
 
 /// `(name, quantity in thousandths, unit price, amount, rate in bps, tax)`; every line's
 /// specification is `M8` and unit `box`.
@@ -67,13 +58,7 @@ impl Invoices {
     }
 
     fn call(&mut self, from: usize, method: &str, a: Vec<u8>) -> Result<Vec<u8>, String> {
-        let contract = self.contract;
-        let r = self.chain.call(from, &contract, method, &a, 0);
-        if r.is_success() {
-            Ok(r.output)
-        } else {
-            Err(r.reason)
-        }
+        self.chain.try_call(from, &self.contract, method, &a, 0)
     }
 
     fn ok(&mut self, from: usize, method: &str, a: Vec<u8>) -> Vec<u8> {
@@ -82,11 +67,7 @@ impl Invoices {
     }
 
     fn query(&self, method: &str, a: Vec<u8>) -> Vec<u8> {
-        let q = self
-            .chain
-            .query(&self.chain.address(0), &self.contract, method, &a);
-        assert_eq!(q.status, Status::Success, "{method}: {}", q.reason);
-        q.output
+        self.chain.query_output(&self.contract, method, &a)
     }
 
     /// What the contract keeps about the invoices `numbers` and their claims.

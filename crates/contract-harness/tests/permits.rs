@@ -4,11 +4,8 @@
 //! approved permit issued as an e-certificate. Every abuse is refused with a reason and changes
 //! nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
-use citychain_types::{
-    Address, Status,
-    codec::{Reader, Writer},
-};
+use citychain_contract_harness::{TestChain, args, contract_code};
+use citychain_types::{Address, Status, codec::Reader};
 
 const DAY: u64 = 86_400_000;
 // Accounts: alice (0) the supervising office and the registry's admin; bob (1) the planning
@@ -20,12 +17,6 @@ const FIRE: usize = 2;
 const ENVIRONMENT: usize = 3;
 const APPLICANT: usize = 4;
 const CITIZEN: usize = 5;
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
 
 struct City {
     chain: TestChain,
@@ -65,13 +56,7 @@ impl City {
     }
 
     fn call(&mut self, from: usize, method: &str, a: Vec<u8>) -> Result<Vec<u8>, String> {
-        let permits = self.permits;
-        let r = self.chain.call(from, &permits, method, &a, 0);
-        if r.is_success() {
-            Ok(r.output)
-        } else {
-            Err(r.reason)
-        }
+        self.chain.try_call(from, &self.permits, method, &a, 0)
     }
 
     fn ok(&mut self, from: usize, method: &str, a: Vec<u8>) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! signs, cold-chain excursions are counted, transformations keep their lineage, and a recall
 //! marks every descendant. Every abuse is refused with a reason and changes nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
+use citychain_contract_harness::{TestChain, args, contract_code};
 use citychain_types::{
     Address, Status,
     codec::{Reader, Writer},
@@ -23,12 +23,6 @@ const MILK_B: &str = "urn:epc:class:lgtin:0614141.107346.MILK-B";
 const YOGURT_1: &str = "urn:epc:class:lgtin:0614141.207346.YOG-1";
 const YOGURT_2: &str = "urn:epc:class:lgtin:0614141.207346.YOG-2";
 const PALLET: &str = "urn:epc:id:sscc:0614141.1234567890";
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
 
 struct Trace {
     chain: TestChain,
@@ -72,13 +66,7 @@ impl Trace {
     }
 
     fn call(&mut self, from: usize, method: &str, a: Vec<u8>) -> Result<Vec<u8>, String> {
-        let contract = self.contract;
-        let r = self.chain.call(from, &contract, method, &a, 0);
-        if r.is_success() {
-            Ok(r.output)
-        } else {
-            Err(r.reason)
-        }
+        self.chain.try_call(from, &self.contract, method, &a, 0)
     }
 
     fn ok(&mut self, from: usize, method: &str, a: Vec<u8>) -> Vec<u8> {

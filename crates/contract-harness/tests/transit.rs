@@ -3,9 +3,9 @@
 //! disputed ride excluded until resolved, settlements that pay exactly the fares. Every abuse is
 //! refused with a reason and changes nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
+use citychain_contract_harness::{TestChain, args, contract_code};
 use citychain_types::{
-    Address, Status,
+    Address,
     codec::{Reader, Writer},
 };
 
@@ -17,12 +17,6 @@ const METRO: usize = 2;
 const STRANGER: usize = 5;
 
 type Ride = (u64, u64, Vec<(u8, u32)>);
-
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
 
 fn put_ride(w: &mut Writer, (ticket, fare, legs): &Ride) {
     w.u64(*ticket).u64(*fare).list(legs, |w, (o, m)| {
@@ -67,13 +61,7 @@ impl Clearing {
         a: Vec<u8>,
         value: u128,
     ) -> Result<Vec<u8>, String> {
-        let contract = self.contract;
-        let r = self.chain.call(from, &contract, method, &a, value);
-        if r.is_success() {
-            Ok(r.output)
-        } else {
-            Err(r.reason)
-        }
+        self.chain.try_call(from, &self.contract, method, &a, value)
     }
 
     fn ok(&mut self, from: usize, method: &str, a: Vec<u8>) -> Vec<u8> {
@@ -82,11 +70,7 @@ impl Clearing {
     }
 
     fn query(&self, method: &str, a: Vec<u8>) -> Vec<u8> {
-        let q = self
-            .chain
-            .query(&self.chain.address(0), &self.contract, method, &a);
-        assert_eq!(q.status, Status::Success, "{method}: {}", q.reason);
-        q.output
+        self.chain.query_output(&self.contract, method, &a)
     }
 
     /// Period `period`'s `(fares, shares, settled)` and the shares kept late.

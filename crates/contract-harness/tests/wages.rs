@@ -3,11 +3,8 @@
 //! that freeze the claimed amount until the bureau resolves them, overdue months. Every abuse is
 //! refused with a reason and changes nothing.
 
-use citychain_contract_harness::{TestChain, contract_code};
-use citychain_types::{
-    Address, Status,
-    codec::{Reader, Writer},
-};
+use citychain_contract_harness::{TestChain, args, contract_code};
+use citychain_types::{Address, codec::Reader};
 
 const DAY: u64 = 86_400_000;
 // alice (0) the labour bureau; bob (1) the owner; carol (2) the general contractor; dave (3)
@@ -19,12 +16,6 @@ const SUBCONTRACTOR: usize = 3;
 const ERIN: usize = 4;
 const FRANK: usize = 5;
 
-fn args(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.into_bytes()
-}
-
 struct Escrow {
     chain: TestChain,
     contract: Address,
@@ -32,13 +23,7 @@ struct Escrow {
 
 impl Escrow {
     fn call(&mut self, from: usize, method: &str, a: Vec<u8>) -> Result<Vec<u8>, String> {
-        let contract = self.contract;
-        let r = self.chain.call(from, &contract, method, &a, 0);
-        if r.is_success() {
-            Ok(r.output)
-        } else {
-            Err(r.reason)
-        }
+        self.chain.try_call(from, &self.contract, method, &a, 0)
     }
 
     fn ok(&mut self, from: usize, method: &str, a: Vec<u8>) -> Vec<u8> {
@@ -47,11 +32,7 @@ impl Escrow {
     }
 
     fn query(&self, method: &str, a: Vec<u8>) -> Vec<u8> {
-        let q = self
-            .chain
-            .query(&self.chain.address(0), &self.contract, method, &a);
-        assert_eq!(q.status, Status::Success, "{method}: {}", q.reason);
-        q.output
+        self.chain.query_output(&self.contract, method, &a)
     }
 
     /// `(funded, paid, frozen, available)`.
