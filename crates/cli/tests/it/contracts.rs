@@ -537,23 +537,7 @@ fn the_dev_chain_starts_with_its_applications() {
         .iter()
         .map(|a| a.name.as_str())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "certificates",
-            "permits",
-            "grants",
-            "invoices",
-            "wages",
-            "transit",
-            "datashare",
-            "trace",
-            "notary",
-            "approval",
-            "asset-escrow",
-            "city-credit"
-        ]
-    );
+    assert_eq!(names, crate::harness::APPLICATIONS);
     let suite = node.genesis().suite;
     for app in &node.banner.applications {
         assert_eq!(

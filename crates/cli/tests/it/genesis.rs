@@ -1,6 +1,7 @@
 //! The genesis ceremony of docs/deploy.md: organizations make keys, one writes the genesis from
 //! their public keys, everyone checks its hash.
 
+use crate::harness::APPLICATIONS;
 use std::process::Command;
 
 fn citychain(args: &[&str], dir: &std::path::Path) -> (bool, String, String) {
@@ -178,23 +179,7 @@ fn a_genesis_with_applications_is_checked_by_building_its_state() {
         .iter()
         .map(|c| c["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(
-        names,
-        [
-            "certificates",
-            "permits",
-            "grants",
-            "invoices",
-            "wages",
-            "transit",
-            "datashare",
-            "trace",
-            "notary",
-            "approval",
-            "asset-escrow",
-            "city-credit"
-        ]
-    );
+    assert_eq!(names, APPLICATIONS);
     assert!(
         report["state_root"].as_str().is_some_and(|r| r.len() == 66),
         "{report}"

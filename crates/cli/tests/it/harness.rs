@@ -393,6 +393,22 @@ impl Dev {
     }
 }
 
+/// The applications `citychain dev`, `testnet init` and `genesis new --apps` deploy, in order.
+pub const APPLICATIONS: [&str; 12] = [
+    "certificates",
+    "permits",
+    "grants",
+    "invoices",
+    "wages",
+    "transit",
+    "datashare",
+    "trace",
+    "notary",
+    "approval",
+    "asset-escrow",
+    "city-credit",
+];
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
     SystemTime::now()

@@ -372,23 +372,7 @@ fn testnet_up_runs_every_node_and_sigterm_stops_them_all() {
     )
     .expect("a genesis");
     let names: Vec<&str> = genesis.contracts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "certificates",
-            "permits",
-            "grants",
-            "invoices",
-            "wages",
-            "transit",
-            "datashare",
-            "trace",
-            "notary",
-            "approval",
-            "asset-escrow",
-            "city-credit"
-        ]
-    );
+    assert_eq!(names, crate::harness::APPLICATIONS);
     let credit = citychain_types::layout::genesis_contract_address(genesis.suite, "city-credit");
     let infos: Vec<_> = clients
         .iter()
