@@ -106,7 +106,25 @@ macro_rules! impl_hex_newtype {
                 &self.0
             }
         }
+        $crate::__hex_newtype_schema_if_enabled!($name, $len);
     };
+}
+
+/// Expands to the type's `JsonSchema` impl when this crate's `schema` feature is on.
+#[cfg(feature = "schema")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hex_newtype_schema_if_enabled {
+    ($name:ident, $len:expr) => {
+        $crate::__hex_newtype_schema!($name, $len);
+    };
+}
+
+#[cfg(not(feature = "schema"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hex_newtype_schema_if_enabled {
+    ($name:ident, $len:expr) => {};
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ mod error;
 pub mod hex;
 mod keys;
 pub mod keystore;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod suite;
 
 pub use batch::{BatchItem, verify_batch};

@@ -6,6 +6,7 @@
 //! key = "node.key"                   # this node's Ed25519 identity (encrypted key file)
 //! p2p_listen = "0.0.0.0:26656"
 //! rpc_listen = "127.0.0.1:8545"
+//! account_index = true               # index each account's transactions (default: true)
 //!
 //! [[validators]]                     # every validator (genesis or voted in) and where to reach it
 //! name = "org1"
@@ -54,9 +55,17 @@ pub struct NodeFile {
     /// Threads for signature verification; 0 uses every core.
     #[serde(default)]
     pub verify_threads: usize,
+    /// Index each account's transactions for `tx_listByAccount` and the console's account
+    /// pages (on by default; off saves a few writes per transaction).
+    #[serde(default = "default_account_index")]
+    pub account_index: bool,
     pub validators: Vec<Peer>,
     #[serde(default)]
     pub full_nodes: Vec<Peer>,
+}
+
+fn default_account_index() -> bool {
+    true
 }
 
 impl NodeFile {
@@ -113,6 +122,7 @@ impl NodeFile {
             },
             worker_threads: 2,
             mempool: MempoolConfig::default(),
+            account_index: self.account_index,
         })
     }
 }

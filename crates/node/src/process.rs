@@ -53,6 +53,8 @@ pub struct NodeConfig {
     pub verify_threads: usize,
     pub worker_threads: usize,
     pub mempool: MempoolConfig,
+    /// Keep the account-history index (`tx_listByAccount`, the console's account pages).
+    pub account_index: bool,
 }
 
 /// What a started node reports.
@@ -160,7 +162,10 @@ fn run_node(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -
             &config.genesis,
             config.mempool.clone(),
             strategy,
-            StoreOptions::default(),
+            StoreOptions {
+                no_account_index: !config.account_index,
+                ..StoreOptions::default()
+            },
         )?;
         let me = config.signer.public_key();
         // Whether it votes is decided per epoch (logged as each epoch starts).

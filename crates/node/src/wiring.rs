@@ -47,6 +47,7 @@ pub fn check_genesis(
         StoreOptions {
             no_sync: true,
             faults: None,
+            no_account_index: true,
         },
     )
     .map_err(|e| e.to_string())?;

@@ -9,6 +9,8 @@ pub mod api;
 mod conform;
 pub mod error;
 pub mod http;
+#[cfg(feature = "schema")]
+pub mod openrpc;
 mod server;
 pub mod types;
 

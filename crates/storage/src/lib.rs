@@ -7,5 +7,6 @@ mod store;
 pub use blocklog::{BadRecord, Location};
 pub use error::{Error, Result};
 pub use store::{
-    ChainStore, CommitPoint, FaultInjector, Head, Opened, StoreOptions, StoredBlock, TxLocation,
+    AccountTx, ChainStore, CommitPoint, FaultInjector, Head, Opened, StoreOptions, StoredBlock,
+    TxLocation,
 };

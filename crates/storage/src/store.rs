@@ -112,6 +112,8 @@ pub struct StoreOptions {
     pub no_sync: bool,
     /// Fail commits at chosen points, to test crash recovery.
     pub faults: Option<FaultInjector>,
+    /// Keep no account-history index (see [`ChainStore::account_txs`]): commits write less.
+    pub no_account_index: bool,
 }
 
 /// What opening the store found.
@@ -130,9 +132,20 @@ pub struct TxLocation {
     pub index: u32,
 }
 
+/// One entry of an account's history: a transaction that concerns it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountTx {
+    pub height: Height,
+    pub index: u32,
+    pub hash: Hash,
+}
+
 /// Durable storage of the chain.
 pub struct ChainStore {
     faults: Option<FaultInjector>,
+    /// `address || height || index -> tx hash` for every party of every transaction (see
+    /// `SignedTransaction::parties`); `None` when the index is off.
+    account_txs: Option<Keyspace>,
     db: Database,
     state: StateStore,
     log: BlockLog,
@@ -145,6 +158,8 @@ pub struct ChainStore {
 
 const META_HEAD: &[u8] = b"head";
 const META_GENESIS: &[u8] = b"genesis";
+/// The first height from which the account index holds every block (absent while it is off).
+const META_ACCOUNT_INDEX_FROM: &[u8] = b"account_index_from";
 
 impl ChainStore {
     /// Opens the store in `dir` for the chain whose genesis hash is `genesis`.
@@ -167,6 +182,11 @@ impl ChainStore {
         let ks = |name: &str| db.keyspace(name, KeyspaceCreateOptions::default);
         let store = ChainStore {
             faults: options.faults,
+            account_txs: if options.no_account_index {
+                None
+            } else {
+                Some(ks("account_txs")?)
+            },
             blocks: ks("blocks")?,
             hashes: ks("block_hashes")?,
             txs: ks("txs")?,
@@ -248,12 +268,82 @@ impl ChainStore {
             })?;
             unexecuted.push((stored, r.location));
         }
+        store.start_account_index(head.as_ref())?;
         *store.head.write() = head;
         Ok(Opened {
             store,
             unexecuted,
             repaired_tail,
         })
+    }
+
+    /// Records from which height the account index is complete: kept while it stays on, set to
+    /// the next block when it is turned on (blocks from before are not indexed), cleared when
+    /// it is off, so that a gap is never hidden.
+    fn start_account_index(&self, head: Option<&Head>) -> Result<()> {
+        match (&self.account_txs, self.meta.get(META_ACCOUNT_INDEX_FROM)?) {
+            (Some(_), None) => {
+                let next = head.map_or(0, |h| h.height.0 + 1);
+                self.meta
+                    .insert(META_ACCOUNT_INDEX_FROM, next.to_be_bytes())?;
+            }
+            (None, Some(_)) => self.meta.remove(META_ACCOUNT_INDEX_FROM)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The first height the account index covers, or `None` if it is off.
+    pub fn account_index_from(&self) -> Result<Option<Height>> {
+        if self.account_txs.is_none() {
+            return Ok(None);
+        }
+        Ok(self
+            .meta
+            .get(META_ACCOUNT_INDEX_FROM)?
+            .and_then(|raw| raw.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .map(Height))
+    }
+
+    /// Transactions that concern `address`, newest first, strictly before `before` (a
+    /// `(height, index)` position; `None`: from the newest), at most `limit`. `None` if the
+    /// account index is off.
+    pub fn account_txs(
+        &self,
+        address: &citychain_crypto::Address,
+        before: Option<(Height, u32)>,
+        limit: usize,
+    ) -> Result<Option<Vec<AccountTx>>> {
+        let Some(index) = &self.account_txs else {
+            return Ok(None);
+        };
+        let start = account_tx_key(address, Height(0), 0);
+        let end = match before {
+            Some((height, i)) => account_tx_key(address, height, i).to_vec(),
+            None => {
+                let mut end = address.0.to_vec();
+                end.extend_from_slice(&[0xff; 12]);
+                end.push(0xff);
+                end
+            }
+        };
+        let mut found = Vec::new();
+        for entry in index.range(start.to_vec()..end).rev().take(limit) {
+            let (key, value) = entry.into_inner()?;
+            let bad = || Error::Decode {
+                what: "account index entry",
+                detail: format!("key of {} bytes, value of {}", key.len(), value.len()),
+            };
+            let height = key.get(20..28).ok_or_else(bad)?;
+            let position = key.get(28..32).ok_or_else(bad)?;
+            let hash: [u8; 32] = value.as_ref().try_into().map_err(|_| bad())?;
+            found.push(AccountTx {
+                height: Height(u64::from_be_bytes(height.try_into().map_err(|_| bad())?)),
+                index: u32::from_be_bytes(position.try_into().map_err(|_| bad())?),
+                hash: Hash(hash),
+            });
+        }
+        Ok(Some(found))
     }
 
     /// A bad record is an incomplete final write if it is in the last segment and nothing
@@ -355,6 +445,11 @@ impl ChainStore {
             v[..8].copy_from_slice(&height.0.to_be_bytes());
             v[8..].copy_from_slice(&(i as u32).to_be_bytes());
             batch.insert(&self.txs, tx.hash().0, v);
+            if let Some(index) = &self.account_txs {
+                for party in tx.parties() {
+                    batch.insert(index, account_tx_key(&party, height, i as u32), tx.hash().0);
+                }
+            }
         }
         batch.insert(&self.meta, META_HEAD, head.to_bytes());
         batch.commit()?;
@@ -418,6 +513,15 @@ impl ChainStore {
     pub fn log(&self) -> &BlockLog {
         &self.log
     }
+}
+
+/// `address || height || index`, big-endian so that an account's entries sort by position.
+fn account_tx_key(address: &citychain_crypto::Address, height: Height, index: u32) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..20].copy_from_slice(&address.0);
+    key[20..28].copy_from_slice(&height.0.to_be_bytes());
+    key[28..].copy_from_slice(&index.to_be_bytes());
+    key
 }
 
 fn segment_of(path: &Path) -> Option<u32> {

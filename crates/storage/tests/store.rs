@@ -256,3 +256,78 @@ fn wrong_genesis_and_out_of_order_commits_are_refused() {
         .expect("other chain");
     assert!(err.to_string().contains("another chain"), "{err}");
 }
+
+#[test]
+fn the_account_index_lists_an_accounts_transactions_newest_first_and_says_where_it_starts() {
+    use citychain_storage::StoreOptions;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sender = SecretKey::insecure_from_label(Suite::Ed25519, "s")
+        .public_key()
+        .address();
+    let recipient = citychain_crypto::Address::default();
+    let stranger = citychain_crypto::Address([7; 20]);
+    let opened = open(dir.path());
+    commit_chain(&opened.store, 5);
+    let store = opened.store;
+    assert_eq!(store.account_index_from().expect("meta"), Some(Height(0)));
+
+    let page = store
+        .account_txs(&sender, None, 2)
+        .expect("read")
+        .expect("on");
+    let heights: Vec<u64> = page.iter().map(|t| t.height.0).collect();
+    assert_eq!(heights, vec![4, 3], "newest first");
+    let block3 = store.block(Height(3)).expect("read").expect("block");
+    assert_eq!(page[1].hash, block3.transactions[0].hash());
+    let older = store
+        .account_txs(&sender, Some((Height(3), 0)), 10)
+        .expect("read")
+        .expect("on");
+    let heights: Vec<u64> = older.iter().map(|t| t.height.0).collect();
+    assert_eq!(heights, vec![2, 1, 0], "strictly before the position");
+    // The transfers' recipient has the same history; a stranger has none.
+    assert_eq!(
+        store
+            .account_txs(&recipient, None, 10)
+            .expect("read")
+            .expect("on")
+            .len(),
+        5
+    );
+    assert!(
+        store
+            .account_txs(&stranger, None, 10)
+            .expect("read")
+            .expect("on")
+            .is_empty()
+    );
+    drop(store);
+
+    // Turned off: nothing answers, and turning it on again says history before is incomplete.
+    let off = StoreOptions {
+        no_account_index: true,
+        ..StoreOptions::default()
+    };
+    let opened = ChainStore::open_with(dir.path(), Suite::Ed25519, GENESIS, off).expect("open");
+    assert_eq!(opened.store.account_index_from().expect("meta"), None);
+    assert_eq!(
+        opened.store.account_txs(&sender, None, 10).expect("read"),
+        None
+    );
+    commit_chain_from(&opened.store, 5, 7);
+    drop(opened);
+    let store = open(dir.path()).store;
+    assert_eq!(store.account_index_from().expect("meta"), Some(Height(7)));
+    let heights: Vec<u64> = store
+        .account_txs(&sender, None, 10)
+        .expect("read")
+        .expect("on")
+        .iter()
+        .map(|t| t.height.0)
+        .collect();
+    assert_eq!(
+        heights,
+        vec![4, 3, 2, 1, 0],
+        "blocks 5 and 6 were not indexed"
+    );
+}

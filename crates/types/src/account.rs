@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A native account. Absent accounts read as nonce 0 and balance 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Account {
     /// The nonce the account's next transaction must carry (the count of its committed ones).
     pub nonce: Nonce,

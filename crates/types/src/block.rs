@@ -21,6 +21,7 @@ pub const MAX_BLOCK_TX_BYTES: usize = 30 << 20;
 
 /// Everything a light client needs to trust about a block; its hash is the block's id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlockHeader {
     /// The chain the block belongs to (from the genesis document).
     pub chain_id: ChainId,
@@ -104,6 +105,7 @@ impl BlockHeader {
 
 /// A header and the transactions it commits to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Block {
     /// What the block commits to.
     pub header: BlockHeader,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether a contract may run. Governance (a later module) moves contracts between these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
     /// Calls run.
@@ -32,6 +33,7 @@ impl ContractStatus {
 
 /// A deployed contract, stored under [`crate::layout::contract_key`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContractInfo {
     /// Hash (in the chain's suite) of the WASM code, stored under [`crate::layout::code_key`].
     pub code_hash: Hash,

@@ -16,6 +16,7 @@ pub const GENESIS_NAMESPACE: &[u8] = b"citychain/genesis/v1";
 /// Rules every node applies identically; stored in the state so they are provable (and, later,
 /// changeable by governance).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ChainParams {
     /// Most gas one block's transactions may reserve (the sum of their gas limits).
@@ -128,6 +129,7 @@ impl Decode for ChainParams {
 
 /// A funded account at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GenesisAccount {
     /// The account.
     pub address: Address,
@@ -139,14 +141,23 @@ pub struct GenesisAccount {
 /// ([`crate::layout::genesis_contract_address`]), so a chain starts with its applications in
 /// known places. Its `init` runs with `admin` as the caller.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GenesisContract {
     /// Its name (letters, digits, `_` and `-`, at most 64 bytes), unique in the genesis.
     pub name: String,
     /// The WASM module.
     #[serde(with = "citychain_crypto::hex::serde_bytes")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "citychain_crypto::schema::HexBytes")
+    )]
     pub code: Vec<u8>,
     /// The input of its `init`.
     #[serde(default, with = "citychain_crypto::hex::serde_bytes")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "citychain_crypto::schema::HexBytes")
+    )]
     pub init_args: Vec<u8>,
     /// Its admin, and the caller its `init` sees.
     pub admin: Address,
@@ -160,6 +171,7 @@ const MAX_GENESIS_CODE: usize = 16 << 20;
 
 /// A member account at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenesisMember {
     /// The member account.
@@ -172,6 +184,7 @@ pub struct GenesisMember {
 
 /// The document every node of a chain starts from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
     /// The chain's id, signed into every transaction and header.

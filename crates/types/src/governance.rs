@@ -193,6 +193,7 @@ impl Decode for OrgId {
 
 /// A member organization of the consortium.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Organization {
     /// Its id.
@@ -263,6 +264,7 @@ impl Decode for Organization {
 
 /// An account's membership: its organization and roles.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Member {
     /// The member's organization.
@@ -290,6 +292,7 @@ impl Decode for Member {
 /// Who may do what. Each entry is the set of roles allowed; the empty set means anyone,
 /// members or not (citizens included).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// Native transfers.
@@ -310,6 +313,7 @@ pub struct Policy {
 
 /// A contract only `roles` may call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContractRule {
     /// The contract.
@@ -403,6 +407,7 @@ impl Decode for Policy {
 /// How many organizations must vote yes, per kind of action: more than this percentage of all
 /// organizations.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// Organizations, members, accounts, contracts.

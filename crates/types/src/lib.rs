@@ -25,6 +25,8 @@ mod primitives;
 pub mod proof;
 pub mod proposal;
 pub mod receipt;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod transaction;
 pub mod validator;
 pub mod wasm_params;

@@ -32,6 +32,7 @@ const REVERT: u8 = 4;
 
 /// A contract's description of itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContractMetadata {
     /// The contract's crate name, as its author published it.
     pub name: String,
@@ -48,6 +49,7 @@ pub struct ContractMetadata {
 
 /// An entry point.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Method {
     /// The exported entry point's name.
     pub name: String,
@@ -66,6 +68,7 @@ pub struct Method {
 
 /// An event a contract emits: its topic and the fields its data encodes, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventDef {
     /// The event's topic.
     pub name: String,
@@ -77,6 +80,7 @@ pub struct EventDef {
 
 /// A named, typed value: an argument or an event field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Field {
     /// The argument's or field's name.
     pub name: String,

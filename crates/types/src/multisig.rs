@@ -20,6 +20,7 @@ pub fn multisig_address(suite: Suite, creator: &Address, nonce: Nonce) -> Addres
 
 /// A multisig account, stored under `0x0b || address`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MultisigAccount {
     /// The accounts that may propose and approve, without repeats.
     pub signers: Vec<Address>,
@@ -78,6 +79,7 @@ impl Decode for MultisigAccount {
 
 /// Where a proposed multisig transaction stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MultisigStatus {
     /// Waiting for approvals.
@@ -90,6 +92,7 @@ pub enum MultisigStatus {
 
 /// A proposed multisig transaction, stored under `0x0c || account || id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MultisigPending {
     /// Its id within the account, from 0.
     pub id: u64,

@@ -21,6 +21,7 @@ pub const MAX_SIBLINGS: usize = 256;
 
 /// The leaf a proof ends at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProofLeaf {
     /// The hash of the leaf's key.
     pub key_hash: Hash,
@@ -42,6 +43,7 @@ impl ProofLeaf {
 /// A proof of inclusion (the leaf is the key's) or exclusion (no leaf, or another key's leaf
 /// occupying the subtree where the key would be).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StateProof {
     /// The leaf the path ends at (`None`: an empty subtree).
     pub leaf: Option<ProofLeaf>,

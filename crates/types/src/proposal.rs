@@ -14,6 +14,7 @@ pub const MAX_TITLE_LEN: usize = 256;
 
 /// What a contract lifecycle action does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ContractOp {
     /// Refuses calls until unfrozen; storage is kept.
@@ -25,6 +26,10 @@ pub enum ContractOp {
     /// Replaces the contract's code (storage is kept); the code must pass deployment checks.
     Upgrade {
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "citychain_crypto::schema::HexBytes")
+        )]
         /// The new WASM code.
         code: Vec<u8>,
     },
@@ -37,6 +42,7 @@ pub enum ContractOp {
 
 /// A change the consortium votes on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GovAction {
     /// Tag 1.
@@ -322,6 +328,7 @@ impl Decode for GovAction {
 
 /// The governance payload (`Payload::Governance`, tag `0x04`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum GovTx {
     /// Sub-tag 1: opens a proposal, open for votes until `deadline_ms` (block time).
@@ -410,6 +417,7 @@ impl Decode for GovTx {
 
 /// Where a proposal stands. Codes are stable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
     /// 0: open for votes.
@@ -439,6 +447,7 @@ impl ProposalStatus {
 
 /// One organization's vote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Vote {
     /// The organization that voted.
     pub org: OrgId,
@@ -454,6 +463,7 @@ pub struct Vote {
 
 /// A proposal and its whole history, stored forever under `0x09 || id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Proposal {
     /// Its id, from 0 in order of proposal.
     pub id: u64,
@@ -543,6 +553,7 @@ impl Decode for Proposal {
 
 /// One line of the audit trail, stored under `0x0a || time_ms || sequence`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// The block time of the event.
     pub time_ms: TimestampMs,

@@ -20,6 +20,7 @@ pub const MAX_OUTPUT_LEN: usize = 16 * 1024;
 
 /// How a transaction ended. The numeric codes are part of the protocol and never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Executed; its effects are in the state.
@@ -91,12 +92,17 @@ impl Status {
 
 /// Something a transaction announces for clients to watch (a transfer, a state change).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Event {
     /// The module or contract that emitted it; native modules use the zero address.
     pub emitter: Address,
     /// What happened (`transfer`, or a contract's own topic).
     pub topic: String,
     #[serde(with = "citychain_crypto::hex::serde_bytes")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "citychain_crypto::schema::HexBytes")
+    )]
     /// Its details, in the emitter's encoding.
     pub data: Vec<u8>,
 }
@@ -119,6 +125,7 @@ impl Decode for Event {
 
 /// The outcome of one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Receipt {
     /// The transaction it is the outcome of.
     pub tx_hash: Hash,
@@ -135,6 +142,10 @@ pub struct Receipt {
     /// What the transaction returned: a contract call's return data, a deployment's contract
     /// address; empty otherwise.
     #[serde(with = "citychain_crypto::hex::serde_bytes")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "citychain_crypto::schema::HexBytes")
+    )]
     pub output: Vec<u8>,
 }
 

@@ -18,6 +18,7 @@ pub use crate::limits::MAX_TX_BYTES_HARD;
 /// What a transaction does. The tag byte of each kind is fixed forever; see `docs/protocol.md`
 /// for the kinds reserved for contracts, governance and assets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Payload {
     /// Move `amount` of the native currency from the sender to `to`. Tag `0x01`.
@@ -31,9 +32,17 @@ pub enum Payload {
     /// The contract's address is [`crate::layout::contract_address`] of the sender and nonce.
     Deploy {
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "citychain_crypto::schema::HexBytes")
+        )]
         /// The WASM module.
         code: Vec<u8>,
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "citychain_crypto::schema::HexBytes")
+        )]
         /// The arguments `init` reads as its input.
         init_args: Vec<u8>,
     },
@@ -45,6 +54,10 @@ pub enum Payload {
         /// The entry point.
         method: String,
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "citychain_crypto::schema::HexBytes")
+        )]
         /// The arguments the method reads as its input.
         args: Vec<u8>,
         /// Native currency moved to the contract with the call.
@@ -73,6 +86,24 @@ pub enum Payload {
 pub const MAX_METHOD_LEN: usize = 64;
 
 impl Payload {
+    /// Adds the accounts this payload names (see [`SignedTransaction::parties`]).
+    fn named_accounts(&self, out: &mut Vec<Address>) {
+        match self {
+            Payload::Transfer { to, .. } => out.push(*to),
+            Payload::Call { contract, .. } => out.push(*contract),
+            Payload::Deploy { .. } | Payload::Governance { .. } => {}
+            Payload::Asset { op } => op.named_accounts(out),
+            Payload::Multisig { op } => match op {
+                MultisigTx::Create { signers, .. } => out.extend(signers),
+                MultisigTx::Propose { account, payload } => {
+                    out.push(*account);
+                    payload.named_accounts(out);
+                }
+                MultisigTx::Approve { account, .. } => out.push(*account),
+            },
+        }
+    }
+
     /// The tag byte of [`Payload::Transfer`].
     pub const TAG_TRANSFER: u8 = 0x01;
     /// The tag byte of [`Payload::Deploy`].
@@ -182,6 +213,7 @@ impl Decode for Payload {
 
 /// An unsigned transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transaction {
     /// The chain this transaction is for; any other chain rejects it.
     pub chain_id: ChainId,
@@ -277,6 +309,17 @@ impl SignedTransaction {
         self.hash
     }
 
+    /// The accounts a transaction concerns, for the account-history index: its sender and
+    /// the accounts its payload names as recipients, the contract it calls or the multisig
+    /// account it acts for. Without repeats, sender first.
+    pub fn parties(&self) -> Vec<Address> {
+        let mut parties = vec![self.sender_address];
+        self.tx.payload.named_accounts(&mut parties);
+        let mut seen = std::collections::BTreeSet::new();
+        parties.retain(|a| seen.insert(*a));
+        parties
+    }
+
     /// The sender's address (derived from its public key once).
     pub fn sender(&self) -> Address {
         self.sender_address
@@ -352,6 +395,7 @@ impl<'de> Deserialize<'de> for SignedTransaction {
 
 /// The multisig payload (`Payload::Multisig`, tag `0x06`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum MultisigTx {
     /// Sub-tag 1: creates a multisig account; the receipt's output is its address.

@@ -24,6 +24,7 @@ impl Decode for ValidatorKey {
 
 /// A member of the validator set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Validator {
     /// A label for humans (an organization's node name).
     pub name: String,
@@ -90,6 +91,7 @@ impl Decode for Validator {
 /// The validator set, stored under [`crate::layout::validators_key`] (and per epoch under
 /// [`crate::layout::epoch_validators_key`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidatorSet(pub Vec<Validator>);
 
 impl Encode for ValidatorSet {

@@ -18,6 +18,7 @@ pub const MAX_CALL_DEPTH_HARD: u32 = 64;
 
 /// Limits and gas costs of contract execution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct WasmParams {
     /// Largest deployable module, in bytes.

@@ -41,6 +41,10 @@ pub struct DevArgs {
     /// Threads for signature verification (default: all cores).
     #[arg(long)]
     verify_threads: Option<usize>,
+    /// Keep no index of each account's transactions (`tx_listByAccount` then answers that the
+    /// index is off, and the console's account pages show no history); commits write less.
+    #[arg(long)]
+    no_account_index: bool,
     /// Start a new chain without the city's applications (by default they are deployed at
     /// genesis, administered by alice, at addresses their names give).
     #[arg(long)]
@@ -225,6 +229,7 @@ pub fn run(args: DevArgs, json: bool) -> anyhow::Result<()> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         worker_threads: 2,
         mempool: MempoolConfig::default(),
+        account_index: !args.no_account_index,
     };
     let data_dir = args.data_dir.clone();
     citychain_node::run(config, move |ready| {

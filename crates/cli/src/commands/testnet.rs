@@ -243,6 +243,7 @@ fn write_node_files(
             p2p_listen: node_addr(i, args.base_port, 0),
             rpc_listen: node_addr(i, args.base_port, 1),
             verify_threads: 0,
+            account_index: true,
             validators: validators.clone(),
             full_nodes: full_nodes.clone(),
         };

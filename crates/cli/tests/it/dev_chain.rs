@@ -39,6 +39,45 @@ fn transfer_and_verify(suite_args: &[&str]) {
         assert_eq!(receipt.receipt.events[0].topic, "transfer");
         wait_for_height(&client, receipt.inclusion.height).await;
 
+        // Both parties' histories list it, newest first, a page at a time.
+        for party in [alice.public_key().address(), bob] {
+            let page = client
+                .rpc()
+                .tx_list_by_account(party, None, None)
+                .await
+                .expect("history");
+            assert_eq!(page.transactions[0].hash, tx.hash(), "{party}");
+            assert_eq!(page.transactions[0].height, receipt.inclusion.height);
+            assert_eq!(page.indexed_from, 0);
+        }
+        let second = client
+            .transfer(&alice, bob, Amount(1), Gas(100_000))
+            .await
+            .expect("submit");
+        let second = client
+            .wait_for_receipt(second.hash(), Duration::from_secs(30))
+            .await
+            .expect("receipt");
+        let first_page = client
+            .rpc()
+            .tx_list_by_account(bob, None, Some(1))
+            .await
+            .expect("page");
+        assert_eq!(first_page.transactions.len(), 1);
+        assert_eq!(first_page.transactions[0].hash, second.tx_hash);
+        let next_page = client
+            .rpc()
+            .tx_list_by_account(bob, first_page.next, Some(1))
+            .await
+            .expect("page");
+        assert_eq!(next_page.transactions[0].hash, tx.hash());
+        let err = client
+            .rpc()
+            .tx_list_by_account(bob, None, Some(100_000))
+            .await
+            .expect_err("limit");
+        assert!(err.to_string().contains("limit"), "{err}");
+
         // Verify offline against our own copy of the genesis, not the node's word.
         let trust = TrustRoot::from_genesis(&genesis);
         let proof = client
@@ -146,4 +185,20 @@ fn subscriptions_health_and_metrics() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"chain_id\""), "{body}");
+}
+
+#[test]
+fn without_the_account_index_history_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = DevNode::start(dir.path(), &["--bare", "--no-account-index"]);
+    let bob = node.account("bob").address;
+    block_on(async {
+        let err = node
+            .client()
+            .rpc()
+            .tx_list_by_account(bob, None, None)
+            .await
+            .expect_err("no index");
+        assert!(err.to_string().contains("no account index"), "{err}");
+    });
 }

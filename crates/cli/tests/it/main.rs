@@ -14,6 +14,7 @@ mod genesis;
 mod governance;
 mod harness;
 mod network;
+mod openrpc;
 mod public_services;
 mod python_client;
 mod testnet;

@@ -42,6 +42,10 @@ use std::sync::{
 
 type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
+/// The API's description (OpenRPC), generated from the method definitions; `rpc.discover`
+/// returns it.
+const OPENRPC_DOCUMENT: &str = include_str!("../../../../docs/openrpc.json");
+
 /// How far past a block the service looks for a finalization that covers it.
 const MAX_FINALITY_SEARCH: u64 = 256;
 
@@ -114,6 +118,12 @@ impl NodeService {
                 .merge(namespace)
                 .expect("namespaces define disjoint method names");
         }
+        methods
+            .register_method("rpc.discover", |_, _, _| {
+                serde_json::value::RawValue::from_string(OPENRPC_DOCUMENT.to_string())
+                    .map_err(|e| error::internal(format!("the API description: {e}")))
+            })
+            .expect("rpc.discover is not a namespace's method");
         methods
     }
 

@@ -83,6 +83,50 @@ impl TxApiServer for NodeService {
         self.receipt_info(&hash)
     }
 
+    async fn tx_list_by_account(
+        &self,
+        address: Address,
+        before: Option<TxPosition>,
+        limit: Option<u32>,
+    ) -> RpcResult<AccountTxPage> {
+        let limit = limit.unwrap_or(ACCOUNT_TXS_DEFAULT);
+        if limit == 0 || limit > ACCOUNT_TXS_MAX {
+            return Err(error::invalid_params(format!(
+                "limit must be 1 to {ACCOUNT_TXS_MAX}"
+            )));
+        }
+        let store = &self.chain.store;
+        let unavailable = || {
+            error::unavailable(
+                "this node keeps no account index (account_index = false in its configuration, or `citychain dev --no-account-index`)",
+            )
+        };
+        let indexed_from = Self::storage(store.account_index_from())?.ok_or_else(unavailable)?;
+        let before = before.map(|p| (Height(p.height), p.index));
+        // One more than asked says whether there is a next page.
+        let mut found = Self::storage(store.account_txs(&address, before, limit as usize + 1))?
+            .ok_or_else(unavailable)?;
+        let more = found.len() > limit as usize;
+        found.truncate(limit as usize);
+        let next = more.then(|| found.last()).flatten().map(|last| TxPosition {
+            height: last.height.0,
+            index: last.index,
+        });
+        Ok(AccountTxPage {
+            address,
+            transactions: found
+                .into_iter()
+                .map(|t| AccountTxEntry {
+                    hash: t.hash,
+                    height: t.height.0,
+                    index: t.index,
+                })
+                .collect(),
+            next,
+            indexed_from: indexed_from.0,
+        })
+    }
+
     async fn tx_subscribe_receipt(
         &self,
         pending: PendingSubscriptionSink,

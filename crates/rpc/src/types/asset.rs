@@ -13,6 +13,7 @@ pub const MAX_PAGE: u32 = 500;
 
 /// `asset_getBalance`: a holder's balance of an asset, and whether it may move.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HoldingView {
     pub asset: AssetId,
     pub holder: Address,
@@ -27,6 +28,7 @@ pub struct HoldingView {
 
 /// One holder in `asset_getHolders`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HolderEntry {
     pub holder: Address,
     pub balance: Amount,
@@ -35,6 +37,7 @@ pub struct HolderEntry {
 
 /// `asset_getHolders`: a page of holders in address order; `next` continues the listing.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HoldersPage {
     pub asset: AssetId,
     pub supply: Amount,
@@ -45,6 +48,7 @@ pub struct HoldersPage {
 
 /// One asset in `asset_getHeld`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HeldEntry {
     pub asset: AssetId,
     pub symbol: String,
@@ -55,6 +59,7 @@ pub struct HeldEntry {
 
 /// `asset_getHeld`: the assets an account holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HeldPage {
     pub holder: Address,
     pub assets: Vec<HeldEntry>,
@@ -63,6 +68,7 @@ pub struct HeldPage {
 
 /// One item in `asset_getOwnedItems`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ItemRef {
     pub collection: CollectionId,
     pub item: u64,
@@ -70,6 +76,7 @@ pub struct ItemRef {
 
 /// `asset_getOwnedItems`: the items an account owns.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OwnedPage {
     pub owner: Address,
     pub items: Vec<ItemRef>,
@@ -78,6 +85,7 @@ pub struct OwnedPage {
 
 /// `asset_getItem`: an item with its collection and position.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ItemView {
     pub collection: CollectionId,
     pub item: u64,
@@ -87,6 +95,7 @@ pub struct ItemView {
 
 /// `asset_getOffers*`: a page of open offers; `next` continues the listing.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OffersPage {
     pub offers: Vec<Offer>,
     pub next: Option<OfferId>,
@@ -95,6 +104,7 @@ pub struct OffersPage {
 /// What `asset_getOffersFor` lists offers of: the native currency, an asset, or any item of
 /// a collection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OfferSubject {
     Native,
@@ -117,6 +127,7 @@ impl OfferSubject {
 /// `asset_checkTransfer`: whether a transfer would succeed now, and if not, the code and the
 /// reason its receipt would carry.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TransferCheck {
     pub ok: bool,
     /// `insufficient_balance`, `balance_overflow`, `asset_frozen`, `asset_restricted` or
@@ -131,6 +142,7 @@ pub struct TransferCheck {
 
 /// `asset_getClass`: a class, with its vault if it is a vault's shares.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClassView {
     #[serde(flatten)]
     pub class: AssetClass,

@@ -83,6 +83,7 @@ impl<'de> Deserialize<'de> for BlockId {
 
 /// `chain_status`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StatusInfo {
     pub chain_id: String,
     pub suite: Suite,
@@ -103,6 +104,7 @@ pub struct StatusInfo {
 
 /// A block: header, hash, and either whole transactions or their hashes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlockInfo {
     pub hash: Hash,
     pub header: BlockHeader,
@@ -117,6 +119,7 @@ pub struct BlockInfo {
 /// Evidence that a header is final: a finalization certificate, plus the headers linking the
 /// requested one to the finalized one when the block was finalized through a descendant.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FinalityInfo {
     /// The finalized block's hash (the certificate's payload).
     pub finalized_hash: Hash,
@@ -137,6 +140,7 @@ pub struct FinalityInfo {
 
 /// `chain_getHeader`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HeaderInfo {
     pub hash: Hash,
     pub header: BlockHeader,
@@ -147,14 +151,50 @@ pub struct HeaderInfo {
 
 /// Where a committed transaction is.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Inclusion {
     pub height: u64,
     pub index: u32,
     pub block_hash: Hash,
 }
 
+/// A transaction's place in the chain: its block's height and its index in the block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TxPosition {
+    pub height: u64,
+    pub index: u32,
+}
+
+/// One transaction of an account's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AccountTxEntry {
+    pub hash: Hash,
+    pub height: u64,
+    pub index: u32,
+}
+
+/// `tx_listByAccount`: one page of an account's history, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AccountTxPage {
+    pub address: Address,
+    pub transactions: Vec<AccountTxEntry>,
+    /// Where the next (older) page starts; null on the last page.
+    pub next: Option<TxPosition>,
+    /// The index holds every block from this height on (it was off before, or this node
+    /// started with it later): older history is not listed.
+    pub indexed_from: u64,
+}
+
+/// Default and most entries of one `tx_listByAccount` page.
+pub const ACCOUNT_TXS_DEFAULT: u32 = 50;
+pub const ACCOUNT_TXS_MAX: u32 = 500;
+
 /// `tx_get`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TxInfo {
     pub hash: Hash,
     /// `pending` (in the mempool) or `committed`.
@@ -165,6 +205,7 @@ pub struct TxInfo {
 
 /// `tx_getReceipt` and the receipt subscription.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReceiptInfo {
     pub tx_hash: Hash,
     pub receipt: Receipt,
@@ -173,6 +214,7 @@ pub struct ReceiptInfo {
 
 /// `state_getAccount`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccountInfo {
     pub address: Address,
     pub nonce: u64,
@@ -183,6 +225,7 @@ pub struct AccountInfo {
 
 /// `state_getProof`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProofInfo {
     /// The state key proven (`0x01 || address` for an account).
     pub key: String,
@@ -197,12 +240,14 @@ pub struct ProofInfo {
 
 /// `tx_submit`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubmitResult {
     pub hash: Hash,
 }
 
 /// One entry of `tx_submitBatch`: a hash, or why the transaction was rejected.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BatchEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<Hash>,
@@ -212,6 +257,7 @@ pub struct BatchEntry {
 
 /// A rejected transaction: a stable code and a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Rejected {
     pub code: String,
     pub message: String,
@@ -219,6 +265,7 @@ pub struct Rejected {
 
 /// Notification of `chain_subscribeFinalized`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FinalizedHeader {
     pub hash: Hash,
     pub header: BlockHeader,
@@ -226,6 +273,7 @@ pub struct FinalizedHeader {
 
 /// `chain_getValidators`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EpochValidators {
     pub epoch: u64,
     /// Heights of the epoch's first and last blocks.
@@ -239,6 +287,7 @@ pub struct EpochValidators {
 
 /// `chain_getEpochRecords`: proof of one epoch's validator set.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EpochRecord {
     pub epoch: u64,
     /// The last block of the epoch before, with its certificate.
@@ -252,6 +301,7 @@ pub const MAX_EPOCH_RECORDS: u32 = 64;
 
 /// One validator of an epoch.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidatorInfo {
     pub name: String,
     pub consensus_key: citychain_types::ValidatorKey,
@@ -289,6 +339,7 @@ mod tests {
 
 /// `contract_query`: what a read-only call returned. Nothing it wrote was kept.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QueryResult {
     pub status: citychain_types::Status,
     pub code: u16,
@@ -304,6 +355,7 @@ pub struct QueryResult {
 
 /// `contract_getInfo`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContractView {
     pub address: Address,
     pub code_hash: Hash,
@@ -326,6 +378,7 @@ pub struct ContractView {
 /// `gov_getProposal` and `gov_listProposals`: a proposal with its status as of now (an open
 /// proposal past its deadline is `expired`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProposalView {
     #[serde(flatten)]
     pub proposal: citychain_types::Proposal,
@@ -334,6 +387,7 @@ pub struct ProposalView {
 
 /// `org_getMember`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberView {
     pub address: Address,
     /// Null for an account outside every organization (a citizen).
@@ -344,6 +398,7 @@ pub struct MemberView {
 
 /// `gov_getPolicy`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PolicyView {
     pub policy: citychain_types::Policy,
     pub thresholds: citychain_types::Thresholds,
@@ -352,6 +407,7 @@ pub struct PolicyView {
 
 /// `audit_listFrozen`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FrozenAccount {
     pub address: Address,
     pub since_height: u64,
@@ -359,6 +415,7 @@ pub struct FrozenAccount {
 
 /// `multisig_getAccount`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MultisigView {
     pub address: Address,
     #[serde(flatten)]
@@ -413,5 +470,41 @@ impl<'de> Deserialize<'de> for TxBatch {
 impl FromIterator<String> for TxBatch {
     fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
         TxBatch(iter.into_iter().collect())
+    }
+}
+
+#[cfg(feature = "schema")]
+mod schema {
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+    use std::borrow::Cow;
+
+    impl JsonSchema for super::BlockId {
+        fn schema_name() -> Cow<'static, str> {
+            "BlockId".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "a block: its height (a JSON number), its 0x-prefixed 32-byte hash, or \"latest\"",
+                "oneOf": [
+                    { "type": "integer", "minimum": 0 },
+                    { "type": "string", "pattern": "^0x[0-9a-fA-F]{64}$" },
+                    { "const": "latest" },
+                ],
+            })
+        }
+    }
+
+    impl JsonSchema for super::TxBatch {
+        fn schema_name() -> Cow<'static, str> {
+            "TxBatch".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "signed transactions, each its canonical bytes as 0x-prefixed hex",
+                "type": "array",
+                "maxItems": super::MAX_SUBMIT_BATCH,
+                "items": { "type": "string", "pattern": "^0x([0-9a-fA-F]{2})*$" },
+            })
+        }
     }
 }

@@ -22,6 +22,7 @@ pub(super) fn open(
             }
             false
         })),
+        no_account_index: false,
     };
     let (chain, genesis_block) = wiring::open_chain(
         &slot.dir,

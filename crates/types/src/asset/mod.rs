@@ -106,6 +106,7 @@ pub fn vault_id(suite: Suite, creator: &Address, nonce: Nonce) -> AssetId {
 /// Something of value that can move between accounts: an amount of the native currency or of
 /// a fungible asset, or one unique item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Value {
     /// Tag 0: the native currency.
@@ -228,6 +229,7 @@ impl Denom {
 /// Where a description of an asset lives, and the hash of that description so a reader can
 /// check what it fetched.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
     /// A URI (at most [`MAX_URI_LEN`] bytes; may be empty).
@@ -286,6 +288,7 @@ impl Decode for Metadata {
 
 /// Who may hold an asset (or an item of a collection), chosen when it is created.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TransferRule {
     /// 0: anyone.

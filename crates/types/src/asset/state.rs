@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// A fungible asset class, stored under `0x0e || id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AssetClass {
     /// Its id.
     pub id: AssetId,
@@ -88,6 +89,7 @@ impl Decode for AssetClass {
 /// One holder's balance of an asset, stored under `0x0f || asset || holder` (absent: nothing
 /// held, not frozen, record 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Holding {
     /// How much it holds.
     pub balance: Amount,
@@ -119,6 +121,7 @@ impl Decode for Holding {
 /// `0x10 || asset || holder || last u64` when the balance first changes after them. Only
 /// non-zero balances are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Checkpoint {
     /// The first record point it covers.
     pub from: u64,
@@ -144,6 +147,7 @@ impl Decode for Checkpoint {
 
 /// Who may mint items of a collection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MintRule {
     /// 0: its issuer only.
@@ -168,6 +172,7 @@ impl std::str::FromStr for MintRule {
 
 /// A collection of unique items, stored under `0x12 || id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Collection {
     /// Its id.
     pub id: CollectionId,
@@ -230,6 +235,7 @@ impl Decode for Collection {
 
 /// One unique item, stored under `0x13 || collection || item u64`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Item {
     /// Its owner (an escrow address while a vault or an offer holds it).
     pub owner: Address,
@@ -268,6 +274,7 @@ impl Decode for Item {
 
 /// What happened to an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemEventKind {
     /// 0: minted to `to`.
@@ -282,6 +289,7 @@ pub enum ItemEventKind {
 
 /// One entry of an item's ownership history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ItemEvent {
     /// What happened.
     pub kind: ItemEventKind,
@@ -327,6 +335,7 @@ impl Decode for ItemEvent {
 
 /// Where a vault stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VaultStatus {
     /// 0: holds its content; its shares trade.
@@ -339,6 +348,7 @@ pub enum VaultStatus {
 
 /// A shareholder vote on a new reserve price, weighted by the shares held at its record point.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReserveVote {
     /// The record point whose balances weigh the votes.
     pub record: u64,
@@ -382,6 +392,7 @@ impl Decode for ReserveVote {
 /// `0x15 || id`. Its share asset has the same id; its escrow address holds the content and,
 /// after a buyout, the proceeds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Vault {
     /// Its id, and its share asset's.
     pub id: AssetId,
@@ -462,6 +473,7 @@ impl Decode for Vault {
 /// A pro-rata distribution of `total` to the holders of `asset` at record point `record`,
 /// stored under `0x17 || asset || record`. Its funds wait in the asset's escrow address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Distribution {
     /// The asset whose holders it pays.
     pub asset: AssetId,
@@ -520,6 +532,7 @@ impl Decode for Distribution {
 
 /// Where an offer stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OfferStatus {
     /// 0: may be taken.
@@ -535,6 +548,7 @@ pub enum OfferStatus {
 /// An offer to give `give` for `want`, stored under `0x19 || id`; `give` (what is left of it)
 /// waits in the offer's escrow address.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Offer {
     /// Its id.
     pub id: OfferId,

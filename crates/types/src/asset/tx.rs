@@ -16,6 +16,7 @@ pub const COSIGN_NAMESPACE: &[u8] = b"citychain/settle/v1";
 
 /// One movement of a settlement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Leg {
     /// Who gives: the transaction's sender or one of its co-signers.
@@ -44,6 +45,7 @@ impl Decode for Leg {
 
 /// A party to a settlement other than the sender, consenting to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Cosignature {
     /// The co-signer's key (its address is what legs name).
@@ -98,6 +100,7 @@ pub fn settlement_signing_bytes(
 
 /// An asset class or a collection: what an allow-list belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Class {
     /// Tag 1.
@@ -138,6 +141,7 @@ impl Decode for Class {
 
 /// An asset operation. Sub-tags are fixed forever.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AssetTx {
     /// 1: creates a fungible asset class (needs the `issuer` role); the receipt's output is
@@ -368,6 +372,10 @@ pub enum AssetTx {
         method: String,
         /// The arguments.
         #[serde(with = "citychain_crypto::hex::serde_bytes")]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "citychain_crypto::schema::HexBytes")
+        )]
         args: Vec<u8>,
         /// What the call brings.
         assets: Vec<Value>,
@@ -410,6 +418,36 @@ fn put_opt<T: Encode>(w: &mut Writer, v: Option<&T>) {
     w.option(v, |w, x| {
         w.put(x);
     });
+}
+
+impl AssetTx {
+    /// Adds the accounts this operation names as recipients or parties (besides its sender).
+    pub(crate) fn named_accounts(&self, out: &mut Vec<Address>) {
+        match self {
+            AssetTx::Mint { to, .. }
+            | AssetTx::Transfer { to, .. }
+            | AssetTx::MintItem { to, .. }
+            | AssetTx::TransferItem { to, .. } => out.push(*to),
+            AssetTx::Allow { account, .. } => out.push(*account),
+            AssetTx::Freeze {
+                holder: Some(holder),
+                ..
+            }
+            | AssetTx::ClaimProceeds { holder, .. }
+            | AssetTx::Claim { holder, .. } => out.push(*holder),
+            AssetTx::MakeOffer {
+                taker: Some(taker), ..
+            } => out.push(*taker),
+            AssetTx::Settle { legs, .. } => {
+                for leg in legs {
+                    out.push(leg.from);
+                    out.push(leg.to);
+                }
+            }
+            AssetTx::Call { contract, .. } => out.push(*contract),
+            _ => {}
+        }
+    }
 }
 
 impl Encode for AssetTx {
@@ -729,6 +767,7 @@ impl Decode for AssetTx {
 
 /// What a court order makes the chain do, bypassing freezes and transfer rules.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CourtAction {
     /// Tag 1: moves `amount` of `asset` from `from` to `to`.
@@ -767,6 +806,7 @@ pub enum CourtAction {
 /// passed governance vote (so the court, the regulator and the consortium act together) and
 /// recorded in the audit trail with its case id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CourtOrder {
     /// The court's case id (1 to [`MAX_CASE_LEN`] bytes).
