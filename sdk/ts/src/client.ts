@@ -7,9 +7,11 @@
 import { type AbiValue, decodeFields, decodeValue, encodeValue } from "./abi.js";
 import { type Bytes, concat, fromHex, toHex } from "./bytes.js";
 import type { SecretKey } from "./crypto.js";
+import type * as Api from "./generated/api.js";
 import type { ContractMetadata, ContractView, Event, ReceiptInfo } from "./generated/api.js";
 import { RpcClient, type RpcOptions } from "./rpc.js";
 import { type Payload, signTransaction } from "./transaction.js";
+import { type TrustRoot, VerifyError, accountKey, decodeAccount } from "./verify.js";
 
 export interface SendOptions {
   /** Gas the transaction may use (default 1,000,000). */
@@ -51,6 +53,32 @@ export class Citychain {
       if (Date.now() > deadline) throw new Error(`no receipt for ${hash} after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * A block's header, verified final against `trust` (learning the validator sets of the
+   * epochs in between from the node's epoch records, each checked in turn).
+   */
+  async verifiedHeader(trust: TrustRoot, block: Api.BlockId): Promise<Api.BlockHeader> {
+    const info = await this.rpc.call("chain_getHeader", block);
+    const epoch = info.finality?.epoch;
+    while (epoch !== undefined && trust.latestEpoch < epoch) {
+      const records = await this.rpc.call("chain_getEpochRecords", trust.latestEpoch + 1, 64);
+      if (records.length === 0) throw new VerifyError(`the node gives no record of epoch ${trust.latestEpoch + 1}`);
+      for (const record of records) {
+        if (record.epoch > epoch) break;
+        trust.learnEpoch(record.epoch, record.header, record.proof);
+      }
+    }
+    return trust.verifyHeader(info);
+  }
+
+  /** An account's nonce and balance, proven against a header verified final against `trust`. */
+  async verifiedAccount(trust: TrustRoot, address: string, block: Api.BlockId = "latest"): Promise<{ nonce: bigint; balance: bigint; header: Api.BlockHeader }> {
+    const header = await this.verifiedHeader(trust, block);
+    const proof = await this.rpc.call("state_getProof", address, header.height);
+    const value = trust.verifyValue(header, accountKey(fromHex(address, 20)), proof);
+    return { ...(value ? decodeAccount(value) : { nonce: 0n, balance: 0n }), header };
   }
 
   /** A deployed contract, with its metadata. */

@@ -60,6 +60,12 @@ export class RpcClient {
     return unwrap(method, answer!) as Result<M>;
   }
 
+  /** The node's OpenRPC description of its API (`rpc.discover`). */
+  async discover(): Promise<Record<string, unknown>> {
+    const [answer] = await this.send([{ method: "rpc.discover", params: [] }]);
+    return unwrap("rpc.discover", answer!) as Record<string, unknown>;
+  }
+
   /** Several calls in one request (a JSON-RPC batch); each result or error in order. */
   async batch(calls: { method: MethodName; params: unknown[] }[]): Promise<({ ok: true; result: unknown } | { ok: false; error: RpcError })[]> {
     const answers = await this.send(calls.map((c) => ({ method: c.method, params: trimTrailingUndefined(c.params) })));

@@ -26,9 +26,8 @@ export interface DevNode {
   stop(): void;
 }
 
-/** Starts `citychain dev` on free ports in a new directory; resolves with its banner. */
-export async function startDev(extra: string[] = []): Promise<DevNode> {
-  const dir = mkdtempSync(join(tmpdir(), "citychain-sdk-"));
+/** Starts `citychain dev` on free ports in `dir` (default: a new one); resolves with its banner. */
+export async function startDev(extra: string[] = [], dir = mkdtempSync(join(tmpdir(), "citychain-sdk-"))): Promise<DevNode> {
   const child = spawn(
     citychainBin,
     ["dev", "--json", "--data-dir", dir, "--rpc-addr", "127.0.0.1:0", "--verify-threads", "1", ...extra],
