@@ -78,6 +78,16 @@ export interface SignedTransaction {
   hex: string;
 }
 
+/** The address of a contract a deployment by `deployer` with `nonce` creates. */
+export function contractAddress(suite: Suite, deployer: Bytes, nonce: bigint | number): Bytes {
+  return hash(suite, framed("citychain/contract-address/v1", new Writer().raw(deployer).u64(nonce).finish())).subarray(0, 20);
+}
+
+/** The address of the contract a genesis deploys under `name` (the city's applications). */
+export function genesisContractAddress(suite: Suite, name: string): Bytes {
+  return hash(suite, framed("citychain/genesis-contract/v1", new TextEncoder().encode(name))).subarray(0, 20);
+}
+
 /** Signs a transaction: the signature covers `framed("citychain/tx/v1", tx)`. */
 export function signTransaction(fields: TransactionFields, key: SecretKey): SignedTransaction {
   const tx = encodeTransaction(fields, key);

@@ -17,6 +17,7 @@ import {
   accountKey,
   decodeAccount,
   fromHex,
+  genesisContractAddress,
   openKeyFile,
   toHex,
   writeKeyFile,
@@ -130,6 +131,7 @@ test("a contract called and queried by method name, its events and reverts decod
   const chain = new Citychain(ed.url);
   const alice = devKey(ed, "alice");
   const address = ed.banner.applications.find((a: { name: string }) => a.name === "notary").address;
+  assert.equal(toHex(genesisContractAddress("ed25519", "notary")), address);
   const notary = await chain.contract(address);
   assert.equal(notary.metadata.name, "notary");
   const documentHash = toHex(SecretKey.generate("ed25519").publicKey.bytes);
