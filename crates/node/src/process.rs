@@ -286,7 +286,7 @@ fn run_node(config: NodeConfig, on_ready: impl FnOnce(Ready) + Send + 'static) -
             citychain_rpc::serve(
                 ServerConfig::new(config.rpc_listen),
                 service.methods(),
-                citychain_rpc::http::plain_routes(endpoints),
+                citychain_rpc::http::plain_routes(endpoints).merge(citychain_rpc::console::routes()),
             )
                 .await
                 .map_err(|e| Error::Resources(format!("cannot serve the API on {}: {e}", config.rpc_listen)))?;

@@ -3,7 +3,7 @@
 //! JSON-RPC owns `POST` requests and WebSocket upgrades; every other request goes to an axum
 //! [`Router`], so pages and other routes mount beside [`plain_routes`] (`GET /health`: is the
 //! node making or following progress; `GET /live`: does the process answer; `GET /metrics`)
-//! with `Router::merge`.
+//! with `Router::merge`, as the console does (`crate::console`).
 
 use axum::{
     Router,
@@ -67,16 +67,8 @@ fn json(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// What a request no route takes gets: `/` is JSON-RPC's, which wants `POST` or a WebSocket.
+/// What a request no route takes gets.
 async fn no_route(uri: axum::http::Uri) -> Response {
-    if uri.path() == "/" {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "POST")],
-            "JSON-RPC is POST / (or a WebSocket upgrade of GET /)\n",
-        )
-            .into_response();
-    }
     (StatusCode::NOT_FOUND, format!("no route {}\n", uri.path())).into_response()
 }
 

@@ -7,6 +7,7 @@
 
 pub mod api;
 mod conform;
+pub mod console;
 pub mod error;
 pub mod http;
 #[cfg(feature = "schema")]

@@ -176,9 +176,13 @@ fn subscriptions_health_and_metrics() {
     let (status, body) = http_get(node.rpc_addr, "/no-such-page");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("no route /no-such-page"), "{body}");
+    // `GET /` is the console's page, with its script and styles beside it.
     let (status, body) = http_get(node.rpc_addr, "/");
-    assert_eq!(status, 405, "{body}");
-    assert!(body.contains("JSON-RPC is POST /"), "{body}");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("/console/console.js"), "{body}");
+    let (status, body) = http_get(node.rpc_addr, "/console/console.js");
+    assert_eq!(status, 200);
+    assert!(body.len() > 10_000, "the console's script is {} bytes", body.len());
     let (status, body) = crate::harness::http_post(
         node.rpc_addr,
         br#"{"jsonrpc":"2.0","id":1,"method":"chain_status"}"#,

@@ -1,0 +1,80 @@
+// The consortium: organizations, the permission policy, proposals with their votes, the audit
+// trail and frozen accounts. And each account's inbox: what waits for its vote.
+
+import type { Api } from "../../../sdk/ts/src/index.js";
+import { chain } from "../chain.js";
+import { accountLink, blockLink, facts, h, replace, short, table, time } from "../dom.js";
+import { lang, t } from "../i18n.js";
+import { pretty } from "./tx.js";
+
+export async function governance(main: HTMLElement): Promise<void> {
+  const [orgs, policy, proposals, trail, frozen] = await Promise.all([
+    chain.rpc.call("org_list"),
+    chain.rpc.call("gov_getPolicy"),
+    allProposals(),
+    chain.rpc.call("audit_getTrail", null, null, 1000),
+    chain.rpc.call("audit_listFrozen"),
+  ]);
+  replace(
+    main,
+    h("h1", {}, t("Governance")),
+    h("h2", {}, t("Organizations")),
+    table(
+      [t("Organization"), "id", t("Admin"), t("Validators")],
+      orgs.map((o) => [o.name, h("code", {}, o.id), h("span", {}, ...o.admins.map((a) => accountLink(a))), String(o.validators?.length ?? 0)]),
+      t("None."),
+    ),
+    h("h2", {}, t("Policy")),
+    facts([
+      ...Object.entries(policy.policy).map(([k, v]) => [k, Array.isArray(v) ? (v.length ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : t("anyone")) : String(v)] as [string, string]),
+      ...Object.entries(policy.thresholds).map(([k, v]) => [k, `${v}%`] as [string, string]),
+    ]),
+    h("h2", {}, t("Proposals")),
+    proposals.length ? h("div", {}, ...[...proposals].reverse().map(proposalView)) : h("p", { class: "empty" }, t("No proposals.")),
+    h("h2", {}, t("Audit trail")),
+    table(
+      [t("Time"), t("Block"), t("Kind"), t("Proposer_"), t("Action")],
+      [...trail].reverse().slice(0, 50).map((e) => [time(e.time_ms, lang()), blockLink(e.height), e.event, accountLink(e.actor), `${e.action} ${e.detail}`]),
+      t("Nothing recorded."),
+    ),
+    h("h2", {}, t("Frozen accounts")),
+    table([t("Account"), t("Block")], frozen.map((f) => [accountLink(f.address), blockLink(f.since_height)]), t("None.")),
+  );
+}
+
+async function allProposals(): Promise<Api.ProposalView[]> {
+  const out: Api.ProposalView[] = [];
+  for (;;) {
+    const page = await chain.rpc.call("gov_listProposals", out.length, 100);
+    out.push(...page);
+    if (page.length < 100) return out;
+  }
+}
+
+function proposalView(p: Api.ProposalView): HTMLElement {
+  return h(
+    "article",
+    { class: "proposal" },
+    h("h3", {}, `#${p.id} `, p.title, " ", h("span", { class: `status ${p.effective_status}` }, t(p.effective_status))),
+    facts([
+      [t("Proposer_"), accountLink(p.proposer)],
+      [t("Deadline"), time(p.deadline_ms, lang())],
+      [t("Votes"), p.votes.length ? h("ul", { class: "plain" }, ...p.votes.map((v) => h("li", {}, v.approve ? "✓ " : "✗ ", v.org, " ", accountLink(v.voter)))) : "—"],
+      [t("Action"), pretty(p.action)],
+      ...(p.outcome ? ([[t("Result"), p.outcome]] as [string, string][]) : []),
+    ]),
+  );
+}
+
+export async function inbox(main: HTMLElement, address: string): Promise<void> {
+  const [member, proposals] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals()]);
+  const org = member.member?.org;
+  const waiting = org ? proposals.filter((p) => p.effective_status === "open" && !p.votes.some((v) => v.org === org)) : [];
+  replace(
+    main,
+    h("h1", {}, t("Inbox")),
+    h("p", {}, t("What waits for {a}", { a: "" }), short(address), org ? ` (${org})` : ""),
+    h("h2", {}, t("Open proposals its organization has not voted on")),
+    waiting.length ? h("div", {}, ...waiting.map(proposalView)) : h("p", { class: "empty" }, t("Nothing waits.")),
+  );
+}

@@ -1,0 +1,22 @@
+// The search box: a height, a block or transaction hash, an address, or a certificate link.
+
+import { chain } from "../chain.js";
+
+/** Where a query leads, or null if nothing matches. */
+export async function resolve(query: string): Promise<string | null> {
+  const q = query.trim();
+  if (/^[0-9]+$/.test(q)) return `#/block/${q}`;
+  if (q.startsWith("citychain-cert:")) return `#/cert/${encodeURIComponent(q)}`;
+  if (/^0x[0-9a-fA-F]{64}$/.test(q)) {
+    const hash = q.toLowerCase();
+    if (await chain.rpc.call("tx_get", hash).catch(() => null)) return `#/tx/${hash}`;
+    if (await chain.rpc.call("chain_getHeader", hash).catch(() => null)) return `#/block/${hash}`;
+    return null;
+  }
+  if (/^0x[0-9a-fA-F]{40}$/.test(q)) {
+    const address = q.toLowerCase();
+    const isContract = await chain.rpc.call("contract_getInfo", address).then(() => true, () => false);
+    return isContract ? `#/contract/${address}` : `#/account/${address}`;
+  }
+  return null;
+}
