@@ -1,0 +1,227 @@
+// The console in a real browser (Debian's Chromium driven by playwright-core) against a live
+// dev node started here: every page renders real chain data, updates arrive live, the page's
+// own verification passes and fails a tampered answer, search, both languages, phone width,
+// axe-core, no console errors, and on-chain markup shown as text. Screenshots go to
+// console/screenshots/ (look at them).
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const bin = process.env.CITYCHAIN_BIN ?? join(repo, "target/debug/citychain");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const shots = join(repo, "console/screenshots");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let node, dir, url, browser, banner;
+const consoleErrors = [];
+const data = {};
+
+function cli(...args) {
+  return JSON.parse(execFileSync(bin, [...args, "--json", "--rpc", url], { encoding: "utf8" }));
+}
+const address = (name) => banner.accounts.find((a) => a.name === name).address;
+const keyFile = (name) => banner.accounts.find((a) => a.name === name).key_file;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), "citychain-console-"));
+  node = spawn(bin, ["dev", "--json", "--data-dir", dir, "--rpc-addr", "127.0.0.1:0", "--verify-threads", "1"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+  banner = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("citychain dev did not start")), 60_000);
+    createInterface({ input: node.stdout }).on("line", (line) => {
+      try {
+        const b = JSON.parse(line);
+        if (b.rpc_url) {
+          clearTimeout(timer);
+          resolve(b);
+        }
+      } catch {}
+    });
+  });
+  url = banner.rpc_url;
+  // Chain data for the pages: a transfer, a notarized document whose note is markup, a proposal.
+  data.transfer = cli("tx", "transfer", "--key", keyFile("alice"), "--to", address("bob"), "--amount", "1234567");
+  data.notary = banner.applications.find((a) => a.name === "notary").address;
+  data.anchor = cli("contract", "call", data.notary, "anchor", "--key", keyFile("alice"), "--arg", `document_hash=0x${"ab".repeat(32)}`, "--arg", 'note=<script>window.pwned=1</script><img src=x onerror="window.pwned=2">');
+  data.proposal = cli("gov", "propose", "--key", keyFile("alice"), "--title", "Admit bob as a client", "--action", JSON.stringify({ type: "set_member", account: address("bob"), member: { org: "city", roles: ["client"] } }));
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  node?.kill("SIGKILL");
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(consoleErrors, [], "the browser console stayed free of errors");
+});
+
+async function open(path, { width = 1280, height = 900, lang = "en", bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: lang === "zh" ? "zh-CN" : "en-US", bypassCSP });
+  const page = await context.newPage();
+  page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${path}: ${m.text()}`));
+  page.on("pageerror", (e) => consoleErrors.push(`${path}: ${e}`));
+  await page.goto(`${url}/${path}`);
+  return page;
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const verified = (page) => page.locator(".verify.ok").first().waitFor({ timeout: 15_000 });
+
+test("the overview shows the chain and updates live", async () => {
+  const page = await open("");
+  const head = page.locator(".card .value").first();
+  await page.getByRole("heading", { name: /Overview/ }).waitFor();
+  await page.getByText("citychain-dev").waitFor();
+  const first = Number(await head.textContent());
+  await page.waitForFunction((h) => Number(document.querySelector(".card .value")?.textContent) > h, first, { timeout: 10_000 });
+  assert.ok((await page.locator("tbody tr").count()) >= 2, "the latest blocks are listed");
+  await shot(page, "overview");
+  await page.context().close();
+});
+
+test("a block page verifies the block's finality in the page", async () => {
+  const page = await open(`#/block/${data.transfer.receipt?.inclusion?.height ?? 1}`);
+  await verified(page);
+  assert.match(await page.locator(".verify.ok").textContent(), /finality certificate of block \d+: 1 of 1 validators of epoch 0 signed/);
+  await shot(page, "block");
+  await page.context().close();
+});
+
+test("a transaction page decodes the call and its event with the contract's metadata; markup stays text", async () => {
+  const page = await open(`#/tx/${data.anchor.receipt.tx_hash}`);
+  await verified(page);
+  await page.getByText('"document_hash": "0xabab').first().waitFor();
+  const text = await page.locator("main").textContent();
+  assert.match(text, /anchored/);
+  assert.match(text, /<script>window\.pwned=1<\/script>/, "the note is shown as text");
+  assert.equal(await page.evaluate(() => window.pwned), undefined, "and nothing in it ran");
+  await shot(page, "transaction");
+  await page.context().close();
+});
+
+test("an account page proves its balance and lists its history", async () => {
+  const page = await open(`#/account/${address("bob")}`);
+  await verified(page);
+  assert.match(await page.locator(".verify.ok").textContent(), /Merkle proof of the value against the state root/);
+  await page.locator("main table a[href^='#/tx/']").first().waitFor();
+  const balance = await page.locator("dd").first().textContent();
+  const bob = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "state_getAccount", params: [address("bob")] }) }).then((r) => r.json());
+  assert.equal(balance.replace(/,/g, ""), bob.result.balance);
+  await shot(page, "account");
+  await page.context().close();
+});
+
+test("a tampered answer is shown as failing verification", async () => {
+  for (const [method, tamper] of [
+    ["state_getProof", (r) => ({ ...r, result: { ...r.result, value: "0x" + "00".repeat(24) } })],
+    ["chain_getHeader", (r) => { r.result.finality.signatures[0] = "0x" + "11".repeat(64); return r; }],
+  ]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.route(`${url}/`, async (route) => {
+      const body = route.request().postDataJSON();
+      if (route.request().method() !== "POST" || body?.method !== method) return route.continue();
+      const response = await route.fetch();
+      await route.fulfill({ response, json: tamper(await response.json()) });
+    });
+    await page.goto(`${url}/#/account/${address("alice")}`);
+    await page.locator(".verify.bad").waitFor({ timeout: 15_000 });
+    assert.match(await page.locator(".verify.bad").textContent(), /Verification failed/);
+    await page.screenshot({ path: join(shots, `tampered-${method}.png`) });
+    await context.close();
+  }
+});
+
+test("a contract page queries a read-only method from its metadata", async () => {
+  const page = await open(`#/contract/${data.notary}`);
+  await page.getByRole("heading", { name: /notary/ }).waitFor();
+  const count = page.locator(".method", { hasText: "count()" });
+  await count.getByRole("button").click();
+  await count.locator(".result pre").waitFor();
+  assert.equal((await count.locator(".result pre").textContent()).replace(/"/g, "").trim(), "1");
+  const lookup = page.locator(".method", { hasText: "lookup(" });
+  await lookup.locator("input").fill(`0x${"ab".repeat(32)}`);
+  await lookup.getByRole("button").click();
+  await lookup.getByText(/window\.pwned/).waitFor();
+  await shot(page, "contract");
+  await page.context().close();
+});
+
+test("governance lists organizations, proposals and the audit trail", async () => {
+  const page = await open("#/governance");
+  await page.getByText("Dev City").waitFor();
+  await page.getByText("Admit bob as a client").first().waitFor();
+  assert.ok((await page.locator("section, main").textContent()).includes("proposed") || (await page.locator("table").count()) >= 2);
+  await shot(page, "governance");
+  await page.context().close();
+});
+
+test("search takes heights, hashes and addresses, and says so when nothing matches", async () => {
+  const page = await open("");
+  const search = async (q) => {
+    await page.locator("#search").fill(q);
+    await page.locator("#search").press("Enter");
+  };
+  await search("3");
+  await page.getByRole("heading", { name: "Block 3" }).waitFor();
+  await search(data.anchor.receipt.tx_hash);
+  await page.getByRole("heading", { name: "Transaction" }).waitFor();
+  await search(address("carol"));
+  await page.getByRole("heading", { name: /Account/ }).waitFor();
+  await search(data.notary);
+  await page.getByRole("heading", { name: /Contract notary/ }).waitFor();
+  await search("0x" + "77".repeat(32));
+  await page.getByRole("heading", { name: "Not found" }).waitFor();
+  await search("hello <b>world</b>");
+  await page.getByText("Nothing matches hello <b>world</b>.").waitFor();
+  await page.goto(`${url}/#/block/99999999`);
+  await page.getByRole("heading", { name: "Not found" }).waitFor();
+  await shot(page, "not-found");
+  await page.context().close();
+});
+
+test("the Chinese version, chosen by the browser's language and by the switch", async () => {
+  const page = await open("", { lang: "zh" });
+  await page.getByRole("heading", { name: /概览/ }).waitFor();
+  await page.getByText("每秒交易数").waitFor();
+  await shot(page, "overview-zh");
+  await page.goto(`${url}/#/account/${address("bob")}`);
+  await page.getByText("交易记录").waitFor();
+  await page.locator(".verify.ok").waitFor({ timeout: 15_000 });
+  assert.match(await page.locator(".verify.ok").textContent(), /已验证/);
+  await page.selectOption("#lang", "en");
+  await page.getByText("Transaction history").waitFor();
+  await page.context().close();
+});
+
+test("phone width: pages fit the screen", async () => {
+  for (const [name, path] of [["phone-overview", ""], ["phone-account", `#/account/${address("bob")}`], ["phone-transaction", `#/tx/${data.anchor.receipt.tx_hash}`]]) {
+    const page = await open(path, { width: 375, height: 740 });
+    await page.locator("main h1").waitFor();
+    await page.waitForTimeout(500);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${name} is ${overflow}px wider than the screen`);
+    await shot(page, name);
+    await page.context().close();
+  }
+});
+
+test("axe-core finds no serious or critical accessibility problem", async () => {
+  for (const path of ["", `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+    const page = await open(path, { bypassCSP: true });
+    await page.locator("main h1").waitFor();
+    await page.waitForTimeout(800);
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+    const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], path || "overview");
+    await page.context().close();
+  }
+});
