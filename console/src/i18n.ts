@@ -145,6 +145,22 @@ const ZH: Record<string, string> = {
   Certificate: "证书",
   "Paste a certificate link": "粘贴证书链接",
   Verify: "验证",
+  "Valid certificate": "证书有效",
+  "Not a valid certificate": "证书无效",
+  Type: "类型",
+  Issuer: "签发机构",
+  Holder: "持有人",
+  Issued: "签发时间",
+  Valid: "有效期",
+  chain: "链",
+  finality: "最终确认",
+  contract: "合约",
+  certificate: "证书",
+  fields: "字段",
+  issuer: "签发机构",
+  type: "类型",
+  status: "状态",
+  validity: "有效期",
 };
 
 let current: Lang = (localStorage.getItem("citychain.lang") as Lang | null) ?? (navigator.language.toLowerCase().startsWith("zh") ? "zh" : "en");

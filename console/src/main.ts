@@ -7,6 +7,7 @@ import { h, replace, short } from "./dom.js";
 import { type Lang, lang, setLang, t } from "./i18n.js";
 import { account } from "./pages/account.js";
 import { block } from "./pages/block.js";
+import { cert } from "./pages/cert.js";
 import { contract } from "./pages/contract.js";
 import { governance, inbox } from "./pages/governance.js";
 import { overview } from "./pages/overview.js";
@@ -29,7 +30,7 @@ function renderHeader(): void {
   replace(
     header,
     h("a", { class: "brand", href: "#/" }, t("citychain console")),
-    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance"))),
+    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates"))),
     h(
       "form",
       { role: "search", class: "search", onsubmit: (e: Event) => { e.preventDefault(); void go(search.value); } },
@@ -62,35 +63,49 @@ async function go(query: string): Promise<void> {
   location.hash = target ?? `#/notfound/${encodeURIComponent(query)}`;
 }
 
+let generation = 0;
+
 async function route(): Promise<void> {
   leave?.();
   leave = undefined;
+  // Each visit renders into its own element: a slower earlier page that finishes late writes
+  // into its own, detached one, never over the current page.
+  const current = ++generation;
+  const view = h("div", {});
+  replace(main, view);
+  const onLeave = (stop: () => void) => {
+    if (current === generation) leave = stop;
+    else stop();
+  };
   const [path, search] = location.hash.replace(/^#/, "").split("?") as [string, string | undefined];
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = path.split("/").filter(Boolean).map(safeDecode);
   const query = new URLSearchParams(search ?? "");
-  replace(main, h("p", { class: "loading" }, t("Loading"), "…"));
+  replace(view, h("p", { class: "loading" }, t("Loading"), "…"));
   try {
     switch (parts[0]) {
       case undefined:
-        await overview(main, (stop) => (leave = stop));
+        await overview(view, onLeave);
         break;
       case "block":
-        await block(main, parts[1] ?? "latest");
+        await block(view, parts[1] ?? "latest");
         break;
       case "tx":
-        await tx(main, parts[1] ?? "");
+        await tx(view, parts[1] ?? "");
         break;
       case "account":
-        await account(main, parts[1] ?? "", query);
+        await account(view, parts[1] ?? "", query);
         break;
       case "contract":
-        await contract(main, parts[1] ?? "");
+        await contract(view, parts[1] ?? "");
         break;
       case "governance":
-        await governance(main);
+        await governance(view);
+        break;
+      case "cert":
+        await cert(view, parts.slice(1).join("/") || undefined);
         break;
       case "inbox":
-        await inbox(main, parts[1] ?? "");
+        await inbox(view, parts[1] ?? "");
         break;
       case "notfound":
         throw new NotFound(parts[1] ?? "");
@@ -98,18 +113,27 @@ async function route(): Promise<void> {
         throw new NotFound(path);
     }
   } catch (e) {
-    showError(e);
+    showError(view, e);
   }
-  document.title = `${main.querySelector("h1")?.textContent ?? ""} · ${t("citychain console")}`;
+  if (current === generation) document.title = `${view.querySelector("h1")?.textContent ?? ""} · ${t("citychain console")}`;
 }
 
-function showError(e: unknown): void {
+/** A path segment with its %-escapes decoded (kept as typed if they are malformed). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function showError(view: HTMLElement, e: unknown): void {
   let message: string;
   if (e instanceof NotFound) message = t("Nothing matches {q}.", { q: e.what });
   else if (e instanceof RpcError) message = e.code === -32001 || e.code === -32602 ? t("Nothing matches {q}.", { q: e.message }) : t("The node answered with an error: {e}", { e: e.message });
   else message = t("Cannot reach the node: {e}", { e: (e as Error).message });
   const notFound = e instanceof NotFound || (e instanceof RpcError && (e.code === -32001 || e.code === -32602));
-  replace(main, h("h1", {}, notFound ? t("Not found") : t("Error")), h("p", { class: "error", role: "alert" }, message));
+  replace(view, h("h1", {}, notFound ? t("Not found") : t("Error")), h("p", { class: "error", role: "alert" }, message));
 }
 
 setLang(lang());

@@ -52,6 +52,15 @@ before(async () => {
   data.notary = banner.applications.find((a) => a.name === "notary").address;
   data.anchor = cli("contract", "call", data.notary, "anchor", "--key", keyFile("alice"), "--arg", `document_hash=0x${"ab".repeat(32)}`, "--arg", 'note=<script>window.pwned=1</script><img src=x onerror="window.pwned=2">');
   data.proposal = cli("gov", "propose", "--key", keyFile("alice"), "--title", "Admit bob as a client", "--action", JSON.stringify({ type: "set_member", account: address("bob"), member: { org: "city", roles: ["client"] } }));
+  // A certificate: alice registers bob as an issuer, bob defines a type and issues to carol.
+  const certs = banner.applications.find((a) => a.name === "certificates").address;
+  cli("contract", "call", certs, "register_issuer", "--key", keyFile("alice"), "--arg", `issuer=${address("bob")}`, "--arg", "name=Municipal Education Bureau");
+  cli("contract", "call", certs, "define_type", "--key", keyFile("bob"), "--arg", "type_id=degree", "--arg", "name=University degree", "--arg", "transferable=false");
+  const holderFile = join(dir, "carol.json");
+  cli("cert", "issue", "--key", keyFile("bob"), "--holder", address("carol"), "--type", "degree", "--field", "name=Carol Chen", "--field", "degree=BSc Civil Engineering", "--valid-until", "2100-01-01", "--out", holderFile);
+  const disclose = (...args) => JSON.parse(execFileSync(bin, ["cert", "disclose", holderFile, "--json", ...args], { encoding: "utf8" }));
+  data.link = disclose("--field", "degree").link;
+  data.qrLink = disclose("--field", "degree", "--form", "qr", "--console", url).link;
   browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
 });
 
@@ -187,6 +196,41 @@ test("search takes heights, hashes and addresses, and says so when nothing match
   await page.context().close();
 });
 
+test("a certificate link verifies in the page; a changed value and a garbage link are refused", async () => {
+  const page = await open(`#/cert/${data.link}`);
+  await page.locator(".verdict.ok").waitFor({ timeout: 15_000 });
+  const text = await page.locator("main").textContent();
+  assert.match(text, /Valid certificate/);
+  assert.match(text, /Municipal Education Bureau/);
+  assert.match(text, /University degree/);
+  assert.match(text, /BSc Civil Engineering/);
+  assert.doesNotMatch(text, /Carol Chen/, "an undisclosed field stays hidden");
+  assert.equal(await page.locator("ol.checks li.ok").count(), 9);
+  await shot(page, "certificate");
+
+  const bytes = Buffer.from(data.link.slice("citychain-cert:".length), "base64url");
+  const at = bytes.indexOf(Buffer.from("BSc"));
+  bytes.write("PhD", at);
+  await page.goto(`${url}/#/cert/citychain-cert:${bytes.toString("base64url")}`);
+  await page.locator(".verdict.bad").waitFor({ timeout: 15_000 });
+  assert.match(await page.locator("ol.checks li.bad").first().textContent(), /degree does not match/);
+  await shot(page, "certificate-tampered");
+
+  await page.locator("#cert-link").fill("citychain-cert:%%%garbage");
+  await page.locator("#cert-link").press("Enter");
+  await page.getByText("the link is not base64url").waitFor();
+  await page.context().close();
+
+  // The QR code made with --console opens this page on a phone and verifies there.
+  assert.ok(data.qrLink.startsWith(`${url}/#/cert/citychain-cert:`), data.qrLink);
+  // Opened over a live overview: the slower page must not overwrite the certificate's.
+  const phone = await open("", { width: 375, height: 740 });
+  await phone.goto(data.qrLink);
+  await phone.locator(".verdict.ok").waitFor({ timeout: 15_000 });
+  await shot(phone, "phone-certificate");
+  await phone.context().close();
+});
+
 test("the Chinese version, chosen by the browser's language and by the switch", async () => {
   const page = await open("", { lang: "zh" });
   await page.getByRole("heading", { name: /概览/ }).waitFor();
@@ -214,7 +258,7 @@ test("phone width: pages fit the screen", async () => {
 });
 
 test("axe-core finds no serious or critical accessibility problem", async () => {
-  for (const path of ["", `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+  for (const path of ["", `#/cert/${data.link}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
     const page = await open(path, { bypassCSP: true });
     await page.locator("main h1").waitFor();
     await page.waitForTimeout(800);

@@ -37,7 +37,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 /// `GET /`, `GET /console/console.js` and `GET /console/style.css`.
 pub fn routes() -> Router {
     Router::new()
-        .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX) }))
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
+        )
         .route(
             "/console/console.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),

@@ -61,8 +61,13 @@ export class Citychain {
    */
   async verifiedHeader(trust: TrustRoot, block: Api.BlockId): Promise<Api.BlockHeader> {
     const info = await this.rpc.call("chain_getHeader", block);
-    const epoch = info.finality?.epoch;
-    while (epoch !== undefined && trust.latestEpoch < epoch) {
+    if (info.finality) await this.learnEpochs(trust, info.finality.epoch);
+    return trust.verifyHeader(info);
+  }
+
+  /** Learns the validator sets of the epochs up to `epoch` from the node's epoch records. */
+  async learnEpochs(trust: TrustRoot, epoch: number): Promise<void> {
+    while (trust.latestEpoch < epoch) {
       const records = await this.rpc.call("chain_getEpochRecords", trust.latestEpoch + 1, 64);
       if (records.length === 0) throw new VerifyError(`the node gives no record of epoch ${trust.latestEpoch + 1}`);
       for (const record of records) {
@@ -70,7 +75,6 @@ export class Citychain {
         trust.learnEpoch(record.epoch, record.header, record.proof);
       }
     }
-    return trust.verifyHeader(info);
   }
 
   /** An account's nonce and balance, proven against a header verified final against `trust`. */

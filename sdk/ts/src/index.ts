@@ -5,6 +5,7 @@
 
 export * from "./abi.js";
 export * from "./bytes.js";
+export * as certificates from "./certificates.js";
 export * from "./client.js";
 export * from "./crypto.js";
 /** The API's types, generated from docs/openrpc.json (`Api.BlockInfo`, `Api.Methods`, …). */

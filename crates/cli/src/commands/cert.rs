@@ -96,6 +96,11 @@ pub struct DiscloseArgs {
     /// Write it to this file (default: print it).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// With --form qr: encode the link as a page of this node's web console
+    /// (`URL/#/cert/LINK`, e.g. http://10.0.0.5:8545), so that a phone's camera opens the page
+    /// that verifies it, in the phone's browser.
+    #[arg(long, value_name = "URL")]
+    console: Option<String>,
     /// The node that provides the proofs (presentation and credential).
     #[arg(long, default_value = DEFAULT_RPC)]
     rpc: String,
@@ -301,12 +306,22 @@ fn read_holder_file(path: &Path) -> anyhow::Result<HolderFile> {
 }
 
 async fn disclose(args: DiscloseArgs, json: bool) -> anyhow::Result<()> {
+    if args.console.is_some() && !matches!(args.form, Form::Qr) {
+        bail!("--console makes a QR code open the console's page: use it with --form qr");
+    }
     let holder = read_holder_file(&args.holder_file)?;
     let disclosure = holder.disclose(&args.fields, args.all)?;
     let text = match args.form {
         Form::Link => disclosure.to_link(),
         Form::Qr => {
-            let link = disclosure.to_link();
+            let link = match &args.console {
+                Some(url) => format!(
+                    "{}/#/cert/{}",
+                    url.trim_end_matches('/'),
+                    disclosure.to_link()
+                ),
+                None => disclosure.to_link(),
+            };
             let code = qrcode::QrCode::with_error_correction_level(&link, qrcode::EcLevel::M)
                 .context("the link does not fit a QR code (disclose fewer or shorter fields)")?;
             if args.out.is_some() {

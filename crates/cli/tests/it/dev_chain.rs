@@ -182,7 +182,11 @@ fn subscriptions_health_and_metrics() {
     assert!(body.contains("/console/console.js"), "{body}");
     let (status, body) = http_get(node.rpc_addr, "/console/console.js");
     assert_eq!(status, 200);
-    assert!(body.len() > 10_000, "the console's script is {} bytes", body.len());
+    assert!(
+        body.len() > 10_000,
+        "the console's script is {} bytes",
+        body.len()
+    );
     let (status, body) = crate::harness::http_post(
         node.rpc_addr,
         br#"{"jsonrpc":"2.0","id":1,"method":"chain_status"}"#,
