@@ -6,6 +6,7 @@ import { genesisMismatch, loadTrust, pinGenesis, pinnedGenesis } from "./chain.j
 import { h, replace, short } from "./dom.js";
 import { type Lang, lang, setLang, t } from "./i18n.js";
 import { account } from "./pages/account.js";
+import { asset, collection, item, offer } from "./pages/assets.js";
 import { block } from "./pages/block.js";
 import { cert } from "./pages/cert.js";
 import { contract } from "./pages/contract.js";
@@ -103,6 +104,18 @@ async function route(): Promise<void> {
         break;
       case "cert":
         await cert(view, parts.slice(1).join("/") || undefined);
+        break;
+      case "asset":
+        await asset(view, parts[1] ?? "", query);
+        break;
+      case "collection":
+        await collection(view, parts[1] ?? "");
+        break;
+      case "item":
+        await item(view, parts[1] ?? "", parts[2] ?? "");
+        break;
+      case "offer":
+        await offer(view, parts[1] ?? "");
         break;
       case "inbox":
         await inbox(view, parts[1] ?? "");

@@ -61,6 +61,15 @@ before(async () => {
   const disclose = (...args) => JSON.parse(execFileSync(bin, ["cert", "disclose", holderFile, "--json", ...args], { encoding: "utf8" }));
   data.link = disclose("--field", "degree").link;
   data.qrLink = disclose("--field", "degree", "--form", "qr", "--console", url).link;
+  // A permit application waiting for carol's agency.
+  const permits = banner.applications.find((a) => a.name === "permits").address;
+  cli("contract", "call", certs, "register_issuer", "--key", keyFile("alice"), "--arg", `issuer=${permits}`, "--arg", "name=City Permits Office");
+  cli("contract", "call", permits, "define_type", "--key", keyFile("alice"), "--arg", "type_id=construction", "--arg", "name=Construction permit", "--arg", `stages=[[["${address("carol")}"], 3600000]]`, "--arg", "consultation_ms=1000", "--arg", "validity_ms=63072000000");
+  cli("contract", "call", permits, "apply", "--key", keyFile("dave"), "--arg", "type_id=construction", "--arg", "title=Riverside library extension", "--arg", `document=0x${"11".repeat(32)}`);
+  // An asset with a holder and an open offer.
+  data.asset = cli("asset", "create", "--key", keyFile("alice"), "--symbol", "BOND-26", "--name", "City bond 2026", "--cap", "100000000", "--decimals", "2").receipt.output;
+  cli("asset", "mint", "--key", keyFile("alice"), data.asset, "--to", address("bob"), "--amount", "500000");
+  data.offer = cli("offer", "make", "--key", keyFile("bob"), "--give", `token:${data.asset}:10000`, "--want", "native:1000").receipt.output;
   browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
 });
 
@@ -163,12 +172,37 @@ test("a contract page queries a read-only method from its metadata", async () =>
   await page.context().close();
 });
 
+test("an asset lists its holders with its decimals and its open offers; an offer has its page", async () => {
+  const page = await open(`#/asset/${data.asset}`);
+  await page.getByRole("heading", { name: /BOND-26/ }).waitFor();
+  const holders = page.locator("table").first();
+  await holders.getByText("5,000").waitFor();
+  assert.match(await page.locator("main").textContent(), /1,000,000/);
+  await page.locator(`a[href="#/offer/${data.offer}"]`).click();
+  await page.getByRole("heading", { name: /Offer/ }).waitFor();
+  assert.match(await page.locator("main").textContent(), /BOND|0x/);
+  await shot(page, "offer");
+  await page.goto(`${url}/#/account/${address("bob")}`);
+  await page.locator(`a[href="#/asset/${data.asset}"]`).waitFor();
+  await page.context().close();
+});
+
 test("governance lists organizations, proposals and the audit trail", async () => {
   const page = await open("#/governance");
   await page.getByText("Dev City").waitFor();
   await page.getByText("Admit bob as a client").first().waitFor();
   assert.ok((await page.locator("section, main").textContent()).includes("proposed") || (await page.locator("table").count()) >= 2);
   await shot(page, "governance");
+  await page.context().close();
+});
+
+test("an account's inbox lists the permit steps waiting for its decision", async () => {
+  const page = await open(`#/inbox/${address("carol")}`);
+  await page.getByText("Riverside library extension").waitFor({ timeout: 15_000 });
+  await shot(page, "inbox");
+  await page.goto(`${url}/#/inbox/${address("bob")}`);
+  await page.getByRole("heading", { name: "Permit applications waiting for its decision" }).waitFor();
+  assert.doesNotMatch(await page.locator("main").textContent(), /Riverside/);
   await page.context().close();
 });
 
@@ -186,6 +220,10 @@ test("search takes heights, hashes and addresses, and says so when nothing match
   await page.getByRole("heading", { name: /Account/ }).waitFor();
   await search(data.notary);
   await page.getByRole("heading", { name: /Contract notary/ }).waitFor();
+  await search(data.asset);
+  await page.getByRole("heading", { name: /Asset BOND-26/ }).waitFor();
+  await search(data.offer);
+  await page.getByRole("heading", { name: /^Offer/ }).waitFor();
   await search("0x" + "77".repeat(32));
   await page.getByRole("heading", { name: "Not found" }).waitFor();
   await search("hello <b>world</b>");
@@ -258,7 +296,7 @@ test("phone width: pages fit the screen", async () => {
 });
 
 test("axe-core finds no serious or critical accessibility problem", async () => {
-  for (const path of ["", `#/cert/${data.link}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
     const page = await open(path, { bypassCSP: true });
     await page.locator("main h1").waitFor();
     await page.waitForTimeout(800);

@@ -44,11 +44,11 @@ export async function account(main: HTMLElement, address: string, query: URLSear
     h("h2", {}, t("Assets held")),
     table(
       [t("Asset"), t("Balance"), t("Frozen")],
-      held.assets.map((a) => [h("span", {}, a.symbol, " ", short(a.asset)), amount(a.balance, a.decimals, lang()), a.frozen ? t("yes") : t("no")]),
+      held.assets.map((a) => [link(`#/asset/${a.asset}`, a.symbol, " ", short(a.asset)), amount(a.balance, a.decimals, lang()), a.frozen ? t("yes") : t("no")]),
       t("No assets."),
     ),
     h("h2", {}, t("Items owned")),
-    table([t("Collection"), t("Item")], owned.items.map((i) => [short(i.collection), String(i.item)]), t("No items.")),
+    table([t("Collection"), t("Item")], owned.items.map((i) => [link(`#/collection/${i.collection}`, short(i.collection)), link(`#/item/${i.collection}/${i.item}`, `#${i.item}`)]), t("No items.")),
     h("h2", {}, t("Transaction history")),
     historyView(address, history),
   );

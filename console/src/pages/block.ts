@@ -5,6 +5,9 @@ import { accountLink, amount, blockLink, facts, h, replace, short, table, time, 
 import { lang, t } from "../i18n.js";
 import { payloadSummary } from "./tx.js";
 
+/** Transactions listed on a block's page (a block holds up to 10,000). */
+const SHOWN = 500;
+
 export async function block(main: HTMLElement, id: string): Promise<void> {
   const blockId = /^[0-9]+$/.test(id) ? Number(id) : id;
   const b = await chain.rpc.call("chain_getBlock", blockId, true);
@@ -30,9 +33,10 @@ export async function block(main: HTMLElement, id: string): Promise<void> {
     h("h2", {}, t("Transactions")),
     table(
       [t("Hash"), t("From"), t("Kind"), t("Status")],
-      (b.transactions ?? []).map((tx, i) => [txLink(tx.hash), accountLink(tx.sender_address), payloadSummary(tx.transaction.payload), status(receipts[i]?.status)]),
+      (b.transactions ?? []).slice(0, SHOWN).map((tx, i) => [txLink(tx.hash), accountLink(tx.sender_address), payloadSummary(tx.transaction.payload), status(receipts[i]?.status)]),
       t("No transactions in this block."),
     ),
+    header.tx_count > SHOWN ? h("p", { class: "note" }, t("The first {n} of {m} transactions.", { n: SHOWN, m: header.tx_count })) : "",
   );
 }
 

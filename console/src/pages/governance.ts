@@ -1,11 +1,11 @@
 // The consortium: organizations, the permission policy, proposals with their votes, the audit
 // trail and frozen accounts. And each account's inbox: what waits for its vote.
 
-import type { Api } from "../../../sdk/ts/src/index.js";
-import { chain } from "../chain.js";
+import { type Api, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
+import { chain, loadTrust } from "../chain.js";
 import { accountLink, blockLink, facts, h, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
-import { pretty } from "./tx.js";
+import { contractAt, pretty } from "./tx.js";
 
 export async function governance(main: HTMLElement): Promise<void> {
   const [orgs, policy, proposals, trail, frozen] = await Promise.all([
@@ -66,8 +66,11 @@ function proposalView(p: Api.ProposalView): HTMLElement {
   );
 }
 
+/** How many of the newest permit applications the inbox looks through. */
+const PERMITS_SCANNED = 20;
+
 export async function inbox(main: HTMLElement, address: string): Promise<void> {
-  const [member, proposals] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals()]);
+  const [member, proposals, permits] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals(), permitSteps(address)]);
   const org = member.member?.org;
   const waiting = org ? proposals.filter((p) => p.effective_status === "open" && !p.votes.some((v) => v.org === org)) : [];
   replace(
@@ -76,5 +79,28 @@ export async function inbox(main: HTMLElement, address: string): Promise<void> {
     h("p", {}, t("What waits for {a}", { a: "" }), short(address), org ? ` (${org})` : ""),
     h("h2", {}, t("Open proposals its organization has not voted on")),
     waiting.length ? h("div", {}, ...waiting.map(proposalView)) : h("p", { class: "empty" }, t("Nothing waits.")),
+    h("h2", {}, t("Permit applications waiting for its decision")),
+    table(
+      [t("Application"), t("Title"), t("Deadline"), t("Status")],
+      permits.map((p) => [`#${p.id}`, p.title, time(p.deadline, lang()), p.late ? h("span", { class: "status bad" }, t("overdue")) : t("in review")]),
+      t("Nothing waits."),
+    ),
+    h("p", { class: "note" }, t("Looks through the newest {n} applications of the permits application.", { n: PERMITS_SCANNED })),
   );
+}
+
+/** The permit applications whose current stage waits for `address`'s decision. */
+async function permitSteps(address: string): Promise<{ id: bigint; title: string; deadline: number; late: boolean }[]> {
+  const trust = await loadTrust();
+  const permits = await contractAt(toHex(genesisContractAddress(trust.genesis.suite, "permits")));
+  if (!permits) return [];
+  const count = (await permits.query("count")) as bigint;
+  const out = [];
+  for (let id = count > BigInt(PERMITS_SCANNED) ? count - BigInt(PERMITS_SCANNED) : 0n; id < count; id++) {
+    const [late, deadline, pending] = (await permits.query("overdue", [id])) as [boolean, bigint, string[]];
+    if (!pending.includes(address.toLowerCase())) continue;
+    const [[, , title]] = (await permits.query("application", [id])) as [[string, string, string]];
+    out.push({ id, title, deadline: Number(deadline), late });
+  }
+  return out;
 }

@@ -29,7 +29,8 @@ export async function overview(main: HTMLElement, onLeave: (stop: () => void) =>
   onLeave(stop);
   const [status, validators] = await Promise.all([chain.rpc.call("chain_status"), chain.rpc.call("chain_getValidators")]);
   const first = Math.max(0, status.height - WINDOW + 1);
-  const headers = await chain.rpc.batch(Array.from({ length: status.height - first + 1 }, (_, i) => ({ method: "chain_getBlock" as const, params: [first + i] })));
+  // Headers, not blocks: a full block's transaction list can be megabytes.
+  const headers = await chain.rpc.batch(Array.from({ length: status.height - first + 1 }, (_, i) => ({ method: "chain_getHeader" as const, params: [first + i] })));
   for (const r of headers) if (r.ok) byHeight.set((r.result as Api.FinalizedHeader).header.height, r.result as Api.FinalizedHeader);
   const recentBlocks = () => {
     const heights = [...byHeight.keys()].sort((a, b) => a - b);

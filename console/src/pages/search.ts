@@ -14,9 +14,14 @@ export async function resolve(query: string): Promise<string | null> {
     return null;
   }
   if (/^0x[0-9a-fA-F]{40}$/.test(q)) {
-    const address = q.toLowerCase();
-    const isContract = await chain.rpc.call("contract_getInfo", address).then(() => true, () => false);
-    return isContract ? `#/contract/${address}` : `#/account/${address}`;
+    // Addresses, asset ids, collection ids and offer ids are all 20 bytes: ask what it is.
+    const id = q.toLowerCase();
+    const exists = (p: Promise<unknown>) => p.then(() => true, () => false);
+    if (await exists(chain.rpc.call("contract_getInfo", id))) return `#/contract/${id}`;
+    if (await exists(chain.rpc.call("asset_getClass", id))) return `#/asset/${id}`;
+    if (await exists(chain.rpc.call("asset_getCollection", id))) return `#/collection/${id}`;
+    if (await exists(chain.rpc.call("asset_getOffer", id))) return `#/offer/${id}`;
+    return `#/account/${id}`;
   }
   return null;
 }

@@ -1,6 +1,21 @@
 //! `citychain`: run a dev chain or a node, manage keys, send transactions, query and verify,
 //! benchmark. Logic lives in the library crates; this binary parses arguments and prints.
 
+/// `println!` for the whole crate (a macro defined before the modules shadows std's in all of
+/// them): when stdout is a pipe whose reader has gone (`citychain … | head`), the command ends
+/// quietly, as Unix tools do, instead of panicking as std's `println!` does.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("cannot write to stdout: {e}");
+        }
+    }};
+}
+
 mod apps;
 mod commands;
 mod output;
