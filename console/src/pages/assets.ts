@@ -6,24 +6,28 @@ import { chain } from "../chain.js";
 import { accountLink, amount, blockLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
 
-/** A value an offer, a vault or a distribution names. */
-export function value(v: Api.Value): HTMLElement {
+const decimals = new Map<string, Promise<number>>();
+/** An asset's decimals (fetched once per page load). */
+function decimalsOf(asset: string): Promise<number> {
+  if (!decimals.has(asset)) decimals.set(asset, chain.rpc.call("asset_getClass", asset).then((c) => c.decimals, () => 0));
+  return decimals.get(asset)!;
+}
+
+/** A value an offer, a vault or a distribution names, with its asset's decimals. */
+export async function value(v: Api.Value): Promise<HTMLElement> {
   switch (v.kind) {
     case "native":
       return h("span", {}, amount(v.amount, 0, lang()), " ", t("native"));
     case "token":
-      return h("span", {}, amount(v.amount, 0, lang()), " ", link(`#/asset/${v.asset}`, short(v.asset)));
+      return h("span", {}, amount(v.amount, await decimalsOf(v.asset), lang()), " ", link(`#/asset/${v.asset}`, short(v.asset)));
     case "item":
       return link(`#/item/${v.collection}/${v.item}`, short(v.collection), ` #${v.item}`);
   }
 }
 
-function offers(list: Api.Offer[]): HTMLElement {
-  return table(
-    [t("Offer"), t("Maker"), t("Gives"), t("Wants"), t("Deadline")],
-    list.map((o) => [link(`#/offer/${o.id}`, short(o.id)), accountLink(o.maker), value(o.give), value(o.want), time(o.deadline_ms, lang())]),
-    t("No open offers."),
-  );
+async function offers(list: Api.Offer[]): Promise<HTMLElement> {
+  const rows = await Promise.all(list.map(async (o) => [link(`#/offer/${o.id}`, short(o.id)), accountLink(o.maker), await value(o.give), await value(o.want), time(o.deadline_ms, lang())]));
+  return table([t("Offer"), t("Maker"), t("Gives"), t("Wants"), t("Deadline")], rows, t("No open offers."));
 }
 
 export async function asset(view: HTMLElement, id: string, query: URLSearchParams): Promise<void> {
@@ -50,7 +54,7 @@ export async function asset(view: HTMLElement, id: string, query: URLSearchParam
       [t("Metadata"), c.metadata.uri ? h("code", { class: "wrap" }, c.metadata.uri) : "—"],
     ]),
     c.vault ? h("h2", {}, t("Vault")) : "",
-    c.vault ? vaultFacts(c.vault, c.decimals) : "",
+    c.vault ? await vaultFacts(c.vault, c.decimals) : "",
     h("h2", {}, t("Holders")),
     table(
       [t("Account"), t("Balance"), t("Frozen")],
@@ -61,19 +65,19 @@ export async function asset(view: HTMLElement, id: string, query: URLSearchParam
     h("h2", {}, t("Distributions")),
     table(
       [t("Record"), t("Total"), t("Paid"), t("Claim until"), t("Status")],
-      distributions.map((d) => [String(d.record), value(d.total), amount(d.paid, 0, lang()), time(d.claim_until_ms, lang()), d.closed ? t("closed") : t("open")]),
+      await Promise.all(distributions.map(async (d) => [String(d.record), await value(d.total), amount(d.paid, 0, lang()), time(d.claim_until_ms, lang()), d.closed ? t("closed") : t("open")])),
       t("None."),
     ),
     h("h2", {}, t("Open offers")),
-    offers(open.offers),
+    await offers(open.offers),
   );
 }
 
-function vaultFacts(v: Api.Vault, decimals: number): HTMLElement {
+async function vaultFacts(v: Api.Vault, decimals: number): Promise<HTMLElement> {
   return facts([
-    [t("Holds"), value(v.content)],
+    [t("Holds"), await value(v.content)],
     [t("Shares"), amount(v.shares, decimals, lang())],
-    [t("Reserve price"), v.reserve ? value(v.reserve) : "—"],
+    [t("Reserve price"), v.reserve ? await value(v.reserve) : "—"],
     [t("Status"), t(v.status)],
     [t("Creator"), accountLink(v.creator)],
     [t("Buyer"), v.buyer ? accountLink(v.buyer) : "—"],
@@ -94,7 +98,7 @@ export async function collection(view: HTMLElement, id: string): Promise<void> {
       [t("Metadata"), c.metadata.uri ? h("code", { class: "wrap" }, c.metadata.uri) : "—"],
     ]),
     h("h2", {}, t("Open offers")),
-    offers(open.offers),
+    await offers(open.offers),
   );
 }
 
@@ -124,9 +128,9 @@ export async function offer(view: HTMLElement, id: string): Promise<void> {
     facts([
       [t("Status"), t(o.status)],
       [t("Maker"), accountLink(o.maker)],
-      [t("Gives"), value(o.give)],
-      [t("Wants"), value(o.want)],
-      [t("Left to give"), amount(o.give_left, 0, lang())],
+      [t("Gives"), await value(o.give)],
+      [t("Wants"), await value(o.want)],
+      [t("Left to give"), o.give.kind === "token" ? amount(o.give_left, await decimalsOf(o.give.asset), lang()) : amount(o.give_left, 0, lang())],
       [t("Taken in parts"), o.partial ? t("yes") : t("no")],
       [t("Only for"), o.taker ? accountLink(o.taker) : t("anyone")],
       [t("Deadline"), time(o.deadline_ms, lang())],
