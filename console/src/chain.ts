@@ -16,14 +16,41 @@ export interface Trust {
 
 let trust: Trust | undefined;
 
-/** The genesis document and the trust root built from it (fetched once). */
+/**
+ * The genesis document and the trust root built from it. The document (with the genesis
+ * applications' code, about 1.5 MB on a dev chain) is kept in the browser under its hash, as
+ * this page computes it, so later visits fetch only the node's status.
+ */
 export async function loadTrust(): Promise<Trust> {
   if (!trust) {
-    const genesis = await chain.rpc.call("chain_getGenesis");
-    const root = new TrustRoot(genesis);
-    trust = { genesis, root, hash: toHex(root.genesisHash) };
+    const { genesis_hash } = await chain.rpc.call("chain_status");
+    const key = `citychain.genesis.${genesis_hash}`;
+    trust = fromCache(key, genesis_hash) ?? build(await chain.rpc.call("chain_getGenesis"));
+    if (trust.hash === genesis_hash && localStorage.getItem(key) === null) {
+      try {
+        localStorage.setItem(key, JSON.stringify(trust.genesis));
+      } catch {
+        // The browser's storage is full: fetch it again next time.
+      }
+    }
   }
   return trust;
+}
+
+function build(genesis: Api.Genesis): Trust {
+  const root = new TrustRoot(genesis);
+  return { genesis, root, hash: toHex(root.genesisHash) };
+}
+
+/** A kept genesis document, if it hashes to `hash` (anything else in storage is ignored). */
+function fromCache(key: string, hash: string): Trust | undefined {
+  try {
+    const text = localStorage.getItem(key);
+    const kept = text === null ? undefined : build(JSON.parse(text) as Api.Genesis);
+    return kept?.hash === hash ? kept : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const PIN = "citychain.genesis";

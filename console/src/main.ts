@@ -12,6 +12,7 @@ import { cert } from "./pages/cert.js";
 import { contract } from "./pages/contract.js";
 import { governance, inbox } from "./pages/governance.js";
 import { overview } from "./pages/overview.js";
+import { permit, permits } from "./pages/permits.js";
 import { resolve } from "./pages/search.js";
 import { NotFound, tx } from "./pages/tx.js";
 
@@ -31,7 +32,7 @@ function renderHeader(): void {
   replace(
     header,
     h("a", { class: "brand", href: "#/" }, t("citychain console")),
-    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates"))),
+    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates")), h("a", { href: "#/permits" }, t("Permits"))),
     h(
       "form",
       { role: "search", class: "search", onsubmit: (e: Event) => { e.preventDefault(); void go(search.value); } },
@@ -117,6 +118,12 @@ async function route(): Promise<void> {
       case "offer":
         await offer(view, parts[1] ?? "");
         break;
+      case "permits":
+        await permits(view);
+        break;
+      case "permit":
+        await permit(view, parts[1] ?? "");
+        break;
       case "inbox":
         await inbox(view, parts[1] ?? "");
         break;
@@ -144,7 +151,7 @@ function showError(view: HTMLElement, e: unknown): void {
   let message: string;
   if (e instanceof NotFound) message = t("Nothing matches {q}.", { q: e.what });
   else if (e instanceof RpcError) message = e.code === -32001 || e.code === -32602 ? t("Nothing matches {q}.", { q: e.message }) : t("The node answered with an error: {e}", { e: e.message });
-  else message = t("Cannot reach the node: {e}", { e: (e as Error).message });
+  else message = (e as Error).message;
   const notFound = e instanceof NotFound || (e instanceof RpcError && (e.code === -32001 || e.code === -32602));
   replace(view, h("h1", {}, notFound ? t("Not found") : t("Error")), h("p", { class: "error", role: "alert" }, message));
 }

@@ -209,6 +209,24 @@ test("an account's inbox lists the permit steps waiting for its decision", async
   await page.context().close();
 });
 
+test("a permit application shows its route, the agency it waits for and its steps", async () => {
+  const page = await open("#/permits");
+  await page.locator('a[href="#/permit/0"]').click();
+  await page.getByRole("heading", { name: /Riverside library extension/ }).waitFor();
+  const text = await page.locator("main").textContent();
+  assert.match(text, /Construction permit \(construction\)/);
+  assert.match(text, /in review/);
+  assert.match(text, /1 \/ 1/);
+  assert.ok(await page.locator(`main a[href="#/account/${address("carol")}"]`).count() >= 2, "carol is waited for and on the route");
+  await page.getByRole("cell", { name: "applied" }).waitFor();
+  await shot(page, "permit");
+  await page.goto(`${url}/#/permit/99`);
+  await page.getByText(/no application|application 99/i).waitFor();
+  await page.goto(`${url}/#/permit/x`);
+  await page.getByRole("heading", { name: "Not found" }).waitFor();
+  await page.context().close();
+});
+
 test("search takes heights, hashes and addresses, and says so when nothing matches", async () => {
   const page = await open("");
   const search = async (q) => {
@@ -299,7 +317,7 @@ test("phone width: pages fit the screen", async () => {
 });
 
 test("axe-core finds no serious or critical accessibility problem", async () => {
-  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
     const page = await open(path, { bypassCSP: true });
     await page.locator("main h1").waitFor();
     await page.waitForTimeout(800);

@@ -3,7 +3,7 @@
 
 import { type Api, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
 import { chain, loadTrust } from "../chain.js";
-import { accountLink, blockLink, facts, h, replace, short, table, time } from "../dom.js";
+import { accountLink, blockLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { contractAt, pretty } from "./tx.js";
 
@@ -82,7 +82,7 @@ export async function inbox(main: HTMLElement, address: string): Promise<void> {
     h("h2", {}, t("Permit applications waiting for its decision")),
     table(
       [t("Application"), t("Title"), t("Deadline"), t("Status")],
-      permits.map((p) => [`#${p.id}`, p.title, time(p.deadline, lang()), p.late ? h("span", { class: "status bad" }, t("overdue")) : t("in review")]),
+      permits.map((p) => [link(`#/permit/${p.id}`, `#${p.id}`), p.title, time(p.deadline, lang()), p.late ? h("span", { class: "status bad" }, t("overdue")) : t("in review")]),
       t("Nothing waits."),
     ),
     h("p", { class: "note" }, t("Looks through the newest {n} applications of the permits application.", { n: PERMITS_SCANNED })),
