@@ -12,12 +12,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Loads the overview in `page`; returns the time to interactive and the bytes of the responses. */
 async function load(page) {
-  let bytes = 0;
-  const count = async (r) => {
-    try {
-      bytes += (await r.body()).length;
-    } catch {}
-  };
+  const sizes = [];
+  const count = (r) => sizes.push(r.body().then((b) => b.length, () => 0));
   page.on("response", count);
   const start = Date.now();
   await page.goto(`${url}/`);
@@ -26,6 +22,7 @@ async function load(page) {
   await page.waitForSelector("header .genesis code");
   await page.waitForTimeout(300);
   page.off("response", count);
+  const bytes = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
   return { ms, bytes };
 }
 
