@@ -157,3 +157,23 @@ fn testnet_init_prints_json_with_json() {
         "{v}"
     );
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_the_command_quietly() {
+    // `citychain keys new … | head -0`: the reader is gone before the command prints.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_citychain"))
+        .args(["keys", "new", "--json", "--out"])
+        .arg(dir.path().join("k.json"))
+        .env("CITYCHAIN_PASSPHRASE", "a passphrase")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(dir.path().join("k.json").exists(), "the key was still written");
+}
