@@ -13,6 +13,7 @@ import { contract } from "./pages/contract.js";
 import { governance, inbox } from "./pages/governance.js";
 import { overview } from "./pages/overview.js";
 import { permit, permits } from "./pages/permits.js";
+import { trace } from "./pages/trace.js";
 import { resolve } from "./pages/search.js";
 import { NotFound, tx } from "./pages/tx.js";
 
@@ -123,6 +124,9 @@ async function route(): Promise<void> {
         break;
       case "permit":
         await permit(view, parts[1] ?? "");
+        break;
+      case "trace":
+        await trace(view, parts.slice(1).join("/"));
         break;
       case "inbox":
         await inbox(view, parts[1] ?? "");

@@ -66,6 +66,11 @@ before(async () => {
   cli("contract", "call", certs, "register_issuer", "--key", keyFile("alice"), "--arg", `issuer=${permits}`, "--arg", "name=City Permits Office");
   cli("contract", "call", permits, "define_type", "--key", keyFile("alice"), "--arg", "type_id=construction", "--arg", "name=Construction permit", "--arg", `stages=[[["${address("carol")}"], 3600000]]`, "--arg", "consultation_ms=1000", "--arg", "validity_ms=63072000000");
   cli("contract", "call", permits, "apply", "--key", keyFile("dave"), "--arg", "type_id=construction", "--arg", "title=Riverside library extension", "--arg", `document=0x${"11".repeat(32)}`);
+  // A product batch: bob's farm commissions raw milk; carol's plant recalls nothing yet.
+  const traceApp = banner.applications.find((a) => a.name === "trace").address;
+  cli("contract", "call", traceApp, "register_party", "--key", keyFile("alice"), "--arg", `party=${address("bob")}`, "--arg", "name=Farm 7", "--arg", "role=0", "--arg", "location=Yanqing");
+  data.batch = "urn:epc:class:lgtin:0614141.107346.MILK-A";
+  cli("contract", "call", traceApp, "commission", "--key", keyFile("bob"), "--arg", `code=${data.batch}`, "--arg", "product=raw milk", "--arg", "quantity=1000", "--arg", "unit=L", "--arg", "origin=Farm 7, Yanqing", "--arg", 'attributes=[["fat", "3.6%"]]', "--arg", "cold_chain=[2000, 6000]");
   // An asset with a holder and an open offer.
   data.asset = cli("asset", "create", "--key", keyFile("alice"), "--symbol", "BOND-26", "--name", "City bond 2026", "--cap", "100000000", "--decimals", "2").receipt.output;
   cli("asset", "mint", "--key", keyFile("alice"), data.asset, "--to", address("bob"), "--amount", "500000");
@@ -227,6 +232,22 @@ test("a permit application shows its route, the agency it waits for and its step
   await page.context().close();
 });
 
+test("a product batch's trace, found by its code, at phone width", async () => {
+  const page = await open("", { width: 375, height: 740 });
+  await page.locator("#search").fill(data.batch);
+  await page.locator("#search").press("Enter");
+  await page.getByRole("heading", { name: /raw milk/ }).waitFor();
+  const text = await page.locator("main").textContent();
+  assert.match(text, /1000 L/);
+  assert.match(text, /2\.0 °C – 6\.0 °C/);
+  assert.match(text, /ObjectEvent ADD/);
+  assert.match(text, /commissioning/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `${overflow}px wider than the screen`);
+  await shot(page, "phone-trace");
+  await page.context().close();
+});
+
 test("search takes heights, hashes and addresses, and says so when nothing matches", async () => {
   const page = await open("");
   const search = async (q) => {
@@ -317,7 +338,7 @@ test("phone width: pages fit the screen", async () => {
 });
 
 test("axe-core finds no serious or critical accessibility problem", async () => {
-  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", `#/trace/${encodeURIComponent(data.batch)}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
     const page = await open(path, { bypassCSP: true });
     await page.locator("main h1").waitFor();
     await page.waitForTimeout(800);

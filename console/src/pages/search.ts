@@ -1,6 +1,7 @@
 // The search box: a height, a block or transaction hash, an address, or a certificate link.
 
 import { chain } from "../chain.js";
+import { traceContract } from "./trace.js";
 
 /** Where a query leads, or null if nothing matches. */
 export async function resolve(query: string): Promise<string | null> {
@@ -23,5 +24,8 @@ export async function resolve(query: string): Promise<string | null> {
     if (await exists(chain.rpc.call("asset_getOffer", id))) return `#/offer/${id}`;
     return `#/account/${id}`;
   }
+  // Anything else may be a product batch's code.
+  const traced = await traceContract();
+  if (q && traced && (await traced.query("batch_of", [q]).then(() => true, () => false))) return `#/trace/${encodeURIComponent(q)}`;
   return null;
 }

@@ -175,5 +175,8 @@ fn output_into_a_closed_pipe_ends_the_command_quietly() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(dir.path().join("k.json").exists(), "the key was still written");
+    assert!(
+        dir.path().join("k.json").exists(),
+        "the key was still written"
+    );
 }
