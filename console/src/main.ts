@@ -11,6 +11,7 @@ import { block } from "./pages/block.js";
 import { cert } from "./pages/cert.js";
 import { contract } from "./pages/contract.js";
 import { governance, inbox } from "./pages/governance.js";
+import { grant, grants } from "./pages/grants.js";
 import { overview } from "./pages/overview.js";
 import { permit, permits } from "./pages/permits.js";
 import { trace } from "./pages/trace.js";
@@ -33,7 +34,7 @@ function renderHeader(): void {
   replace(
     header,
     h("a", { class: "brand", href: "#/" }, t("citychain console")),
-    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates")), h("a", { href: "#/permits" }, t("Permits"))),
+    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates")), h("a", { href: "#/permits" }, t("Permits")), h("a", { href: "#/grants" }, t("Grants"))),
     h(
       "form",
       { role: "search", class: "search", onsubmit: (e: Event) => { e.preventDefault(); void go(search.value); } },
@@ -127,6 +128,12 @@ async function route(): Promise<void> {
         break;
       case "trace":
         await trace(view, parts.slice(1).join("/"));
+        break;
+      case "grants":
+        await grants(view);
+        break;
+      case "grant":
+        await grant(view, parts[1] ?? "");
         break;
       case "inbox":
         await inbox(view, parts[1] ?? "");

@@ -71,6 +71,11 @@ before(async () => {
   cli("contract", "call", traceApp, "register_party", "--key", keyFile("alice"), "--arg", `party=${address("bob")}`, "--arg", "name=Farm 7", "--arg", "role=0", "--arg", "location=Yanqing");
   data.batch = "urn:epc:class:lgtin:0614141.107346.MILK-A";
   cli("contract", "call", traceApp, "commission", "--key", keyFile("bob"), "--arg", `code=${data.batch}`, "--arg", "product=raw milk", "--arg", "quantity=1000", "--arg", "unit=L", "--arg", "origin=Farm 7, Yanqing", "--arg", 'attributes=[["fat", "3.6%"]]', "--arg", "cold_chain=[2000, 6000]");
+  // A grant programme carol reviews, and dave's application to it.
+  data.grants = banner.applications.find((a) => a.name === "grants").address;
+  const until = Date.now() + 86_400_000;
+  cli("contract", "call", data.grants, "create_programme", "--key", keyFile("alice"), "--value", "100000", "--arg", "name=Smart river programme", "--arg", `reviewers=["${address("carol")}"]`, "--arg", "threshold=1", "--arg", "large_payment=1000000", "--arg", `apply_until_ms=${until}`);
+  cli("contract", "call", data.grants, "apply", "--key", keyFile("dave"), "--arg", "programme=0", "--arg", "title=Flood sensors", "--arg", "amount=60000", "--arg", `milestones=[[5000, ${until + 1}, "installation report"], [5000, ${until + 2}, "handover"]]`);
   // An asset with a holder and an open offer.
   data.asset = cli("asset", "create", "--key", keyFile("alice"), "--symbol", "BOND-26", "--name", "City bond 2026", "--cap", "100000000", "--decimals", "2").receipt.output;
   cli("asset", "mint", "--key", keyFile("alice"), data.asset, "--to", address("bob"), "--amount", "500000");
@@ -248,6 +253,26 @@ test("a product batch's trace, found by its code, at phone width", async () => {
   await page.context().close();
 });
 
+test("grants: the programme and the grant's milestones; the reviewer's inbox until it reviews", async () => {
+  const page = await open("#/grants");
+  await page.getByRole("cell", { name: "Smart river programme" }).waitFor();
+  await page.locator('a[href="#/grant/0"]').click();
+  await page.getByRole("heading", { name: /Flood sensors/ }).waitFor();
+  const text = await page.locator("main").textContent();
+  assert.match(text, /installation report/);
+  assert.match(text, /handover/);
+  assert.match(text, /50%/);
+  await shot(page, "grant");
+  await page.goto(`${url}/#/inbox/${address("carol")}`);
+  await page.getByRole("cell", { name: "the award" }).waitFor({ timeout: 15_000 });
+  cli("contract", "call", data.grants, "review", "--key", keyFile("carol"), "--arg", "id=0", "--arg", "approve=true", "--arg", "comment=meets the criteria");
+  await page.reload();
+  await page.getByRole("heading", { name: "Grant reviews waiting for it" }).waitFor();
+  await page.locator("main table").last().waitFor();
+  assert.doesNotMatch(await page.locator("main").textContent(), /the award/, "reviewed: no longer waiting");
+  await page.context().close();
+});
+
 test("search takes heights, hashes and addresses, and says so when nothing matches", async () => {
   const page = await open("");
   const search = async (q) => {
@@ -338,7 +363,7 @@ test("phone width: pages fit the screen", async () => {
 });
 
 test("axe-core finds no serious or critical accessibility problem", async () => {
-  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", `#/trace/${encodeURIComponent(data.batch)}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", "#/grants", "#/grant/0", `#/trace/${encodeURIComponent(data.batch)}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
     const page = await open(path, { bypassCSP: true });
     await page.locator("main h1").waitFor();
     await page.waitForTimeout(800);

@@ -5,6 +5,7 @@ import { type Api, genesisContractAddress, toHex } from "../../../sdk/ts/src/ind
 import { chain, loadTrust } from "../chain.js";
 import { accountLink, blockLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
+import { GRANTS_SCANNED, reviewsWaiting } from "./grants.js";
 import { contractAt, pretty } from "./tx.js";
 
 export async function governance(main: HTMLElement): Promise<void> {
@@ -70,7 +71,7 @@ function proposalView(p: Api.ProposalView): HTMLElement {
 const PERMITS_SCANNED = 20;
 
 export async function inbox(main: HTMLElement, address: string): Promise<void> {
-  const [member, proposals, permits] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals(), permitSteps(address)]);
+  const [member, proposals, permits, reviews] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals(), permitSteps(address), reviewsWaiting(address)]);
   const org = member.member?.org;
   const waiting = org ? proposals.filter((p) => p.effective_status === "open" && !p.votes.some((v) => v.org === org)) : [];
   replace(
@@ -86,6 +87,9 @@ export async function inbox(main: HTMLElement, address: string): Promise<void> {
       t("Nothing waits."),
     ),
     h("p", { class: "note" }, t("Looks through the newest {n} applications of the permits application.", { n: PERMITS_SCANNED })),
+    h("h2", {}, t("Grant reviews waiting for it")),
+    table([t("Grant"), t("Title"), t("Waits for")], reviews.map((r) => [link(`#/grant/${r.id}`, `#${r.id}`), r.title, r.what]), t("Nothing waits.")),
+    h("p", { class: "note" }, t("Looks through the newest {n} grants.", { n: GRANTS_SCANNED })),
   );
 }
 
