@@ -10,6 +10,7 @@ import { asset, collection, item, offer } from "./pages/assets.js";
 import { block } from "./pages/block.js";
 import { cert } from "./pages/cert.js";
 import { contract } from "./pages/contract.js";
+import { dataset, datasets } from "./pages/datashare.js";
 import { governance, inbox } from "./pages/governance.js";
 import { grant, grants } from "./pages/grants.js";
 import { overview } from "./pages/overview.js";
@@ -34,7 +35,7 @@ function renderHeader(): void {
   replace(
     header,
     h("a", { class: "brand", href: "#/" }, t("citychain console")),
-    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates")), h("a", { href: "#/permits" }, t("Permits")), h("a", { href: "#/grants" }, t("Grants"))),
+    h("nav", { "aria-label": "main" }, h("a", { href: "#/" }, t("Overview")), h("a", { href: "#/governance" }, t("Governance")), h("a", { href: "#/cert" }, t("Certificates")), h("a", { href: "#/permits" }, t("Permits")), h("a", { href: "#/grants" }, t("Grants")), h("a", { href: "#/data" }, t("Data"))),
     h(
       "form",
       { role: "search", class: "search", onsubmit: (e: Event) => { e.preventDefault(); void go(search.value); } },
@@ -134,6 +135,12 @@ async function route(): Promise<void> {
         break;
       case "grant":
         await grant(view, parts[1] ?? "");
+        break;
+      case "data":
+        await datasets(view, query);
+        break;
+      case "dataset":
+        await dataset(view, parts.slice(1).join("/"));
         break;
       case "inbox":
         await inbox(view, parts[1] ?? "");

@@ -76,6 +76,10 @@ before(async () => {
   const until = Date.now() + 86_400_000;
   cli("contract", "call", data.grants, "create_programme", "--key", keyFile("alice"), "--value", "100000", "--arg", "name=Smart river programme", "--arg", `reviewers=["${address("carol")}"]`, "--arg", "threshold=1", "--arg", "large_payment=1000000", "--arg", `apply_until_ms=${until}`);
   cli("contract", "call", data.grants, "apply", "--key", keyFile("dave"), "--arg", "programme=0", "--arg", "title=Flood sensors", "--arg", "amount=60000", "--arg", `milestones=[[5000, ${until + 1}, "installation report"], [5000, ${until + 2}, "handover"]]`);
+  // A data set in the catalogue: alice registers bob's bureau, which publishes bus positions.
+  const share = banner.applications.find((a) => a.name === "datashare").address;
+  cli("contract", "call", share, "register_agency", "--key", keyFile("alice"), "--arg", `agency=${address("bob")}`, "--arg", "name=Transport Bureau");
+  cli("contract", "call", share, "publish", "--key", keyFile("bob"), "--arg", "id=bus-gps", "--arg", "title=Bus GPS positions", "--arg", `schema_hash=0x${"ab".repeat(32)}`, "--arg", "classification=1", "--arg", "frequency=every 30 s", "--arg", "endpoint=api://transport/bus-gps/v1", "--arg", 'keywords=["transport", "GPS"]', "--arg", `approvers=["${address("bob")}"]`, "--arg", "required=1");
   // An asset with a holder and an open offer.
   data.asset = cli("asset", "create", "--key", keyFile("alice"), "--symbol", "BOND-26", "--name", "City bond 2026", "--cap", "100000000", "--decimals", "2").receipt.output;
   cli("asset", "mint", "--key", keyFile("alice"), data.asset, "--to", address("bob"), "--amount", "500000");
@@ -273,6 +277,22 @@ test("grants: the programme and the grant's milestones; the reviewer's inbox unt
   await page.context().close();
 });
 
+test("the data catalogue finds a data set by keyword and shows who approves access", async () => {
+  const page = await open("#/data");
+  await page.locator("#dataset-q").fill("gps");
+  await page.locator("#dataset-q").press("Enter");
+  await page.locator('a[href="#/dataset/bus-gps"]').click();
+  await page.getByRole("heading", { name: /Bus GPS positions/ }).waitFor();
+  const text = await page.locator("main").textContent();
+  assert.match(text, /internal/);
+  assert.match(text, /api:\/\/transport\/bus-gps\/v1/);
+  assert.match(text, /Nobody has asked for it/);
+  await shot(page, "dataset");
+  await page.goto(`${url}/#/data?q=nothing-like-this`);
+  await page.getByText("No data sets.").waitFor();
+  await page.context().close();
+});
+
 test("search takes heights, hashes and addresses, and says so when nothing matches", async () => {
   const page = await open("");
   const search = async (q) => {
@@ -363,7 +383,7 @@ test("phone width: pages fit the screen", async () => {
 });
 
 test("axe-core finds no serious or critical accessibility problem", async () => {
-  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", "#/grants", "#/grant/0", `#/trace/${encodeURIComponent(data.batch)}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
+  for (const path of ["", `#/cert/${data.link}`, `#/asset/${data.asset}`, `#/offer/${data.offer}`, `#/inbox/${address("carol")}`, "#/permit/0", "#/grants", "#/grant/0", "#/data", "#/dataset/bus-gps", `#/trace/${encodeURIComponent(data.batch)}`, `#/block/2`, `#/tx/${data.anchor.receipt.tx_hash}`, `#/account/${address("bob")}`, `#/contract/${data.notary}`, "#/governance", "#/notfound/x"]) {
     const page = await open(path, { bypassCSP: true });
     await page.locator("main h1").waitFor();
     await page.waitForTimeout(800);
