@@ -80,6 +80,9 @@ before(async () => {
   const share = banner.applications.find((a) => a.name === "datashare").address;
   cli("contract", "call", share, "register_agency", "--key", keyFile("alice"), "--arg", `agency=${address("bob")}`, "--arg", "name=Transport Bureau");
   cli("contract", "call", share, "publish", "--key", keyFile("bob"), "--arg", "id=bus-gps", "--arg", "title=Bus GPS positions", "--arg", `schema_hash=0x${"ab".repeat(32)}`, "--arg", "classification=1", "--arg", "frequency=every 30 s", "--arg", "endpoint=api://transport/bus-gps/v1", "--arg", 'keywords=["transport", "GPS"]', "--arg", `approvers=["${address("bob")}"]`, "--arg", "required=1");
+  // A 2-of-2 multisig of alice and carol; alice proposes (and so approves) a payment.
+  data.multisig = cli("multisig", "create", "--key", keyFile("alice"), "--signer", address("alice"), "--signer", address("carol"), "--threshold", "2").receipt.output;
+  cli("multisig", "propose", "--key", keyFile("alice"), data.multisig, "--payload", JSON.stringify({ type: "transfer", to: address("bob"), amount: "5" }));
   // An asset with a holder and an open offer.
   data.asset = cli("asset", "create", "--key", keyFile("alice"), "--symbol", "BOND-26", "--name", "City bond 2026", "--cap", "100000000", "--decimals", "2").receipt.output;
   cli("asset", "mint", "--key", keyFile("alice"), data.asset, "--to", address("bob"), "--amount", "500000");
@@ -213,13 +216,19 @@ test("governance lists organizations, proposals and the audit trail", async () =
   await page.context().close();
 });
 
-test("an account's inbox lists the permit steps waiting for its decision", async () => {
+test("an account's inbox lists the permit steps and multisig approvals waiting for it", async () => {
   const page = await open(`#/inbox/${address("carol")}`);
   await page.getByText("Riverside library extension").waitFor({ timeout: 15_000 });
+  await page.locator(`main a[href="#/account/${data.multisig}"]`).waitFor();
+  assert.match(await page.locator("main").textContent(), /transfer 5/);
   await shot(page, "inbox");
   await page.goto(`${url}/#/inbox/${address("bob")}`);
   await page.getByRole("heading", { name: "Permit applications waiting for its decision" }).waitFor();
   assert.doesNotMatch(await page.locator("main").textContent(), /Riverside/);
+  await page.goto(`${url}/#/inbox/${address("alice")}`);
+  await page.getByRole("heading", { name: "Multisig transactions waiting for its approval" }).waitFor();
+  await page.getByRole("heading", { name: "Grant reviews waiting for it" }).waitFor();
+  assert.equal(await page.locator(`main a[href="#/account/${data.multisig}"]`).count(), 0, "the proposer approved already");
   await page.context().close();
 });
 

@@ -6,7 +6,7 @@ import { chain, loadTrust } from "../chain.js";
 import { accountLink, blockLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { GRANTS_SCANNED, reviewsWaiting } from "./grants.js";
-import { contractAt, pretty } from "./tx.js";
+import { contractAt, payloadSummary, pretty } from "./tx.js";
 
 export async function governance(main: HTMLElement): Promise<void> {
   const [orgs, policy, proposals, trail, frozen] = await Promise.all([
@@ -67,11 +67,55 @@ function proposalView(p: Api.ProposalView): HTMLElement {
   );
 }
 
+/** How many of the account's newest transactions the inbox reads for multisig accounts. */
+const HISTORY_SCANNED = 500;
+/** How many of a multisig account's newest proposed transactions it looks at. */
+const MULTISIG_SCANNED = 20;
+
+/**
+ * The proposed transactions of multisig accounts `address` signs for that wait for its
+ * approval. Nothing indexes signers, but the transaction that created a multisig account names
+ * its signers, so it is in each signer's own history (`tx_listByAccount`).
+ */
+async function multisigWaiting(address: string): Promise<{ account: string; pending: Api.MultisigPending }[]> {
+  const me = address.toLowerCase();
+  const accounts = new Set<string>();
+  let before: Api.TxPosition | null = null;
+  for (let read = 0; read < HISTORY_SCANNED; ) {
+    let page: Api.AccountTxPage;
+    try {
+      page = await chain.rpc.call("tx_listByAccount", address, before, 100);
+    } catch {
+      return []; // no account index on this node
+    }
+    const answers = await chain.rpc.batch(page.transactions.flatMap((tx) => [{ method: "tx_get" as const, params: [tx.hash] }, { method: "tx_getReceipt" as const, params: [tx.hash] }]));
+    for (let i = 0; i + 1 < answers.length; i += 2) {
+      const [got, receipt] = [answers[i]!, answers[i + 1]!];
+      if (!got.ok || !receipt.ok) continue;
+      const payload = (got.result as Api.TxInfo).transaction.transaction.payload;
+      const created = (receipt.result as Api.ReceiptInfo).receipt;
+      if (payload.type === "multisig" && payload.op.op === "create" && payload.op.signers.includes(me) && created.status === "success") accounts.add(created.output);
+    }
+    read += page.transactions.length;
+    if (!page.next) break;
+    before = page.next;
+  }
+  const out = [];
+  for (const account of accounts) {
+    const view = await chain.rpc.call("multisig_getAccount", account);
+    for (let id = Math.max(0, view.next_id - MULTISIG_SCANNED); id < view.next_id; id++) {
+      const pending = await chain.rpc.call("multisig_getTransaction", account, id);
+      if (pending.status === "pending" && !pending.approvals.includes(me)) out.push({ account, pending });
+    }
+  }
+  return out;
+}
+
 /** How many of the newest permit applications the inbox looks through. */
 const PERMITS_SCANNED = 20;
 
 export async function inbox(main: HTMLElement, address: string): Promise<void> {
-  const [member, proposals, permits, reviews] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals(), permitSteps(address), reviewsWaiting(address)]);
+  const [member, proposals, permits, reviews, multisig] = await Promise.all([chain.rpc.call("org_getMember", address), allProposals(), permitSteps(address), reviewsWaiting(address), multisigWaiting(address)]);
   const org = member.member?.org;
   const waiting = org ? proposals.filter((p) => p.effective_status === "open" && !p.votes.some((v) => v.org === org)) : [];
   replace(
@@ -80,6 +124,13 @@ export async function inbox(main: HTMLElement, address: string): Promise<void> {
     h("p", {}, t("What waits for {a}", { a: "" }), short(address), org ? ` (${org})` : ""),
     h("h2", {}, t("Open proposals its organization has not voted on")),
     waiting.length ? h("div", {}, ...waiting.map(proposalView)) : h("p", { class: "empty" }, t("Nothing waits.")),
+    h("h2", {}, t("Multisig transactions waiting for its approval")),
+    table(
+      [t("Multisig account"), "#", t("Proposer_"), t("Payload")],
+      multisig.map((m) => [accountLink(m.account), String(m.pending.id), accountLink(m.pending.proposer), payloadSummary(m.pending.payload)]),
+      t("Nothing waits."),
+    ),
+    h("p", { class: "note" }, t("The multisig accounts it signs for are found in its newest {n} transactions.", { n: HISTORY_SCANNED })),
     h("h2", {}, t("Permit applications waiting for its decision")),
     table(
       [t("Application"), t("Title"), t("Deadline"), t("Status")],
