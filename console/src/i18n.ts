@@ -93,6 +93,7 @@ const ZH: Record<string, string> = {
   "absent": "不存在",
   Organizations: "机构",
   Members: "成员",
+  "Every account the genesis or an executed proposal made a member, or an organization's admin, as it stands now.": "创世或已执行提案设为成员的每个账户（以及各机构管理员）的当前状态。",
   Policy: "权限策略",
   Proposals: "提案",
   "No proposals.": "没有提案。",

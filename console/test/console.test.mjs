@@ -211,6 +211,10 @@ test("governance lists organizations, proposals and the audit trail", async () =
   const page = await open("#/governance");
   await page.getByText("Dev City").waitFor();
   await page.getByText("Admit bob as a client").first().waitFor();
+  const members = page.locator("table", { has: page.getByRole("columnheader", { name: "Roles" }) });
+  await members.locator(`a[href="#/account/${address("alice")}"]`).waitFor();
+  await members.locator(`a[href="#/account/${address("bob")}"]`).waitFor();
+  assert.match(await members.textContent(), /admin/);
   assert.ok((await page.locator("section, main").textContent()).includes("proposed") || (await page.locator("table").count()) >= 2);
   await shot(page, "governance");
   await page.context().close();

@@ -9,13 +9,15 @@ import { GRANTS_SCANNED, reviewsWaiting } from "./grants.js";
 import { contractAt, payloadSummary, pretty } from "./tx.js";
 
 export async function governance(main: HTMLElement): Promise<void> {
-  const [orgs, policy, proposals, trail, frozen] = await Promise.all([
+  const [orgs, policy, proposals, trail, frozen, trust] = await Promise.all([
     chain.rpc.call("org_list"),
     chain.rpc.call("gov_getPolicy"),
     allProposals(),
     chain.rpc.call("audit_getTrail", null, null, 1000),
     chain.rpc.call("audit_listFrozen"),
+    loadTrust(),
   ]);
+  const members = await currentMembers(trust.genesis, proposals, orgs);
   replace(
     main,
     h("h1", {}, t("Governance")),
@@ -25,6 +27,13 @@ export async function governance(main: HTMLElement): Promise<void> {
       orgs.map((o) => [o.name, h("code", {}, o.id), h("span", {}, ...o.admins.map((a) => accountLink(a))), String(o.validators?.length ?? 0)]),
       t("None."),
     ),
+    h("h2", {}, t("Members")),
+    table(
+      [t("Account"), t("Organization"), t("Roles"), t("Frozen")],
+      members.map((m) => [accountLink(m.address), m.member!.org, m.member!.roles.join(", "), m.frozen ? t("yes") : t("no")]),
+      t("None."),
+    ),
+    h("p", { class: "note" }, t("Every account the genesis or an executed proposal made a member, or an organization's admin, as it stands now.")),
     h("h2", {}, t("Policy")),
     facts([
       ...Object.entries(policy.policy).map(([k, v]) => [k, Array.isArray(v) ? (v.length ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : t("anyone")) : String(v)] as [string, string]),
@@ -41,6 +50,17 @@ export async function governance(main: HTMLElement): Promise<void> {
     h("h2", {}, t("Frozen accounts")),
     table([t("Account"), t("Block")], frozen.map((f) => [accountLink(f.address), blockLink(f.since_height)]), t("None.")),
   );
+}
+
+/**
+ * The consortium's members now. No method lists them, but membership changes only at genesis
+ * and by executed proposals, so those name every account that may be one; each is then read.
+ */
+async function currentMembers(genesis: Api.Genesis, proposals: Api.ProposalView[], orgs: Api.Organization[]): Promise<Api.MemberView[]> {
+  const named = new Set<string>([...(genesis.members ?? []).map((m) => m.account), ...orgs.flatMap((o) => o.admins)]);
+  for (const p of proposals) if (p.status === "executed" && p.action.type === "set_member") named.add(p.action.account);
+  const answers = await chain.rpc.batch([...named].map((address) => ({ method: "org_getMember" as const, params: [address] })));
+  return answers.flatMap((a) => (a.ok && (a.result as Api.MemberView).member ? [a.result as Api.MemberView] : []));
 }
 
 async function allProposals(): Promise<Api.ProposalView[]> {

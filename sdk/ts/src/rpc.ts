@@ -21,6 +21,9 @@ export class RpcError extends Error {
 }
 
 export type MethodName = keyof Methods;
+
+/** Most calls in one JSON-RPC batch a node takes (`docs/protocol.md` §9). */
+export const MAX_BATCH = 100;
 export type Params<M extends MethodName> = Methods[M]["params"];
 export type Result<M extends MethodName> = Methods[M]["result"];
 
@@ -66,9 +69,14 @@ export class RpcClient {
     return unwrap("rpc.discover", answer!) as Record<string, unknown>;
   }
 
-  /** Several calls in one request (a JSON-RPC batch); each result or error in order. */
+  /**
+   * Several calls as JSON-RPC batches (of at most 100, the node's limit; more are sent as
+   * several batches at once); each result or error in order.
+   */
   async batch(calls: { method: MethodName; params: unknown[] }[]): Promise<({ ok: true; result: unknown } | { ok: false; error: RpcError })[]> {
-    const answers = await this.send(calls.map((c) => ({ method: c.method, params: trimTrailingUndefined(c.params) })));
+    const chunks = [];
+    for (let i = 0; i < calls.length; i += MAX_BATCH) chunks.push(calls.slice(i, i + MAX_BATCH));
+    const answers = (await Promise.all(chunks.map((chunk) => this.send(chunk.map((c) => ({ method: c.method, params: trimTrailingUndefined(c.params) })))))).flat();
     return answers.map((a, i) => {
       try {
         return { ok: true as const, result: unwrap(calls[i]!.method, a) };

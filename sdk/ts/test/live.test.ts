@@ -248,6 +248,10 @@ test("every answer matches its schema in docs/openrpc.json; errors carry the doc
     const validate = resultSchema(method);
     assert.ok(validate(result), `${method}: ${ajv.errorsText(validate.errors)}`);
   }
+  // More calls than one batch may carry go as several batches, transparently.
+  const many = await chain.rpc.batch(Array.from({ length: 250 }, (_, i) => ({ method: "chain_getHeader" as const, params: [i % 3] })));
+  assert.equal(many.length, 250);
+  assert.ok(many.every((a) => a.ok), "every call of a 250-call batch answered");
   const missing = await chain.rpc.call("chain_getBlock", 10_000_000).catch((e: RpcError) => e);
   assert.ok(missing instanceof RpcError && missing.code === -32001, String(missing));
   const malformed = await chain.rpc.call("state_getAccount", "0x12").catch((e: RpcError) => e);
