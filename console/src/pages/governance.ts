@@ -36,7 +36,7 @@ export async function governance(main: HTMLElement): Promise<void> {
     h("p", { class: "note" }, t("Every account the genesis or an executed proposal made a member, or an organization's admin, as it stands now.")),
     h("h2", {}, t("Policy")),
     facts([
-      ...Object.entries(policy.policy).map(([k, v]) => [k, Array.isArray(v) ? (v.length ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : t("anyone")) : String(v)] as [string, string]),
+      ...Object.entries(policy.policy).map(([k, v]) => [k, Array.isArray(v) ? (v.length ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : k === "contract_rules" ? "—" : t("anyone")) : String(v)] as [string, string]),
       ...Object.entries(policy.thresholds).map(([k, v]) => [k, `${v}%`] as [string, string]),
     ]),
     h("h2", {}, t("Proposals")),
