@@ -4,7 +4,8 @@
 //! `cargo test -p citychain-client --test shapes -- --ignored --nocapture` prints them.
 
 use citychain_client::types::{
-    ContractView, HoldingView, Inclusion, ReceiptInfo, TransferCheck, TxInfo,
+    AccountTxEntry, AccountTxPage, ContractView, HoldingView, Inclusion, ReceiptInfo,
+    TransferCheck, TxInfo, TxPosition,
 };
 use citychain_crypto::{Address, Hash, SecretKey, Suite};
 use citychain_types::metadata::build;
@@ -155,8 +156,22 @@ fn shapes() -> Value {
         metadata: Some(metadata),
         height: 42,
     };
+    let history = AccountTxPage {
+        address: to,
+        transactions: vec![AccountTxEntry {
+            hash: tx.hash(),
+            height: inclusion.height,
+            index: inclusion.index,
+        }],
+        next: Some(TxPosition {
+            height: inclusion.height,
+            index: inclusion.index,
+        }),
+        indexed_from: 0,
+    };
     json!({
         "contract_getInfo": contract,
+        "tx_listByAccount": history,
         "tx_getReceipt": ReceiptInfo { tx_hash: tx.hash(), receipt, inclusion: inclusion.clone() },
         "tx_get": TxInfo {
             hash: tx.hash(),
