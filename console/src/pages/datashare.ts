@@ -2,18 +2,16 @@
 // keyword, and one data set with its approvers and who used it. Read through the application's
 // query methods.
 
-import { type Contract, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
-import { loadTrust } from "../chain.js";
+import type { Contract } from "../../../sdk/ts/src/index.js";
 import { accountLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
-import { NotFound, contractAt } from "./tx.js";
+import { NotFound, application } from "./tx.js";
 
 const CLASSIFICATION = ["public", "internal", "sensitive", "secret"];
 const REQUEST_STATUS = ["pending", "granted", "rejected", "revoked"];
 
 async function catalogue(): Promise<Contract> {
-  const trust = await loadTrust();
-  const contract = await contractAt(toHex(genesisContractAddress(trust.genesis.suite, "datashare")));
+  const contract = await application("datashare");
   if (!contract) throw new Error(t("This chain has no data catalogue."));
   return contract;
 }

@@ -1,12 +1,12 @@
 // The consortium: organizations, the permission policy, proposals with their votes, the audit
 // trail and frozen accounts. And each account's inbox: what waits for its vote.
 
-import { type Api, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
+import type { Api } from "../../../sdk/ts/src/index.js";
 import { chain, loadTrust } from "../chain.js";
 import { accountLink, blockLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { GRANTS_SCANNED, reviewsWaiting } from "./grants.js";
-import { contractAt, payloadSummary, pretty } from "./tx.js";
+import { application, payloadSummary, pretty } from "./tx.js";
 
 export async function governance(main: HTMLElement): Promise<void> {
   const [orgs, policy, proposals, trail, frozen, trust] = await Promise.all([
@@ -166,8 +166,7 @@ export async function inbox(main: HTMLElement, address: string): Promise<void> {
 
 /** The permit applications whose current stage waits for `address`'s decision. */
 async function permitSteps(address: string): Promise<{ id: bigint; title: string; deadline: number; late: boolean }[]> {
-  const trust = await loadTrust();
-  const permits = await contractAt(toHex(genesisContractAddress(trust.genesis.suite, "permits")));
+  const permits = await application("permits");
   if (!permits) return [];
   const count = (await permits.query("count")) as bigint;
   const out = [];

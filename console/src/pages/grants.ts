@@ -2,11 +2,10 @@
 // newest grants, and one grant's milestones and record. Read through the application's query
 // methods. Also what waits for a reviewer, for the inbox.
 
-import { type Contract, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
-import { loadTrust } from "../chain.js";
+import type { Contract } from "../../../sdk/ts/src/index.js";
 import { accountLink, amount, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
-import { NotFound, contractAt } from "./tx.js";
+import { NotFound, application } from "./tx.js";
 
 const GRANT_STATUS = ["applied", "awarded", "declined", "completed"];
 const MILESTONE_STATUS = ["pending", "evidence submitted", "paid", "reclaimed"];
@@ -21,13 +20,8 @@ type Grant = [[bigint, string, string, bigint], [number, number, number, number,
 type Milestone = [number, bigint, bigint, string, number, string, number, number];
 type Entry = [bigint, string, number, number, string, bigint, string];
 
-export async function grantsContract(): Promise<Contract | null> {
-  const trust = await loadTrust();
-  return contractAt(toHex(genesisContractAddress(trust.genesis.suite, "grants")));
-}
-
 async function required(): Promise<Contract> {
-  const contract = await grantsContract();
+  const contract = await application("grants");
   if (!contract) throw new Error(t("This chain has no grants application."));
   return contract;
 }
@@ -93,7 +87,7 @@ export async function grant(view: HTMLElement, idText: string): Promise<void> {
 
 /** The grants among the newest ones whose award or milestone evidence waits for `reviewer`'s review. */
 export async function reviewsWaiting(reviewer: string): Promise<{ id: bigint; title: string; what: string }[]> {
-  const contract = await grantsContract();
+  const contract = await application("grants");
   if (!contract) return [];
   const me = reviewer.toLowerCase();
   const [, count] = (await contract.query("counts")) as [bigint, bigint];

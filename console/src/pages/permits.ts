@@ -2,19 +2,17 @@
 // one application's route, the agencies it waits for, the consultation and every step.
 // Read through the contract's own query methods.
 
-import { type Contract, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
-import { loadTrust } from "../chain.js";
+import type { Contract } from "../../../sdk/ts/src/index.js";
 import { accountLink, facts, h, link, replace, short, table, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
-import { NotFound, contractAt } from "./tx.js";
+import { NotFound, application } from "./tx.js";
 
 const STATUS = ["in review", "changes requested", "awaiting the consultation", "approved", "rejected", "withdrawn"];
 const ACTION = ["applied", "approved", "rejected", "changes requested", "resubmitted", "escalated", "withdrawn", "issued"];
 const LISTED = 20;
 
 async function permitsContract(): Promise<Contract> {
-  const trust = await loadTrust();
-  const contract = await contractAt(toHex(genesisContractAddress(trust.genesis.suite, "permits")));
+  const contract = await application("permits");
   if (!contract) throw new Error(t("This chain has no permits application."));
   return contract;
 }

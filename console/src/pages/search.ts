@@ -1,7 +1,7 @@
 // The search box: a height, a block or transaction hash, an address, or a certificate link.
 
 import { chain } from "../chain.js";
-import { traceContract } from "./trace.js";
+import { application } from "./tx.js";
 
 /** Where a query leads, or null if nothing matches. */
 export async function resolve(query: string): Promise<string | null> {
@@ -25,7 +25,7 @@ export async function resolve(query: string): Promise<string | null> {
     return `#/account/${id}`;
   }
   // Anything else may be a product batch's code.
-  const traced = await traceContract();
+  const traced = await application("trace");
   if (q && traced && (await traced.query("batch_of", [q]).then(() => true, () => false))) return `#/trace/${encodeURIComponent(q)}`;
   return null;
 }

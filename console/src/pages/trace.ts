@@ -2,11 +2,9 @@
 // it, its events in EPCIS terms, where it came from and what it went into, and a recall if
 // there is one. For a consumer at a shelf, at phone width.
 
-import { genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
-import { loadTrust } from "../chain.js";
 import { accountLink, facts, h, link, replace, time } from "../dom.js";
 import { lang, t } from "../i18n.js";
-import { NotFound, contractAt } from "./tx.js";
+import { NotFound, application } from "./tx.js";
 
 const STATUS = ["active", "in transit", "consumed", "packed", "recalled"];
 const KIND = ["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent"];
@@ -22,14 +20,8 @@ type TraceEvent = [[bigint, string, number, number], [string, string, string], [
 
 export const traceLink = (code: string) => link(`#/trace/${encodeURIComponent(code)}`, code);
 
-/** The trace application, if this chain has one. */
-export async function traceContract() {
-  const trust = await loadTrust();
-  return contractAt(toHex(genesisContractAddress(trust.genesis.suite, "trace")));
-}
-
 export async function trace(view: HTMLElement, code: string): Promise<void> {
-  const contract = await traceContract();
+  const contract = await application("trace");
   if (!contract) throw new Error(t("This chain has no trace application."));
   let batch: Batch;
   try {

@@ -1,9 +1,9 @@
 // A transaction: who sent what, decoded (contract calls and events through the contract's
 // metadata from the chain), and its receipt.
 
-import { type Api, type Contract, fromHex } from "../../../sdk/ts/src/index.js";
+import { type Api, type Contract, fromHex, genesisContractAddress, toHex } from "../../../sdk/ts/src/index.js";
 import { decodeFields } from "../../../sdk/ts/src/index.js";
-import { checkHeader, chain, verifiedMark } from "../chain.js";
+import { checkHeader, chain, loadTrust, verifiedMark } from "../chain.js";
 import { accountLink, amount, blockLink, facts, h, replace, short, table } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { status } from "./block.js";
@@ -27,6 +27,12 @@ const contracts = new Map<string, Promise<Contract | null>>();
 export function contractAt(address: string): Promise<Contract | null> {
   if (!contracts.has(address)) contracts.set(address, chain.contract(address).catch(() => null));
   return contracts.get(address)!;
+}
+
+/** The genesis application `name` (its address derives from the name), or null if this chain has none. */
+export async function application(name: string): Promise<Contract | null> {
+  const trust = await loadTrust();
+  return contractAt(toHex(genesisContractAddress(trust.genesis.suite, name)));
 }
 
 export async function tx(main: HTMLElement, hash: string): Promise<void> {

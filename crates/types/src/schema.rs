@@ -19,16 +19,21 @@ impl JsonSchema for Amount {
     }
 }
 
+/// A name of 1 to 32 characters from `a-z`, `0-9` and `-` (a chain id, an organization id).
+fn short_name(description: &str) -> Schema {
+    json_schema!({
+        "description": format!("{description}: 1 to 32 characters from a-z, 0-9 and '-'"),
+        "type": "string",
+        "pattern": "^[a-z0-9-]{1,32}$",
+    })
+}
+
 impl JsonSchema for ChainId {
     fn schema_name() -> Cow<'static, str> {
         "ChainId".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "the chain's name: 1 to 32 characters from a-z, 0-9 and '-'",
-            "type": "string",
-            "pattern": "^[a-z0-9-]{1,32}$",
-        })
+        short_name("the chain's name")
     }
 }
 
@@ -37,11 +42,7 @@ impl JsonSchema for OrgId {
         "OrgId".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "an organization's id: 1 to 32 characters from a-z, 0-9 and '-'",
-            "type": "string",
-            "pattern": "^[a-z0-9-]{1,32}$",
-        })
+        short_name("an organization's id")
     }
 }
 
