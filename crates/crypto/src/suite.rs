@@ -49,6 +49,14 @@ impl Suite {
         hasher.finalize()
     }
 
+    /// `hash(framed(namespace, msg))` without building the framed copy.
+    pub fn hash_framed(self, namespace: &[u8], msg: &[u8]) -> Hash {
+        let mut hasher = self.hasher();
+        hasher.update(&crate::framed(namespace, &[]));
+        hasher.update(msg);
+        hasher.finalize()
+    }
+
     /// A streaming hasher for the suite's hash function.
     pub fn hasher(self) -> Hasher {
         match self {

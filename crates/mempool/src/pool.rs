@@ -232,7 +232,12 @@ impl<S: Strategy> Mempool<S> {
             for (index, raw) in raws.iter().enumerate() {
                 match self.precheck(&pool, &mut batch_nonces, &params, state.as_ref(), raw) {
                     Ok(Precheck::New(tx)) => {
-                        let message = tx.transaction().encode();
+                        // The signed message is the raw body (decoding accepted it whole and
+                        // canonical), so it need not be encoded again.
+                        let body = tx.encoded_len() - citychain_crypto::SIGNATURE_LEN;
+                        let message = raw
+                            .get(..body)
+                            .map_or_else(|| tx.transaction().encode(), <[u8]>::to_vec);
                         candidates.push(Candidate { index, tx, message });
                     }
                     Ok(Precheck::Known(hash)) => results[index] = Some(Ok(hash)),

@@ -108,7 +108,11 @@ pub fn open_chain<S: Strategy>(
         }
         None => {
             store
-                .commit(&genesis_block, &[], &genesis_state)
+                .commit(
+                    &Arc::new(genesis_block.clone()),
+                    &Arc::default(),
+                    &genesis_state,
+                )
                 .map_err(|e| Error::Storage(format!("cannot store genesis: {e}")))?;
             info!(hash = %genesis_block.hash(), "committed the genesis block");
         }

@@ -17,13 +17,17 @@ use crate::{
 use citychain_crypto::{Hash, Suite};
 use citychain_state::{PendingState, StateStore};
 use citychain_types::{
-    Block, Decode, Encode, Height, Receipt,
+    Block, BlockHeader, Decode, Encode, Height, Receipt,
     block::MAX_BLOCK_TXS_HARD,
     codec::{Reader, Writer},
 };
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
-use parking_lot::RwLock;
-use std::path::Path;
+use parking_lot::{Mutex, RwLock};
+use std::{
+    collections::{HashMap, VecDeque},
+    path::Path,
+    sync::Arc,
+};
 
 /// Segment size of the block log.
 const SEGMENT_BYTES: u64 = 256 << 20;
@@ -67,16 +71,26 @@ impl Head {
     }
 }
 
-/// A block as stored: with the receipts its execution produced.
+/// A block as stored: with the receipts its execution produced. Shared, not copied: the
+/// finalizer, the recent-block cache and every reader hold the same block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredBlock {
-    pub block: Block,
-    pub receipts: Vec<Receipt>,
+    pub block: Arc<Block>,
+    pub receipts: Arc<Vec<Receipt>>,
+}
+
+/// The stored encoding of a block and its receipts.
+fn encode_stored(block: &Block, receipts: &[Receipt]) -> Vec<u8> {
+    let mut w = Writer::with_capacity(block.transactions.len() * 256 + 512);
+    w.put(block).list(receipts, |w, r| {
+        w.put(r);
+    });
+    w.into_bytes()
 }
 
 impl Encode for StoredBlock {
     fn encode_to(&self, w: &mut Writer) {
-        w.put(&self.block).list(&self.receipts, |w, r| {
+        w.put(self.block.as_ref()).list(&self.receipts, |w, r| {
             w.put(r);
         });
     }
@@ -85,11 +99,16 @@ impl Encode for StoredBlock {
 impl Decode for StoredBlock {
     fn decode_from(r: &mut Reader<'_>) -> std::result::Result<Self, citychain_types::DecodeError> {
         Ok(StoredBlock {
-            block: Block::decode_from(r)?,
-            receipts: r.list("receipts", MAX_BLOCK_TXS_HARD, Receipt::decode_from)?,
+            block: Arc::new(Block::decode_from(r)?),
+            receipts: Arc::new(r.list("receipts", MAX_BLOCK_TXS_HARD, Receipt::decode_from)?),
         })
     }
 }
+
+/// Blocks kept decoded after their commit: whoever follows the head (a subscriber fetching
+/// each new block, the console's overview, receipts of recent transactions) reads them without
+/// decoding a block of thousands of transactions again.
+const RECENT_BLOCKS: usize = 8;
 
 /// Points in a commit where a fault can be injected (tests only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,9 +162,9 @@ pub struct AccountTx {
 /// Durable storage of the chain.
 pub struct ChainStore {
     faults: Option<FaultInjector>,
-    /// `address || height || index -> tx hash` for every party of every transaction (see
+    /// `address || height -> (index || tx hash)*` for every party of every transaction (see
     /// `SignedTransaction::parties`); `None` when the index is off.
-    account_txs: Option<Keyspace>,
+    account_index: Option<Keyspace>,
     db: Database,
     state: StateStore,
     log: BlockLog,
@@ -154,12 +173,20 @@ pub struct ChainStore {
     txs: Keyspace,
     meta: Keyspace,
     head: RwLock<Option<Head>>,
+    /// The last [`RECENT_BLOCKS`] committed blocks, oldest first.
+    recent: Mutex<VecDeque<StoredBlock>>,
 }
 
 const META_HEAD: &[u8] = b"head";
 const META_GENESIS: &[u8] = b"genesis";
 /// The first height from which the account index holds every block (absent while it is off).
 const META_ACCOUNT_INDEX_FROM: &[u8] = b"account_index_from";
+/// The account index's keyspace (see [`account_index_key`]).
+const ACCOUNT_INDEX: &str = "account_blocks";
+/// The keyspace of earlier versions' account index (one entry per transaction and party).
+const OLD_ACCOUNT_INDEX: &str = "account_txs";
+/// Bytes of one transaction in an account-index value: its index in the block and its hash.
+const ACCOUNT_ENTRY_BYTES: usize = 4 + 32;
 
 impl ChainStore {
     /// Opens the store in `dir` for the chain whose genesis hash is `genesis`.
@@ -182,10 +209,10 @@ impl ChainStore {
         let ks = |name: &str| db.keyspace(name, KeyspaceCreateOptions::default);
         let store = ChainStore {
             faults: options.faults,
-            account_txs: if options.no_account_index {
+            account_index: if options.no_account_index {
                 None
             } else {
-                Some(ks("account_txs")?)
+                Some(ks(ACCOUNT_INDEX)?)
             },
             blocks: ks("blocks")?,
             hashes: ks("block_hashes")?,
@@ -195,6 +222,7 @@ impl ChainStore {
             state,
             log,
             head: RwLock::new(None),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT_BLOCKS)),
         };
 
         match store.meta.get(META_GENESIS)? {
@@ -268,6 +296,7 @@ impl ChainStore {
             })?;
             unexecuted.push((stored, r.location));
         }
+        store.drop_old_account_index()?;
         store.start_account_index(head.as_ref())?;
         *store.head.write() = head;
         Ok(Opened {
@@ -277,11 +306,28 @@ impl ChainStore {
         })
     }
 
+    /// Removes the account index of earlier versions (one entry per transaction and party), so
+    /// that the current one starts at the next block and says so (`account_index_from`).
+    fn drop_old_account_index(&self) -> Result<()> {
+        if !self.db.keyspace_exists(OLD_ACCOUNT_INDEX) {
+            return Ok(());
+        }
+        let old = self
+            .db
+            .keyspace(OLD_ACCOUNT_INDEX, KeyspaceCreateOptions::default)?;
+        self.db.delete_keyspace(old)?;
+        self.meta.remove(META_ACCOUNT_INDEX_FROM)?;
+        tracing::info!(
+            "removed the account index of an earlier version; the new one covers blocks from the next one on"
+        );
+        Ok(())
+    }
+
     /// Records from which height the account index is complete: kept while it stays on, set to
     /// the next block when it is turned on (blocks from before are not indexed), cleared when
     /// it is off, so that a gap is never hidden.
     fn start_account_index(&self, head: Option<&Head>) -> Result<()> {
-        match (&self.account_txs, self.meta.get(META_ACCOUNT_INDEX_FROM)?) {
+        match (&self.account_index, self.meta.get(META_ACCOUNT_INDEX_FROM)?) {
             (Some(_), None) => {
                 let next = head.map_or(0, |h| h.height.0 + 1);
                 self.meta
@@ -295,7 +341,7 @@ impl ChainStore {
 
     /// The first height the account index covers, or `None` if it is off.
     pub fn account_index_from(&self) -> Result<Option<Height>> {
-        if self.account_txs.is_none() {
+        if self.account_index.is_none() {
             return Ok(None);
         }
         Ok(self
@@ -314,34 +360,40 @@ impl ChainStore {
         before: Option<(Height, u32)>,
         limit: usize,
     ) -> Result<Option<Vec<AccountTx>>> {
-        let Some(index) = &self.account_txs else {
+        let Some(index) = &self.account_index else {
             return Ok(None);
         };
-        let start = account_tx_key(address, Height(0), 0);
-        let end = match before {
-            Some((height, i)) => account_tx_key(address, height, i).to_vec(),
-            None => {
-                let mut end = address.0.to_vec();
-                end.extend_from_slice(&[0xff; 12]);
-                end.push(0xff);
-                end
-            }
-        };
+        let start = account_index_key(address, Height(0));
+        let end = account_index_key(address, before.map_or(Height(u64::MAX), |(h, _)| h));
         let mut found = Vec::new();
-        for entry in index.range(start.to_vec()..end).rev().take(limit) {
+        for entry in index.range(start..=end).rev() {
             let (key, value) = entry.into_inner()?;
             let bad = || Error::Decode {
                 what: "account index entry",
                 detail: format!("key of {} bytes, value of {}", key.len(), value.len()),
             };
-            let height = key.get(20..28).ok_or_else(bad)?;
-            let position = key.get(28..32).ok_or_else(bad)?;
-            let hash: [u8; 32] = value.as_ref().try_into().map_err(|_| bad())?;
-            found.push(AccountTx {
-                height: Height(u64::from_be_bytes(height.try_into().map_err(|_| bad())?)),
-                index: u32::from_be_bytes(position.try_into().map_err(|_| bad())?),
-                hash: Hash(hash),
-            });
+            let height = Height(u64::from_be_bytes(
+                key.get(20..28)
+                    .and_then(|h| h.try_into().ok())
+                    .ok_or_else(bad)?,
+            ));
+            if !value.len().is_multiple_of(ACCOUNT_ENTRY_BYTES) {
+                return Err(bad());
+            }
+            for entry in value.chunks_exact(ACCOUNT_ENTRY_BYTES).rev() {
+                let index = u32::from_be_bytes(entry[..4].try_into().map_err(|_| bad())?);
+                if before.is_some_and(|b| (height, index) >= b) {
+                    continue;
+                }
+                found.push(AccountTx {
+                    height,
+                    index,
+                    hash: Hash(entry[4..].try_into().map_err(|_| bad())?),
+                });
+                if found.len() == limit {
+                    return Ok(Some(found));
+                }
+            }
         }
         Ok(Some(found))
     }
@@ -377,19 +429,26 @@ impl ChainStore {
     /// Appends the block to the log (durably) and commits its state and indexes.
     pub fn commit(
         &self,
-        block: &Block,
-        receipts: &[Receipt],
+        block: &Arc<Block>,
+        receipts: &Arc<Vec<Receipt>>,
         pending: &PendingState,
     ) -> Result<Head> {
         self.check_next(block)?;
         self.fault(CommitPoint::BeforeAppend)?;
-        let stored = StoredBlock {
-            block: block.clone(),
-            receipts: receipts.to_vec(),
-        };
-        let location = self.log.append(block.header.height.0, &stored.encode())?;
+        let location = self
+            .log
+            .append(block.header.height.0, &encode_stored(block, receipts))?;
         self.fault(CommitPoint::AfterAppend)?;
         let head = self.index(block, pending, location)?;
+        let mut recent = self.recent.lock();
+        if recent.len() == RECENT_BLOCKS {
+            recent.pop_front();
+        }
+        recent.push_back(StoredBlock {
+            block: block.clone(),
+            receipts: receipts.clone(),
+        });
+        drop(recent);
         self.fault(CommitPoint::AfterIndex)?;
         Ok(head)
     }
@@ -440,15 +499,25 @@ impl ChainStore {
         self.state.write_pending(&mut batch, pending);
         batch.insert(&self.blocks, height.0.to_be_bytes(), location.to_bytes());
         batch.insert(&self.hashes, hash.0, height.0.to_be_bytes());
+        // One account-index entry per account and block, listing its transactions there: a
+        // busy account costs one write per block, not one per transaction.
+        let mut by_account: HashMap<citychain_crypto::Address, Vec<u8>> = HashMap::new();
         for (i, tx) in block.transactions.iter().enumerate() {
             let mut v = [0u8; 12];
             v[..8].copy_from_slice(&height.0.to_be_bytes());
             v[8..].copy_from_slice(&(i as u32).to_be_bytes());
             batch.insert(&self.txs, tx.hash().0, v);
-            if let Some(index) = &self.account_txs {
+            if self.account_index.is_some() {
                 for party in tx.parties() {
-                    batch.insert(index, account_tx_key(&party, height, i as u32), tx.hash().0);
+                    let entries = by_account.entry(party).or_default();
+                    entries.extend_from_slice(&(i as u32).to_be_bytes());
+                    entries.extend_from_slice(&tx.hash().0);
                 }
+            }
+        }
+        if let Some(index) = &self.account_index {
+            for (account, entries) in by_account {
+                batch.insert(index, account_index_key(&account, height), entries);
             }
         }
         batch.insert(&self.meta, META_HEAD, head.to_bytes());
@@ -467,6 +536,14 @@ impl ChainStore {
 
     /// The stored block (with receipts) at `height`.
     pub fn stored_block(&self, height: Height) -> Result<Option<StoredBlock>> {
+        if let Some(recent) = self
+            .recent
+            .lock()
+            .iter()
+            .find(|s| s.block.header.height == height)
+        {
+            return Ok(Some(recent.clone()));
+        }
         let Some(location) = self.location(height)? else {
             return Ok(None);
         };
@@ -480,7 +557,31 @@ impl ChainStore {
             })
     }
 
-    pub fn block(&self, height: Height) -> Result<Option<Block>> {
+    /// The header of the block at `height`, without decoding its transactions and receipts
+    /// (the stored record starts with it).
+    pub fn header(&self, height: Height) -> Result<Option<BlockHeader>> {
+        if let Some(recent) = self
+            .recent
+            .lock()
+            .iter()
+            .find(|s| s.block.header.height == height)
+        {
+            return Ok(Some(recent.block.header.clone()));
+        }
+        let Some(location) = self.location(height)? else {
+            return Ok(None);
+        };
+        let (_, payload) = self.log.read(location)?;
+        BlockHeader::decode_from(&mut Reader::new(&payload))
+            .map(Some)
+            .map_err(|e| Error::Corrupt {
+                file: self.log.segment_path(location.segment),
+                offset: location.offset,
+                problem: format!("record does not decode: {e}"),
+            })
+    }
+
+    pub fn block(&self, height: Height) -> Result<Option<Arc<Block>>> {
         Ok(self.stored_block(height)?.map(|s| s.block))
     }
 
@@ -515,12 +616,12 @@ impl ChainStore {
     }
 }
 
-/// `address || height || index`, big-endian so that an account's entries sort by position.
-fn account_tx_key(address: &citychain_crypto::Address, height: Height, index: u32) -> [u8; 32] {
-    let mut key = [0u8; 32];
+/// `address || height`, big-endian so that an account's entries sort by height. The value
+/// lists the account's transactions in that block: `index (u32) || tx hash`, by index.
+fn account_index_key(address: &citychain_crypto::Address, height: Height) -> [u8; 28] {
+    let mut key = [0u8; 28];
     key[..20].copy_from_slice(&address.0);
-    key[20..28].copy_from_slice(&height.0.to_be_bytes());
-    key[28..].copy_from_slice(&index.to_be_bytes());
+    key[20..].copy_from_slice(&height.0.to_be_bytes());
     key
 }
 

@@ -1,31 +1,57 @@
 //! Crash and corruption behaviour of the chain store.
 
-use citychain_crypto::{Hash, SecretKey, Suite};
+use citychain_crypto::{Address, Hash, SecretKey, Suite};
 use citychain_state::StateView;
 use citychain_storage::{ChainStore, Error, StoredBlock};
 use citychain_types::{
     Amount, Block, BlockHeader, ChainId, Encode, Gas, Height, Nonce, Payload, Receipt, TimestampMs,
     Transaction, ValidatorKey, block::tx_root,
 };
-use std::{fs, path::Path};
+use std::{fs, path::Path, sync::Arc};
 
 const GENESIS: Hash = Hash([42; 32]);
 
-fn block(parent: Hash, height: u64, state_root: Hash) -> (Block, Vec<Receipt>) {
-    let key = SecretKey::insecure_from_label(Suite::Ed25519, "s");
-    let tx = Transaction {
-        chain_id: ChainId::new("store-test").expect("id"),
-        sender: key.public_key(),
-        nonce: Nonce(height),
-        gas_limit: Gas(10_000),
-        payload: Payload::Transfer {
-            to: Default::default(),
-            amount: Amount(1),
-        },
+fn block(parent: Hash, height: u64, state_root: Hash) -> (Arc<Block>, Arc<Vec<Receipt>>) {
+    block_of(parent, height, state_root, 1)
+}
+
+/// The `i`-th transfer's recipient in [`block_of`]: even ones go to the zero address, odd
+/// ones to `[1; 20]`.
+fn recipient_of(i: usize) -> Address {
+    if i.is_multiple_of(2) {
+        Address::default()
+    } else {
+        Address([1; 20])
     }
-    .sign(&key);
-    let receipts = vec![Receipt::success(tx.hash(), Gas(5), vec![], vec![])];
-    let txs = vec![tx];
+}
+
+/// A block of `n` transfers from one sender (see [`recipient_of`]).
+fn block_of(
+    parent: Hash,
+    height: u64,
+    state_root: Hash,
+    n: usize,
+) -> (Arc<Block>, Arc<Vec<Receipt>>) {
+    let key = SecretKey::insecure_from_label(Suite::Ed25519, "s");
+    let txs: Vec<_> = (0..n)
+        .map(|i| {
+            Transaction {
+                chain_id: ChainId::new("store-test").expect("id"),
+                sender: key.public_key(),
+                nonce: Nonce(height * n as u64 + i as u64),
+                gas_limit: Gas(10_000),
+                payload: Payload::Transfer {
+                    to: recipient_of(i),
+                    amount: Amount(1),
+                },
+            }
+            .sign(&key)
+        })
+        .collect();
+    let receipts: Vec<Receipt> = txs
+        .iter()
+        .map(|tx| Receipt::success(tx.hash(), Gas(5), vec![], vec![]))
+        .collect();
     let header = BlockHeader {
         chain_id: ChainId::new("store-test").expect("id"),
         height: Height(height),
@@ -36,18 +62,18 @@ fn block(parent: Hash, height: u64, state_root: Hash) -> (Block, Vec<Receipt>) {
         parent_view: height.saturating_sub(1),
         proposer: ValidatorKey([1; 32]),
         tx_root: tx_root(Suite::Ed25519, &txs),
-        tx_count: 1,
+        tx_count: txs.len() as u32,
         state_root,
         receipts_root: citychain_types::block::receipts_root(Suite::Ed25519, &receipts),
         gas_used: Gas(5),
         suite: Suite::Ed25519,
     };
     (
-        Block {
+        Arc::new(Block {
             header,
             transactions: txs,
-        },
-        receipts,
+        }),
+        Arc::new(receipts),
     )
 }
 
@@ -216,8 +242,9 @@ fn a_corrupt_committed_block_refuses_to_start_and_names_the_place() {
 #[test]
 fn reads_never_serve_corrupt_bytes() {
     let dir = tempfile::tempdir().expect("tempdir");
+    commit_chain(&open(dir.path()).store, 3);
+    // Reopened, so that no block is held in memory since its commit: reads go to the log.
     let opened = open(dir.path());
-    commit_chain(&opened.store, 3);
     let seg = dir.path().join("blocks/seg-00000000.log");
     let mut bytes = fs::read(&seg).expect("read");
     bytes[30] ^= 0x01; // inside block 0's payload
@@ -329,5 +356,144 @@ fn the_account_index_lists_an_accounts_transactions_newest_first_and_says_where_
         heights,
         vec![4, 3, 2, 1, 0],
         "blocks 5 and 6 were not indexed"
+    );
+}
+
+/// Commits blocks of `n` transfers at heights `from..to`.
+fn commit_blocks_of(store: &ChainStore, from: u64, to: u64, n: usize) {
+    for h in from..to {
+        let view = StateView::committed(store.state().clone(), store.head().map(|hd| hd.height.0));
+        let pending = view
+            .apply([(h.to_be_bytes().to_vec(), Some(vec![h as u8]))].into())
+            .expect("apply");
+        let parent = store.head().map_or(Hash::ZERO, |hd| hd.hash);
+        let (b, r) = block_of(parent, h, pending.root(), n);
+        store.commit(&b, &r, &pending).expect("commit");
+    }
+}
+
+#[test]
+fn account_history_pages_through_blocks_of_many_transactions_without_gaps_or_repeats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path()).store;
+    commit_blocks_of(&store, 0, 4, 7);
+    let sender = SecretKey::insecure_from_label(Suite::Ed25519, "s")
+        .public_key()
+        .address();
+    let odd = recipient_of(1);
+    for (account, expected) in [(sender, 28), (odd, 12)] {
+        // Pages of 5, each continuing strictly before the last entry of the one before.
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .account_txs(&account, before, 5)
+                .expect("read")
+                .expect("on");
+            if page.is_empty() {
+                break;
+            }
+            assert!(page.len() <= 5);
+            let last = page.last().expect("non-empty");
+            before = Some((last.height, last.index));
+            seen.extend(page);
+        }
+        assert_eq!(seen.len(), expected, "every transaction of {account}, once");
+        let positions: Vec<(u64, u32)> = seen.iter().map(|t| (t.height.0, t.index)).collect();
+        let mut sorted = positions.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        assert_eq!(positions, sorted, "newest first, no repeats");
+        for t in &seen {
+            let block = store.block(t.height).expect("read").expect("block");
+            let tx = &block.transactions[t.index as usize];
+            assert_eq!(t.hash, tx.hash(), "the entry names its transaction");
+            if account == odd {
+                assert_eq!(t.index % 2, 1, "only transfers to the odd recipient");
+            }
+        }
+    }
+}
+
+#[test]
+fn recent_blocks_read_from_memory_equal_the_logged_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opened = open(dir.path());
+    commit_blocks_of(&opened.store, 0, 12, 3);
+    let live: Vec<_> = (0..12)
+        .map(|h| {
+            let stored = opened.store.stored_block(Height(h)).expect("read");
+            let header = opened.store.header(Height(h)).expect("read");
+            (stored.expect("block"), header.expect("header"))
+        })
+        .collect();
+    drop(opened);
+    // A reopened store has nothing in memory: every block comes from the log.
+    let store = open(dir.path()).store;
+    for (h, (stored, header)) in live.into_iter().enumerate() {
+        let logged = store.stored_block(Height(h as u64)).expect("read");
+        assert_eq!(Some(&stored), logged.as_ref(), "block {h}");
+        assert_eq!(header, stored.block.header, "header {h}");
+        assert_eq!(
+            store.header(Height(h as u64)).expect("read"),
+            Some(header),
+            "logged header {h}"
+        );
+    }
+    assert_eq!(store.header(Height(12)).expect("read"), None);
+}
+
+#[test]
+fn an_account_index_of_the_earlier_layout_is_dropped_and_the_gap_announced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let off = citychain_storage::StoreOptions {
+            no_account_index: true,
+            ..Default::default()
+        };
+        let opened = ChainStore::open_with(dir.path(), Suite::Ed25519, GENESIS, off).expect("open");
+        commit_chain(&opened.store, 3);
+    }
+    {
+        // What an earlier version left: its per-transaction keyspace, complete from genesis.
+        let db = fjall::Database::builder(dir.path().join("index"))
+            .open()
+            .expect("db");
+        let ks = |name| {
+            db.keyspace(name, fjall::KeyspaceCreateOptions::default)
+                .expect("keyspace")
+        };
+        ks("account_txs")
+            .insert([1u8; 32], [2u8; 32])
+            .expect("insert");
+        ks("meta")
+            .insert(b"account_index_from", 0u64.to_be_bytes())
+            .expect("insert");
+    }
+    let store = open(dir.path()).store;
+    assert_eq!(
+        store.account_index_from().expect("meta"),
+        Some(Height(3)),
+        "the history before the upgrade is not claimed"
+    );
+    commit_chain_from(&store, 3, 4);
+    let sender = SecretKey::insecure_from_label(Suite::Ed25519, "s")
+        .public_key()
+        .address();
+    let heights: Vec<u64> = store
+        .account_txs(&sender, None, 10)
+        .expect("read")
+        .expect("on")
+        .iter()
+        .map(|t| t.height.0)
+        .collect();
+    assert_eq!(heights, vec![3]);
+    drop(store);
+    let db = fjall::Database::builder(dir.path().join("index"))
+        .open()
+        .expect("db");
+    assert!(
+        !db.keyspace_exists("account_txs"),
+        "the old keyspace is gone"
     );
 }

@@ -53,6 +53,11 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// The bytes consumed since position `start` (the encoding of what was just decoded).
+    pub fn consumed_since(&self, start: usize) -> &'a [u8] {
+        &self.buf[start.min(self.pos)..self.pos]
+    }
+
     /// The next byte, without consuming it.
     pub fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()

@@ -282,7 +282,12 @@ impl SignedTransaction {
     /// Pairs a transaction with its signature (not checked here: see `verify_signature`).
     pub fn new(tx: Transaction, signature: Signature) -> Self {
         let body = tx.encode();
-        let hash = tx.sender.suite().hash(&framed(TX_NAMESPACE, &body));
+        Self::with_body(tx, &body, signature)
+    }
+
+    /// [`SignedTransaction::new`] for a transaction whose canonical encoding is `body`.
+    fn with_body(tx: Transaction, body: &[u8], signature: Signature) -> Self {
+        let hash = tx.sender.suite().hash_framed(TX_NAMESPACE, body);
         let sender_address = tx.sender.address();
         let encoded_len = body.len() + citychain_crypto::SIGNATURE_LEN;
         SignedTransaction {
@@ -348,6 +353,8 @@ impl Decode for SignedTransaction {
     fn decode_from(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let start = r.position();
         let tx = Transaction::decode_from(r)?;
+        // The canonical codec has one encoding per value, so the bytes read are the body.
+        let body = r.consumed_since(start);
         let signature = Signature::decode_from(r)?;
         let len = r.position() - start;
         if len > MAX_TX_BYTES_HARD {
@@ -357,7 +364,7 @@ impl Decode for SignedTransaction {
                 problem: format!("{len} bytes exceeds the hard cap of {MAX_TX_BYTES_HARD}"),
             });
         }
-        Ok(SignedTransaction::new(tx, signature))
+        Ok(SignedTransaction::with_body(tx, body, signature))
     }
 }
 

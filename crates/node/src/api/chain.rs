@@ -14,7 +14,7 @@ impl ChainApiServer for NodeService {
         let head_timestamp_ms = match cached {
             Some((height, ms)) if height == head.height.0 => ms,
             _ => {
-                let ms = self.block_at(head.height)?.block.header.timestamp.0;
+                let ms = self.header_at(head.height)?.timestamp.0;
                 *self.head_time.lock() = Some((head.height.0, ms));
                 ms
             }
@@ -44,23 +44,20 @@ impl ChainApiServer for NodeService {
         let height = self.resolve(block)?;
         let stored = self.block_at(height)?;
         let hash = stored.block.hash();
-        let Block {
-            header,
-            transactions,
-        } = stored.block;
+        let header = stored.block.header.clone();
         Ok(if full.unwrap_or(false) {
             BlockInfo {
                 hash,
                 header,
-                transactions,
+                transactions: stored.block.transactions.clone(),
                 tx_hashes: Vec::new(),
-                receipts: Some(stored.receipts),
+                receipts: Some(stored.receipts.as_ref().clone()),
             }
         } else {
             BlockInfo {
                 hash,
                 header,
-                tx_hashes: transactions.iter().map(|t| t.hash()).collect(),
+                tx_hashes: stored.block.transactions.iter().map(|t| t.hash()).collect(),
                 transactions: Vec::new(),
                 receipts: None,
             }
@@ -69,7 +66,7 @@ impl ChainApiServer for NodeService {
 
     async fn chain_get_header(&self, block: BlockId) -> RpcResult<HeaderInfo> {
         let height = self.resolve(block)?;
-        let header = self.block_at(height)?.block.header;
+        let header = self.header_at(height)?;
         let hash = header.hash();
         // The block's own finalization, or the nearest descendant's with the linking headers.
         let mut finality = None;
@@ -77,7 +74,7 @@ impl ChainApiServer for NodeService {
         let head = self.chain.store.head().map_or(0, |h| h.height.0);
         for h in height.0..=head.min(height.0 + MAX_FINALITY_SEARCH) {
             if h > height.0 {
-                descendants.push(self.block_at(Height(h))?.block.header);
+                descendants.push(self.header_at(Height(h))?);
             }
             if let Some(f) = self.marshal.get_finalization(CHeight::new(h)).await {
                 finality = Some(self.finality_info(&f, h, std::mem::take(&mut descendants)));

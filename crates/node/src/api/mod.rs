@@ -32,7 +32,7 @@ use citychain_rpc::{
     },
     types::*,
 };
-use citychain_types::{Block, Encode, Genesis, Height, layout};
+use citychain_types::{Encode, Genesis, Height, layout};
 use commonware_codec::Encode as _;
 use commonware_consensus::{marshal, marshal::standard::Standard, types::Height as CHeight};
 use std::sync::{
@@ -191,6 +191,12 @@ impl NodeService {
             .ok_or_else(|| error::not_found(format!("no block at height {height}")))
     }
 
+    /// The header at `height`, read without decoding the block's transactions.
+    fn header_at(&self, height: Height) -> RpcResult<citychain_types::BlockHeader> {
+        Self::storage(self.chain.store.header(height))?
+            .ok_or_else(|| error::not_found(format!("no block at height {height}")))
+    }
+
     fn inclusion(
         &self,
         hash: &Hash,
@@ -266,7 +272,7 @@ impl NodeService {
             .store
             .head()
             .ok_or_else(|| error::unavailable("the node has no committed block yet"))?;
-        let header = self.block_at(head.height)?.block.header;
+        let header = self.header_at(head.height)?;
         let view = citychain_state::StateView::committed(
             self.chain.store.state().clone(),
             Some(head.height.0),
@@ -287,7 +293,7 @@ impl NodeService {
                 head.height
             )));
         }
-        let header = self.block_at(Height(height))?.block.header;
+        let header = self.header_at(Height(height))?;
         let (value, proof) = self
             .chain
             .store

@@ -37,7 +37,7 @@ const MAX_REMEMBERED_REJECTIONS: usize = 1_024;
 /// A block and what executing it produced.
 pub struct Executed {
     pub block: Arc<Block>,
-    pub receipts: Vec<Receipt>,
+    pub receipts: Arc<Vec<Receipt>>,
     pub pending: Arc<PendingState>,
 }
 
@@ -260,7 +260,7 @@ impl<S: Strategy> Chain<S> {
                 header,
                 transactions: included,
             }),
-            receipts: outcome.receipts,
+            receipts: Arc::new(outcome.receipts),
             pending,
         });
         self.executed
@@ -412,7 +412,7 @@ impl<S: Strategy> Chain<S> {
         }
         Ok(Arc::new(Executed {
             block,
-            receipts: outcome.receipts,
+            receipts: Arc::new(outcome.receipts),
             pending,
         }))
     }
@@ -462,7 +462,7 @@ impl<S: Strategy> Chain<S> {
             .retain(|_, e| e.block.header.height > height);
         self.announce(FinalizedBlock {
             block: executed.block.clone(),
-            receipts: Arc::new(executed.receipts.clone()),
+            receipts: executed.receipts.clone(),
         });
         Ok(())
     }
@@ -475,14 +475,14 @@ impl<S: Strategy> Chain<S> {
     ) -> Result<(), String> {
         let head = self.store.head().ok_or("cannot replay before genesis")?;
         let state = StateView::committed(self.store.state().clone(), Some(head.height.0));
-        let block = Arc::new(stored.block.clone());
+        let block = stored.block.clone();
         let executed = self.execute_checked(block, &state).map_err(|e| {
             format!(
                 "block {} from the log fails re-execution: {e}",
                 stored.block.header.height
             )
         })?;
-        if executed.receipts != stored.receipts {
+        if *executed.receipts != *stored.receipts {
             return Err(format!(
                 "block {} from the log re-executes to different receipts",
                 stored.block.header.height

@@ -155,7 +155,7 @@ fn missing_parent<S: Strategy>(
     }
     let head = chain.store.head()?;
     if head.hash == *hash {
-        return chain.store.block(head.height).ok().flatten().map(Arc::new);
+        return chain.store.block(head.height).ok().flatten();
     }
     None
 }
