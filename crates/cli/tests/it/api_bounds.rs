@@ -178,8 +178,11 @@ fn unread_subscriptions_keep_memory_bounded_and_are_freed_on_close() {
         grew < 16 * 1024,
         "memory kept growing with unread subscriptions: {samples:?} KiB"
     );
+    // The peak is what the bounds allow: about 110 MB above the start for this debug node
+    // alone, up to 140 MB under the whole suite's load (2026-12-03). Unbounded buffering is
+    // caught by the growth check above; this one catches a bound set far too high.
     assert!(
-        peak.saturating_sub(start) < 128 * 1024,
+        peak.saturating_sub(start) < 192 * 1024,
         "peak RSS {peak} KiB from {start} KiB"
     );
     // Closed connections give back what they held (allowing for the allocator keeping some).
