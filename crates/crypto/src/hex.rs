@@ -19,14 +19,27 @@ pub fn encode(bytes: impl AsRef<[u8]>) -> String {
     out
 }
 
+/// Each byte's value as a hex digit (either case), or `NOT_HEX`.
+const DIGIT_VALUES: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+const NOT_HEX: u8 = 0xff;
+
 /// The value of one hex digit (either case).
 fn digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    Some(DIGIT_VALUES[usize::from(c)]).filter(|&v| v != NOT_HEX)
 }
 
 /// Parses hex with or without a `0x` prefix.

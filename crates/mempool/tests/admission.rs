@@ -12,8 +12,17 @@ use futures::executor::block_on;
 use parking_lot::Mutex;
 use std::{collections::HashMap, sync::Arc};
 
+/// Committed accounts; each change is a new committed height, as a block commit makes one.
 #[derive(Default)]
-struct Accounts(Mutex<HashMap<Address, Account>>);
+struct Accounts(Mutex<(u64, HashMap<Address, Account>)>);
+
+impl Accounts {
+    fn commit(&self, address: Address, account: Account) {
+        let mut state = self.0.lock();
+        state.0 += 1;
+        state.1.insert(address, account);
+    }
+}
 
 /// The committed state as the pool reads it: these accounts, nothing else.
 struct Snapshot(HashMap<Address, Account>);
@@ -30,7 +39,8 @@ impl StateRead for Snapshot {
 
 impl CommittedState for Accounts {
     fn latest(&self) -> Option<(u64, Box<dyn StateRead + Send + Sync>)> {
-        Some((0, Box::new(Snapshot(self.0.lock().clone()))))
+        let state = self.0.lock();
+        Some((state.0, Box::new(Snapshot(state.1.clone()))))
     }
 }
 
@@ -71,7 +81,7 @@ fn codes(pool: &Mempool<Sequential>, raws: Vec<Vec<u8>>) -> Vec<&'static str> {
 fn each_check_rejects_with_its_code() {
     let accounts = Arc::new(Accounts::default());
     let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
-    accounts.0.lock().insert(
+    accounts.commit(
         alice.public_key().address(),
         Account {
             nonce: Nonce(5),
@@ -186,7 +196,7 @@ fn the_pool_holds_a_bounded_number_of_bytes_and_frees_them() {
         vec!["ok", "ok", "ok", "mempool_full"]
     );
     // Committing frees the bytes for new transactions.
-    accounts.0.lock().insert(
+    accounts.commit(
         alice.public_key().address(),
         Account {
             nonce: Nonce(2),
@@ -212,7 +222,7 @@ fn committed_transactions_leave_the_pool() {
     assert!(p.contains_verified(&txs[2]));
 
     // Block with nonces 0 and 1 committed; nonce 2 was also included elsewhere (account at 3).
-    accounts.0.lock().insert(
+    accounts.commit(
         alice.public_key().address(),
         Account {
             nonce: Nonce(3),
@@ -343,4 +353,28 @@ fn transactions_behind_a_gap_expire_after_the_configured_blocks() {
     assert_eq!(p.stats().expired, 2);
     // Submitted again, they are admitted afresh.
     assert_eq!(codes(&p, vec![transfer(&alice, 1).encode()]), vec!["ok"]);
+}
+
+#[test]
+fn admission_reads_each_new_committed_height() {
+    let accounts = Arc::new(Accounts::default());
+    let alice = SecretKey::insecure_from_label(Suite::Ed25519, "alice");
+    let p = pool(MempoolConfig::default(), accounts.clone());
+    assert_eq!(codes(&p, vec![transfer(&alice, 0).encode()]), vec!["ok"]);
+    // A block elsewhere used nonces up to 4: nonce 1 is stale at the new height, however
+    // recently the pool read alice's account at the old one.
+    accounts.commit(
+        alice.public_key().address(),
+        Account {
+            nonce: Nonce(5),
+            balance: Amount(0),
+        },
+    );
+    assert_eq!(
+        codes(
+            &p,
+            vec![transfer(&alice, 1).encode(), transfer(&alice, 5).encode()]
+        ),
+        vec!["nonce_too_low", "ok"]
+    );
 }
