@@ -79,20 +79,16 @@ pub struct StoredBlock {
     pub receipts: Arc<Vec<Receipt>>,
 }
 
-/// The stored encoding of a block and its receipts.
-fn encode_stored(block: &Block, receipts: &[Receipt]) -> Vec<u8> {
-    let mut w = Writer::with_capacity(block.transactions.len() * 256 + 512);
+/// Writes the stored encoding of a block and its receipts.
+fn write_stored(w: &mut Writer, block: &Block, receipts: &[Receipt]) {
     w.put(block).list(receipts, |w, r| {
         w.put(r);
     });
-    w.into_bytes()
 }
 
 impl Encode for StoredBlock {
     fn encode_to(&self, w: &mut Writer) {
-        w.put(self.block.as_ref()).list(&self.receipts, |w, r| {
-            w.put(r);
-        });
+        write_stored(w, &self.block, &self.receipts);
     }
 }
 
@@ -363,6 +359,9 @@ impl ChainStore {
         let Some(index) = &self.account_index else {
             return Ok(None);
         };
+        if limit == 0 {
+            return Ok(Some(Vec::new()));
+        }
         let start = account_index_key(address, Height(0));
         let end = account_index_key(address, before.map_or(Height(u64::MAX), |(h, _)| h));
         let mut found = Vec::new();
@@ -435,9 +434,12 @@ impl ChainStore {
     ) -> Result<Head> {
         self.check_next(block)?;
         self.fault(CommitPoint::BeforeAppend)?;
+        // Encoded from the shared block, not from a copy of it.
+        let mut encoded = Writer::with_capacity(block.transactions.len() * 256 + 512);
+        write_stored(&mut encoded, block, receipts);
         let location = self
             .log
-            .append(block.header.height.0, &encode_stored(block, receipts))?;
+            .append(block.header.height.0, &encoded.into_bytes())?;
         self.fault(CommitPoint::AfterAppend)?;
         let head = self.index(block, pending, location)?;
         let mut recent = self.recent.lock();
@@ -534,15 +536,19 @@ impl ChainStore {
             .and_then(|raw| Location::from_bytes(&raw)))
     }
 
-    /// The stored block (with receipts) at `height`.
-    pub fn stored_block(&self, height: Height) -> Result<Option<StoredBlock>> {
-        if let Some(recent) = self
-            .recent
+    /// The block at `height` if it is one of the last [`RECENT_BLOCKS`] committed.
+    fn recent_block(&self, height: Height) -> Option<StoredBlock> {
+        self.recent
             .lock()
             .iter()
             .find(|s| s.block.header.height == height)
-        {
-            return Ok(Some(recent.clone()));
+            .cloned()
+    }
+
+    /// The stored block (with receipts) at `height`.
+    pub fn stored_block(&self, height: Height) -> Result<Option<StoredBlock>> {
+        if let Some(recent) = self.recent_block(height) {
+            return Ok(Some(recent));
         }
         let Some(location) = self.location(height)? else {
             return Ok(None);
@@ -560,12 +566,7 @@ impl ChainStore {
     /// The header of the block at `height`, without decoding its transactions and receipts
     /// (the stored record starts with it).
     pub fn header(&self, height: Height) -> Result<Option<BlockHeader>> {
-        if let Some(recent) = self
-            .recent
-            .lock()
-            .iter()
-            .find(|s| s.block.header.height == height)
-        {
+        if let Some(recent) = self.recent_block(height) {
             return Ok(Some(recent.block.header.clone()));
         }
         let Some(location) = self.location(height)? else {

@@ -345,18 +345,23 @@ fn the_account_index_lists_an_accounts_transactions_newest_first_and_says_where_
     drop(opened);
     let store = open(dir.path()).store;
     assert_eq!(store.account_index_from().expect("meta"), Some(Height(7)));
-    let heights: Vec<u64> = store
-        .account_txs(&sender, None, 10)
-        .expect("read")
-        .expect("on")
-        .iter()
-        .map(|t| t.height.0)
-        .collect();
+    let heights = history_heights(&store, &sender);
     assert_eq!(
         heights,
         vec![4, 3, 2, 1, 0],
         "blocks 5 and 6 were not indexed"
     );
+}
+
+/// The heights of `account`'s latest 10 history entries, newest first.
+fn history_heights(store: &ChainStore, account: &Address) -> Vec<u64> {
+    store
+        .account_txs(account, None, 10)
+        .expect("read")
+        .expect("on")
+        .iter()
+        .map(|t| t.height.0)
+        .collect()
 }
 
 /// Commits blocks of `n` transfers at heights `from..to`.
@@ -480,13 +485,7 @@ fn an_account_index_of_the_earlier_layout_is_dropped_and_the_gap_announced() {
     let sender = SecretKey::insecure_from_label(Suite::Ed25519, "s")
         .public_key()
         .address();
-    let heights: Vec<u64> = store
-        .account_txs(&sender, None, 10)
-        .expect("read")
-        .expect("on")
-        .iter()
-        .map(|t| t.height.0)
-        .collect();
+    let heights = history_heights(&store, &sender);
     assert_eq!(heights, vec![3]);
     drop(store);
     let db = fjall::Database::builder(dir.path().join("index"))
