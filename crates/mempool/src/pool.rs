@@ -161,7 +161,7 @@ pub struct Mempool<S: Strategy> {
     rules: Mutex<Option<(u64, Rules)>>,
     strategy: S,
     pool: Mutex<Pool>,
-    /// Locked after `pool`, never before.
+    /// Never held while `pool` is being taken (admission takes it after `pool`).
     accounts: Mutex<AccountCache>,
     admitted: AtomicU64,
     rejected: AtomicU64,
@@ -177,17 +177,13 @@ struct Committed<'a> {
     rules: Option<Rules>,
 }
 
-/// A sender's committed account (an unreadable one counts as empty; execution decides).
-fn committed_account(view: &(dyn StateRead + Send + Sync), sender: &Address) -> Account {
-    read::account(view, sender).unwrap_or_default()
-}
-
 /// Most accounts [`AccountCache`] holds; it is emptied when full.
 const ACCOUNT_CACHE_ENTRIES: usize = 65_536;
 
 /// Committed accounts already read at one height. The state of a committed height never
 /// changes, so a sender's account is read from the store once per block, not once per
-/// transaction (each read searches the store's memtable: 4% of a loaded node's time).
+/// transaction (each read searches the store's memtable: 4% of a loaded node's time). A
+/// committed block's senders are read into it as their transactions leave the pool.
 #[derive(Default)]
 struct AccountCache {
     height: u64,
@@ -545,17 +541,20 @@ impl<S: Strategy> Mempool<S> {
         senders.sort_unstable();
         senders.dedup();
         let committed = self.committed.latest();
-        let next: Vec<(Address, u64)> = senders
-            .iter()
-            .map(|s| {
-                let account = committed
-                    .as_ref()
-                    .map_or_else(Account::default, |(_, view)| {
-                        committed_account(view.as_ref(), s)
-                    });
-                (*s, account.nonce.0)
-            })
-            .collect();
+        let next: Vec<(Address, u64)> = {
+            let mut accounts = self.accounts.lock();
+            senders
+                .iter()
+                .map(|s| {
+                    let account = committed
+                        .as_ref()
+                        .map_or_else(Account::default, |(height, view)| {
+                            accounts.account(*height, view.as_ref(), s)
+                        });
+                    (*s, account.nonce.0)
+                })
+                .collect()
+        };
         let mut pool = self.pool.lock();
         for tx in txs {
             if let Some((s, n)) = pool.by_hash.get(&tx.hash()).copied() {
