@@ -56,7 +56,8 @@ fn looping(body: &str, extra: &str) -> Vec<u8> {
 }
 
 /// A module of `exports` entry points, `functions` functions, `globals` globals, `data` bytes of
-/// data segments and `elements` table elements, whose `noop` does nothing.
+/// data segments and `elements` table elements, whose `noop` does nothing. Its instances are
+/// never reused (it has a passive data segment): every call instantiates it afresh.
 fn shaped(
     exports: usize,
     functions: usize,
@@ -64,6 +65,23 @@ fn shaped(
     data: usize,
     elements: usize,
 ) -> Vec<u8> {
+    let mut m = shape_text(exports, functions, globals, data, elements);
+    m.insert_str(m.len() - 1, "(data \"\")\n");
+    wat(&m)
+}
+
+/// [`shaped`] with instances a block resets and reuses between calls.
+fn shaped_reused(globals: usize, data: usize, elements: usize) -> Vec<u8> {
+    wat(&shape_text(0, 0, globals, data, elements))
+}
+
+fn shape_text(
+    exports: usize,
+    functions: usize,
+    globals: usize,
+    data: usize,
+    elements: usize,
+) -> String {
     let mut m = String::from("(module (memory (export \"memory\") 4)\n");
     m.push_str("(func $noop (export \"noop\"))\n");
     for i in 0..functions {
@@ -98,7 +116,7 @@ fn shaped(
         m.push_str(")\n");
     }
     m.push(')');
-    wat(&m)
+    m
 }
 
 /// A module that is all code of one expensive-to-compile shape, close to `bytes` long.
@@ -526,8 +544,11 @@ fn main() {
         ));
     }
 
-    // Instantiation of the largest shapes, with and without the module cache.
-    use citychain_execution::contracts::{MAX_EXPORTS, MAX_FUNCTIONS, MAX_GLOBALS};
+    // Instantiation of the largest shapes, with and without the module cache; and resetting
+    // the largest shapes whose instances are reused (4 pages of memory to copy back).
+    use citychain_execution::contracts::{
+        MAX_EXPORTS, MAX_FUNCTIONS, MAX_GLOBALS, MAX_REUSED_GLOBALS,
+    };
     let shapes: Vec<(&str, Vec<u8>)> = vec![
         ("instantiate: minimal module", shaped(0, 0, 0, 0, 0)),
         (
@@ -541,6 +562,15 @@ fn main() {
         ("instantiate: max globals", shaped(0, 0, MAX_GLOBALS, 0, 0)),
         ("instantiate: 200 KB of data", shaped(0, 0, 0, 200_000, 0)),
         ("instantiate: max table", shaped(0, 0, 0, 0, 4096)),
+        (
+            "reuse: most mutable globals",
+            shaped_reused(MAX_REUSED_GLOBALS, 0, 0),
+        ),
+        (
+            "reuse: 4 pages (the most), 200 KB of data",
+            shaped_reused(0, 200_000, 0),
+        ),
+        ("reuse: max table", shaped_reused(0, 0, 4096)),
     ];
     for (name, code) in &shapes {
         if !keep(name) {

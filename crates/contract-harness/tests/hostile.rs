@@ -127,6 +127,51 @@ fn an_infinite_loop_runs_out_of_gas_and_pays_for_all_of_it() {
     );
 }
 
+/// The interpreter dispatches each instruction by a tail call; if a build ever kept a stack
+/// frame for one, a long loop of that instruction would overflow the node's stack and abort it.
+/// A loop of many kinds of instruction runs to the transaction gas limit and ends cleanly.
+#[test]
+fn a_long_loop_of_every_kind_of_instruction_ends_out_of_gas() {
+    let code = module(
+        r#"
+  (global $g (mut i64) (i64.const 1))
+  (table 1 funcref) (elem (i32.const 0) $id)
+  (type $t (func (param i64) (result i64)))
+  (func $id (param i64) (result i64) (local.get 0))
+  (func (export "mix") (local $x i64) (local $y i32)
+    (loop $l
+      (local.set $x (i64.add (local.get $x) (i64.mul (global.get $g) (i64.const 3))))
+      (local.set $x (i64.rem_u (i64.div_u (local.get $x) (i64.const 7)) (i64.const 1000003)))
+      (local.set $y (i32.xor (i32.shl (local.get $y) (i32.const 1)) (i32.wrap_i64 (local.get $x))))
+      (local.set $y (select (local.get $y) (i32.const 5) (i32.lt_u (local.get $y) (i32.const 9))))
+      (i64.store (i32.const 64) (local.get $x))
+      (local.set $x (i64.add (local.get $x) (i64.load (i32.const 64))))
+      (i32.store8 (i32.const 80) (local.get $y))
+      (local.set $y (i32.add (local.get $y) (i32.load8_u (i32.const 80))))
+      (global.set $g (call $id (local.get $x)))
+      (local.set $x (call_indirect (type $t) (local.get $x) (i32.const 0)))
+      (memory.fill (i32.const 128) (i32.const 7) (i32.const 16))
+      (memory.copy (i32.const 256) (i32.const 128) (i32.const 16))
+      (drop (memory.size))
+      (drop (call $height))
+      (br_if $l (i32.ne (local.get $y) (i32.const -1)))
+      (br $l)))
+"#,
+    );
+    let mut chain = TestChain::new();
+    let max = chain.genesis().params.max_tx_gas;
+    chain.gas_limit = max;
+    let contract = chain.deploy(0, &code, &[]).expect("the module deploys");
+    let receipt = chain.call(0, &contract, "mix", &[], 0);
+    assert_eq!(
+        receipt.status,
+        Status::OutOfGas,
+        "reason: {}",
+        receipt.reason
+    );
+    assert_eq!(receipt.gas_used, max);
+}
+
 #[test]
 fn memory_cannot_grow_past_the_limit() {
     // Ask for 2 MiB more than allowed; memory.grow answers -1 and the contract reverts.

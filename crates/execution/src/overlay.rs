@@ -1,6 +1,9 @@
 //! Buffered reads and writes over a state view, with per-transaction and per-call rollback.
 
-use crate::{BlockError, Result, contracts::Loaded};
+use crate::{
+    BlockError, Result,
+    contracts::{Loaded, Runtime},
+};
 use citychain_crypto::{Address, Hash};
 use citychain_state::{Scan, StateView, WriteSet};
 use citychain_types::{Account, ChainParams, Decode, Encode, layout};
@@ -20,6 +23,8 @@ pub struct Overlay {
     /// Contract code this block has run or deployed, compiled: later runs in the block pay no
     /// load price, and are never compiled again whatever the engine's cache does.
     loaded: HashMap<Hash, Loaded>,
+    /// The block's WASM store, between contract calls.
+    runtime: Option<Runtime>,
 }
 
 impl Overlay {
@@ -29,6 +34,7 @@ impl Overlay {
             block: WriteSet::new(),
             tx: vec![WriteSet::new()],
             loaded: HashMap::new(),
+            runtime: None,
         }
     }
 
@@ -40,6 +46,16 @@ impl Overlay {
     /// Records that this block has loaded `code_hash`.
     pub(crate) fn loaded_in_block(&mut self, code_hash: Hash, loaded: Loaded) {
         self.loaded.insert(code_hash, loaded);
+    }
+
+    /// The block's WASM store, if a call left one.
+    pub(crate) fn take_runtime(&mut self) -> Option<Runtime> {
+        self.runtime.take()
+    }
+
+    /// Keeps the block's WASM store for the next call.
+    pub(crate) fn keep_runtime(&mut self, runtime: Runtime) {
+        self.runtime = Some(runtime);
     }
 
     /// Moves the overlay out, leaving an empty one over the same base (a contract call owns the

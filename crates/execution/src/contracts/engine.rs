@@ -3,7 +3,9 @@
 
 use super::{
     host::{self, HostState},
-    reasons, shape,
+    reasons,
+    reuse::{self, Plan},
+    shape,
 };
 use citychain_crypto::Hash;
 use citychain_types::{WasmParams, transaction::MAX_METHOD_LEN};
@@ -36,18 +38,22 @@ pub(crate) enum LoadError {
 /// A compiled module with what running it is priced by (all of it a function of the code).
 #[derive(Clone)]
 pub(crate) struct Loaded {
+    /// Compiled for calls: with its mutable globals exported if `reuse` says so.
     pub module: Module,
     /// Bytes of its code.
     pub code_len: u64,
     pub counts: shape::Counts,
+    /// How a used instance is reset for the next call, if it can be.
+    pub reuse: Option<Arc<Plan>>,
 }
 
 impl Loaded {
-    fn new(module: Module, code_len: usize, counts: shape::Counts) -> Self {
+    fn new(module: Module, code: &[u8], counts: shape::Counts, reuse: Option<Arc<Plan>>) -> Self {
         Loaded {
             module,
-            code_len: code_len as u64,
+            code_len: code.len() as u64,
             counts,
+            reuse,
         }
     }
 
@@ -252,16 +258,23 @@ impl Vm {
         if budget.is_some_and(|b| first_run_gas(&self.params, bytes.len() as u64, &counts) > b) {
             return Ok(Err(LoadError::OutOfGas));
         }
-        let module = match Module::new(&self.engine, &bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                return Ok(Err(LoadError::Invalid(format!(
-                    "the stored code does not compile: {}",
-                    reasons::invalid_module(&e)
-                ))));
-            }
+        let prepared = reuse::prepare(&bytes);
+        let reusable = prepared.as_ref().and_then(|(plan, rewritten)| {
+            let module = Module::new(&self.engine, rewritten.as_deref().unwrap_or(&bytes)).ok()?;
+            Some((module, plan.clone()))
+        });
+        let loaded = match reusable {
+            Some((module, plan)) => Loaded::new(module, &bytes, counts, Some(plan)),
+            None => match Module::new(&self.engine, &bytes) {
+                Ok(module) => Loaded::new(module, &bytes, counts, None),
+                Err(e) => {
+                    return Ok(Err(LoadError::Invalid(format!(
+                        "the stored code does not compile: {}",
+                        reasons::invalid_module(&e)
+                    ))));
+                }
+            },
         };
-        let loaded = Loaded::new(module, bytes.len(), counts);
         self.remember(*code_hash, loaded.clone());
         Ok(Ok(loaded))
     }
@@ -280,14 +293,23 @@ impl Vm {
         modules.insert(code_hash, loaded);
     }
 
-    /// Remembers a module just validated at deployment.
+    /// Remembers a module just validated at deployment (compiled again with its globals
+    /// exported if its instances are to be reused).
     pub(crate) fn remember_validated(
         &self,
         code_hash: Hash,
         module: Module,
         code: &[u8],
     ) -> Loaded {
-        let loaded = Loaded::new(module, code.len(), shape::count(code));
+        let counts = shape::count(code);
+        let loaded = match reuse::prepare(code) {
+            Some((plan, None)) => Loaded::new(module, code, counts, Some(plan)),
+            Some((plan, Some(rewritten))) => match Module::new(&self.engine, &rewritten) {
+                Ok(for_calls) => Loaded::new(for_calls, code, counts, Some(plan)),
+                Err(_) => Loaded::new(module, code, counts, None),
+            },
+            None => Loaded::new(module, code, counts, None),
+        };
         self.remember(code_hash, loaded.clone());
         loaded
     }

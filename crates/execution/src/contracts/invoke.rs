@@ -5,7 +5,7 @@ use super::{
     LoadError,
     engine::INIT_METHOD,
     host::{self, Abort, Frame, HostState},
-    reasons,
+    pool, reasons,
 };
 use crate::{BlockError, Overlay, Result};
 use citychain_crypto::Address;
@@ -199,13 +199,13 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let outcome = host::past_deadline(state)
         .and_then(|()| host::charge(&mut store, instantiate_gas))
         .and_then(|()| {
-            let instance = vm
-                .linker
-                .instantiate_and_start(&mut store, &loaded.module)?;
-            let func = instance
-                .get_func(&store, &req.method)
-                .ok_or_else(|| Error::new("entry point vanished"))?;
-            func.call(&mut store, &[], &mut [])
+            let lease = pool::lend(store.as_context_mut(), &vm, info.code_hash, &loaded)?;
+            let ran = match lease.instance.get_func(&store, &req.method) {
+                Some(func) => func.call(&mut store, &[], &mut []),
+                None => Err(Error::new("entry point vanished")),
+            };
+            pool::give_back(&mut store, lease);
+            ran
         });
     let state = store.data_mut();
     let frame = state.frames.pop().expect("pushed above");

@@ -9,7 +9,9 @@ pub(crate) use engine::{LoadError, Loaded};
 mod host;
 mod invoke;
 pub mod metadata;
+mod pool;
 mod reasons;
+mod reuse;
 mod shape;
 
 pub use engine::{HOST_MODULE, INIT_METHOD, Vm, entry_points};
@@ -28,6 +30,8 @@ use citychain_types::{
 };
 use host::HostState;
 use invoke::{CallRequest, CallResult};
+pub use pool::Runtime;
+pub use reuse::{MAX_REUSED_GLOBALS, MAX_REUSED_PAGES};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -37,7 +41,8 @@ use wasmi::Store;
 /// Topic of the event a deployment emits (data: contract address, code hash).
 pub const DEPLOY_TOPIC: &str = "contract_deployed";
 
-/// Runs `f` in a WASM store that owns the overlay for the duration, metering with `meter`.
+/// Runs `f` in the block's WASM store (see [`pool`]), which owns the overlay for the duration,
+/// metering with `meter`.
 fn with_store(
     overlay: &mut Overlay,
     vm: &Arc<Vm>,
@@ -46,13 +51,15 @@ fn with_store(
     deadline: Option<Instant>,
     f: impl FnOnce(&mut Store<HostState>) -> CallResult,
 ) -> Result<(CallResult, Vec<Event>)> {
-    let mut state = HostState::new(overlay.take(), env, vm.clone());
-    state.deadline = deadline;
-    let mut store = Store::new(&vm.engine, state);
-    store.limiter(|s| &mut s.limits);
+    let mut runtime = overlay
+        .take_runtime()
+        .filter(|r| r.runs(vm))
+        .unwrap_or_else(|| Runtime::new(vm));
+    let store = runtime.store();
+    store.data_mut().begin(overlay.take(), env, deadline);
     let budget = meter.remaining();
     let result = match store.set_fuel(budget) {
-        Ok(()) => f(&mut store),
+        Ok(()) => f(store),
         Err(_) => CallResult::Done {
             status: Status::Trapped,
             output: Vec::new(),
@@ -76,15 +83,15 @@ fn with_store(
     meter
         .charge(Gas(budget - left))
         .expect("a call cannot use more fuel than it was given");
-    let mut state = store.into_data();
-    *overlay = state
-        .overlay
-        .take()
-        .expect("the store gives the overlay back");
-    if let Some(e) = state.fatal.take() {
+    let (back, events, fatal) = store.data_mut().end();
+    *overlay = back.expect("the store gives the overlay back");
+    if runtime.keep() {
+        overlay.keep_runtime(runtime);
+    }
+    if let Some(e) = fatal {
         return Err(e);
     }
-    Ok((result, state.events))
+    Ok((result, events))
 }
 
 fn outcome(result: CallResult, events: Vec<Event>) -> PayloadOutcome {

@@ -18,6 +18,7 @@ mod storage;
 use super::{
     engine::{HOST_MODULE, Signature, Vm},
     invoke::{self, CallRequest, CallResult},
+    pool::Pool,
 };
 use crate::{BlockError, Overlay};
 use citychain_crypto::{Address, PublicKey, SIGNATURE_LEN, Signature as Sig, Suite};
@@ -97,24 +98,46 @@ pub struct HostState {
     pub(crate) deadline: Option<std::time::Instant>,
     /// The deadline stopped the query (it did not run out of gas).
     pub(crate) timed_out: bool,
+    /// Instances kept for the next calls (they outlive the transaction; nothing else here does).
+    pub(crate) pool: Pool,
 }
 
 impl HostState {
-    pub(crate) fn new(overlay: Overlay, env: Env, vm: Arc<Vm>) -> Self {
-        let params = vm.params.clone();
-        HostState {
-            overlay: Some(overlay),
-            env: Some(env),
-            vm: Some(vm),
-            limits: limits(&params),
-            params,
-            frames: Vec::new(),
-            events: Vec::new(),
-            register: Vec::new(),
-            fatal: None,
-            deadline: None,
-            timed_out: false,
-        }
+    /// A state between transactions: no overlay, no environment.
+    pub(crate) fn idle(vm: Arc<Vm>) -> Self {
+        let mut state = HostState::detached(vm.params.clone());
+        state.vm = Some(vm);
+        state
+    }
+
+    /// Starts a transaction (or query) on `overlay`, with the limits of a fresh one.
+    pub(crate) fn begin(
+        &mut self,
+        overlay: Overlay,
+        env: Env,
+        deadline: Option<std::time::Instant>,
+    ) {
+        self.overlay = Some(overlay);
+        self.env = Some(env);
+        self.deadline = deadline;
+        self.limits = limits(&self.params);
+        self.frames.clear();
+        self.events.clear();
+        self.register.clear();
+        self.fatal = None;
+        self.timed_out = false;
+    }
+
+    /// Ends the transaction: its overlay, its events and the state failure it met, if any.
+    pub(crate) fn end(&mut self) -> (Option<Overlay>, Vec<Event>, Option<BlockError>) {
+        self.env = None;
+        self.deadline = None;
+        self.register = Vec::new();
+        (
+            self.overlay.take(),
+            std::mem::take(&mut self.events),
+            self.fatal.take(),
+        )
     }
 
     /// A state for instantiating a module without running it (validation).
@@ -131,6 +154,7 @@ impl HostState {
             fatal: None,
             deadline: None,
             timed_out: false,
+            pool: Pool::default(),
         }
     }
 
@@ -181,6 +205,26 @@ pub(crate) struct Limits {
     total: usize,
     used: usize,
     table_elements: usize,
+}
+
+impl Limits {
+    /// Counts a reused instance's memory and tables as a fresh instance's would be counted, if
+    /// the limits allow them (otherwise counts nothing).
+    pub(crate) fn admit(&mut self, memory_bytes: usize, table_elements: u64) -> bool {
+        let used = self.used.saturating_add(memory_bytes);
+        let elements = self
+            .table_elements
+            .saturating_add(usize::try_from(table_elements).unwrap_or(usize::MAX));
+        let fits = memory_bytes <= self.per_instance
+            && used <= self.total
+            && table_elements <= MAX_TABLE_ELEMENTS as u64
+            && elements <= MAX_TABLE_ELEMENTS_PER_TX;
+        if fits {
+            self.used = used;
+            self.table_elements = elements;
+        }
+        fits
+    }
 }
 
 impl ResourceLimiter for Limits {
