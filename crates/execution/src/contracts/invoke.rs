@@ -194,12 +194,16 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
         value: req.value,
         input: req.input,
         output: Vec::new(),
+        memory: None,
     });
     let instantiate_gas = loaded.instantiate_gas(&state.params);
     let outcome = host::past_deadline(state)
         .and_then(|()| host::charge(&mut store, instantiate_gas))
         .and_then(|()| {
             let lease = pool::lend(store.as_context_mut(), &vm, info.code_hash, &loaded)?;
+            if let Some(frame) = store.data_mut().frames.last_mut() {
+                frame.memory = lease.memory;
+            }
             let ran = match lease.instance.get_func(&store, &req.method) {
                 Some(func) => func.call(&mut store, &[], &mut []),
                 None => Err(Error::new("entry point vanished")),

@@ -63,7 +63,7 @@ impl Runtime {
 pub(crate) struct Pool {
     ready: HashMap<Hash, Vec<Ready>>,
     /// Memory right after instantiation, by code hash.
-    images: HashMap<Hash, Arc<[u8]>>,
+    images: HashMap<Hash, Arc<Image>>,
     /// Instances this store has made.
     created: usize,
 }
@@ -72,7 +72,7 @@ pub(crate) struct Pool {
 struct Ready {
     instance: Instance,
     memory: Memory,
-    image: Arc<[u8]>,
+    image: Arc<Image>,
     globals: Vec<(Global, Val)>,
     table_elements: u64,
 }
@@ -94,7 +94,7 @@ impl Ready {
         let image = match store.data().pool.images.get(&code) {
             Some(image) => image.clone(),
             None => {
-                let image: Arc<[u8]> = memory.data(&*store).into();
+                let image = Arc::new(Image::capture(memory.data(&*store)));
                 store.data_mut().pool.images.insert(code, image.clone());
                 image
             }
@@ -111,19 +111,68 @@ impl Ready {
     /// Puts the instance back as instantiation left it; false if it cannot be (its memory grew).
     fn reset(&self, store: &mut StoreContextMut<'_, HostState>) -> bool {
         let data = self.memory.data_mut(&mut *store);
-        if data.len() != self.image.len() {
+        if data.len() != self.image.len {
             return false;
         }
-        data.copy_from_slice(&self.image);
+        self.image.restore(data);
         self.globals
             .iter()
             .all(|(global, value)| global.set(&mut *store, value.clone()).is_ok())
     }
 }
 
+/// A memory as instantiation left it: its size and its stretches of nonzero bytes (mostly
+/// data segments; the rest of a contract's memory starts zeroed).
+struct Image {
+    len: usize,
+    stretches: Vec<(usize, Vec<u8>)>,
+}
+
+/// Zero bytes that end a stretch (shorter runs of zeros are copied with it).
+const GAP: usize = 64;
+
+impl Image {
+    fn capture(memory: &[u8]) -> Image {
+        let mut stretches: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut at = 0;
+        while let Some(start) = memory[at..].iter().position(|&b| b != 0).map(|p| at + p) {
+            // The stretch ends where GAP zeros in a row begin (or at the end of memory).
+            let mut end = start;
+            let mut zeros = 0;
+            for (i, &b) in memory[start..].iter().enumerate() {
+                if b == 0 {
+                    zeros += 1;
+                    if zeros == GAP {
+                        break;
+                    }
+                } else {
+                    zeros = 0;
+                    end = start + i + 1;
+                }
+            }
+            stretches.push((start, memory[start..end].to_vec()));
+            at = end;
+        }
+        Image {
+            len: memory.len(),
+            stretches,
+        }
+    }
+
+    /// Makes `memory` (of the image's length) equal to the image.
+    fn restore(&self, memory: &mut [u8]) {
+        memory.fill(0);
+        for (at, bytes) in &self.stretches {
+            memory[*at..*at + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+}
+
 /// An instance lent to one call; give it back with [`give_back`].
 pub(crate) struct Lease {
     pub instance: Instance,
+    /// Its exported memory.
+    pub memory: Option<Memory>,
     code: Hash,
     ready: Option<Ready>,
 }
@@ -138,9 +187,10 @@ pub(crate) fn lend(
 ) -> Result<Lease, Error> {
     let state = store.data_mut();
     if let Some(ready) = state.pool.ready.get_mut(&code).and_then(Vec::pop) {
-        if state.limits.admit(ready.image.len(), ready.table_elements) {
+        if state.limits.admit(ready.image.len, ready.table_elements) {
             return Ok(Lease {
                 instance: ready.instance,
+                memory: Some(ready.memory),
                 code,
                 ready: Some(ready),
             });
@@ -156,8 +206,13 @@ pub(crate) fn lend(
         .reuse
         .as_ref()
         .and_then(|plan| Ready::capture(&mut store, code, instance, plan));
+    let memory = match &ready {
+        Some(ready) => Some(ready.memory),
+        None => instance.get_memory(&store, "memory"),
+    };
     Ok(Lease {
         instance,
+        memory,
         code,
         ready,
     })
@@ -177,5 +232,27 @@ pub(crate) fn give_back(mut ctx: impl AsContextMut<Data = HostState>, lease: Lea
             .entry(lease.code)
             .or_default()
             .push(ready);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_restores_exactly_what_it_captured() {
+        let mut memory = vec![0u8; 4096];
+        memory[0] = 1;
+        memory[10..20].fill(7);
+        memory[20 + GAP - 1] = 3; // one zero short of a gap: same stretch
+        memory[1000] = 9;
+        memory[4095] = 5;
+        let image = Image::capture(&memory);
+        assert_eq!(image.stretches.len(), 3);
+        let mut used = vec![0xAAu8; 4096];
+        image.restore(&mut used);
+        assert_eq!(used, memory);
+        let empty = Image::capture(&[0u8; 100]);
+        assert!(empty.stretches.is_empty());
     }
 }

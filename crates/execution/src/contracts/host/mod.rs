@@ -80,6 +80,9 @@ pub(crate) struct Frame {
     pub value: Amount,
     pub input: Vec<u8>,
     pub output: Vec<u8>,
+    /// The running instance's exported memory, once it is instantiated (host calls find it
+    /// here instead of looking the export up by name each time).
+    pub memory: Option<wasmi::Memory>,
 }
 
 /// Everything host functions read and change; the data of the WASM store.
@@ -292,6 +295,9 @@ fn byte_cost(base: Gas, per_byte: Gas, bytes: usize) -> u64 {
 }
 
 fn memory(caller: &Caller<'_, HostState>) -> Result<wasmi::Memory, Error> {
+    if let Some(memory) = caller.data().frames.last().and_then(|f| f.memory) {
+        return Ok(memory);
+    }
     match caller.get_export("memory") {
         Some(Extern::Memory(m)) => Ok(m),
         _ => Err(trap("the contract does not export its memory")),
