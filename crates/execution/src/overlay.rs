@@ -6,8 +6,8 @@ use crate::{
 };
 use citychain_crypto::{Address, Hash};
 use citychain_state::{Scan, StateView, WriteSet};
-use citychain_types::{Account, ChainParams, Decode, Encode, layout};
-use std::collections::HashMap;
+use citychain_types::{Account, ChainParams, ContractInfo, Decode, Encode, layout};
+use std::{cell::RefCell, collections::HashMap};
 
 /// The block's view of the state: the parent state plus this block's writes so far.
 ///
@@ -25,6 +25,9 @@ pub struct Overlay {
     loaded: HashMap<Hash, Loaded>,
     /// The block's WASM store, between contract calls.
     runtime: Option<Runtime>,
+    /// Contract records read from the base state (which does not change during the block):
+    /// every call reads its contract's.
+    contracts: RefCell<HashMap<Address, Option<ContractInfo>>>,
 }
 
 impl Overlay {
@@ -35,7 +38,24 @@ impl Overlay {
             tx: vec![WriteSet::new()],
             loaded: HashMap::new(),
             runtime: None,
+            contracts: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The record of `contract`: this block's writes first, then the base state, read once.
+    pub(crate) fn contract_info(&self, contract: &Address) -> Result<Option<ContractInfo>> {
+        let key = layout::contract_key(contract);
+        for layer in self.layers() {
+            if let Some(value) = layer.get(&key) {
+                return crate::read::decode(value.clone(), "contract");
+            }
+        }
+        if let Some(info) = self.contracts.borrow().get(contract) {
+            return Ok(info.clone());
+        }
+        let info = crate::read::decode(self.base.get(&key)?, "contract")?;
+        self.contracts.borrow_mut().insert(*contract, info.clone());
+        Ok(info)
     }
 
     /// The compiled code `code_hash` if this block already ran or deployed it.

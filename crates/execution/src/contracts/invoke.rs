@@ -93,7 +93,7 @@ pub(crate) fn invoke(mut ctx: impl AsContextMut<Data = HostState>, req: CallRequ
     let Some(overlay) = state.overlay.as_mut() else {
         return CallResult::failed(Status::Trapped, "no state");
     };
-    let info = match crate::read::contract_info(overlay, &req.contract) {
+    let info = match overlay.contract_info(&req.contract) {
         Ok(Some(info)) => info,
         Ok(None) => {
             return CallResult::failed(
