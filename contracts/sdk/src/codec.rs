@@ -85,7 +85,9 @@ pub trait Encode {
 
     /// The encoding.
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        // Room for the common small values (integers, addresses, a few of them in a tuple), so
+        // encoding them does not grow the vector step by step.
+        let mut out = Vec::with_capacity(64);
         self.encode_to(&mut out);
         out
     }

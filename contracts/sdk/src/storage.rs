@@ -106,7 +106,8 @@ impl<K: Encode + Decode, V: Encode + Decode> Map<K, V> {
 
     /// The storage key of `key`'s entry: `prefix || encode(key)`.
     pub fn storage_key(&self, key: &K) -> Vec<u8> {
-        let mut k = self.prefix.to_vec();
+        let mut k = Vec::with_capacity(self.prefix.len() + 64);
+        k.extend_from_slice(self.prefix);
         key.encode_to(&mut k);
         k
     }
