@@ -176,3 +176,69 @@ fn reused_instances_count_against_the_transactions_memory_limit() {
         assert_eq!(r.output, vec![71], "children that fit in one transaction");
     }
 }
+
+/// The token contract (Rust, through the SDK): a block of mixed calls, some failing, gives the
+/// same receipts and token balances as the same calls one block each, where every call gets a
+/// new store. Only gas differs, and only by the load price the first call of a block pays.
+/// (This contract never reads memory it did not write, so a missing reset would not show
+/// here: the tests above catch that; this one checks a real contract end to end.)
+#[test]
+fn a_block_of_token_calls_matches_the_same_calls_one_block_each() {
+    use citychain_contract_harness::{args, contract_code};
+    let setup = || {
+        let mut chain = TestChain::new();
+        chain.gas_limit = Gas(40_000_000);
+        let init = args(|w| {
+            w.string("T").string("T").u8(0).u128(1_000);
+        });
+        let token = chain
+            .deploy(0, &contract_code("token"), &init)
+            .expect("the token deploys");
+        chain.gas_limit = Gas(1_000_000);
+        (chain, token)
+    };
+    let transfer = |to: Address, amount: u128| {
+        let mut a = to.0.to_vec();
+        a.extend_from_slice(&amount.to_be_bytes());
+        a
+    };
+    let (mut batched, token) = setup();
+    let (bob, carol) = (batched.address(1), batched.address(2));
+    let payloads = vec![
+        call(token, "transfer", transfer(bob, 100)),
+        call(token, "transfer", transfer(carol, 5_000)), // more than alice holds: reverts
+        call(token, "approve", transfer(carol, 50)),
+        call(token, "balance_of", bob.0.to_vec()),
+        call(token, "no_such_method", Vec::new()),
+        call(token, "transfer", transfer(carol, 1)),
+        call(token, "allowance", [batched.address(0).0, carol.0].concat()),
+        call(token, "transfer", vec![1, 2, 3]), // malformed arguments: reverts
+        call(token, "balance_of", batched.address(0).0.to_vec()),
+    ];
+    let in_one = one_block(&mut batched, payloads.clone());
+    let (mut separate, _) = setup();
+    let one_each: Vec<Receipt> = payloads
+        .into_iter()
+        .map(|p| one_block(&mut separate, vec![p]).remove(0))
+        .collect();
+    assert!(in_one.iter().any(|r| !r.is_success()), "some calls fail");
+    let load = one_each[1].gas_used.0 - in_one[1].gas_used.0;
+    assert!(load > 0, "later calls in a block do not pay for loading");
+    for (i, (a, b)) in in_one.iter().zip(&one_each).enumerate() {
+        assert_eq!(
+            (a.status, &a.reason, &a.output, &a.events),
+            (b.status, &b.reason, &b.output, &b.events),
+            "call {i}"
+        );
+        let extra = if i == 0 { 0 } else { load };
+        assert_eq!(b.gas_used.0 - a.gas_used.0, extra, "gas of call {i}");
+    }
+    for who in [0, 1, 2] {
+        let key = [b"b".as_slice(), &batched.address(who).0].concat();
+        assert_eq!(
+            batched.storage(&token, &key),
+            separate.storage(&token, &key),
+            "token balance of account {who}"
+        );
+    }
+}
