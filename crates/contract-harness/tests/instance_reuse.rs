@@ -145,11 +145,11 @@ fn a_contract_calling_itself_gets_a_second_fresh_instance() {
 
 /// Instances of one transaction add up against its memory limit (each at its initial size)
 /// whether or not the block reuses them: with the default limit of 32 pages per instance and
-/// call depth 8 (9 x 32 pages in all), a 1-page parent fits 71 calls of a 4-page child
-/// (1 + 71 x 4 <= 288) and the 72nd fails.
+/// call depth 8 (9 x 32 pages in all), a 1-page parent fits 287 calls of a 1-page child
+/// (1 + 287 <= 288) and the 288th fails.
 #[test]
 fn reused_instances_count_against_the_transactions_memory_limit() {
-    let child = module(4, r#"(func (export "noop"))"#);
+    let child = module(1, r#"(func (export "noop"))"#);
     let parent = module(
         1,
         r#"
@@ -161,9 +161,9 @@ fn reused_instances_count_against_the_transactions_memory_limit() {
                               (i32.const 0) (i32.const 200) (i64.const 0)))
         (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 80))))
-    (i32.store8 (i32.const 300) (local.get $ok))
-    (call $out (i32.const 300) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 300))))
+    (i32.store (i32.const 300) (local.get $ok))
+    (call $out (i32.const 300) (i32.const 4)))
 "#,
     );
     let mut chain = TestChain::new();
@@ -173,7 +173,11 @@ fn reused_instances_count_against_the_transactions_memory_limit() {
     let receipts = one_block(&mut chain, vec![call(parent, "run", child.0.to_vec()); 3]);
     for r in &receipts {
         assert!(r.is_success(), "{}", r.reason);
-        assert_eq!(r.output, vec![71], "children that fit in one transaction");
+        assert_eq!(
+            r.output,
+            287u32.to_le_bytes(),
+            "children that fit in one transaction"
+        );
     }
 }
 

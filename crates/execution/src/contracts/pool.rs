@@ -128,30 +128,30 @@ struct Image {
     stretches: Vec<(usize, Vec<u8>)>,
 }
 
-/// Zero bytes that end a stretch (shorter runs of zeros are copied with it).
-const GAP: usize = 64;
+/// Bytes of memory looked at as one piece when capturing an image: a stretch is a run of
+/// pieces that are not all zero.
+const PIECE: usize = 64;
 
 impl Image {
     fn capture(memory: &[u8]) -> Image {
-        let mut stretches: Vec<(usize, Vec<u8>)> = Vec::new();
-        let mut at = 0;
-        while let Some(start) = memory[at..].iter().position(|&b| b != 0).map(|p| at + p) {
-            // The stretch ends where GAP zeros in a row begin (or at the end of memory).
-            let mut end = start;
-            let mut zeros = 0;
-            for (i, &b) in memory[start..].iter().enumerate() {
-                if b == 0 {
-                    zeros += 1;
-                    if zeros == GAP {
-                        break;
-                    }
-                } else {
-                    zeros = 0;
-                    end = start + i + 1;
+        let mut stretches = Vec::new();
+        let mut open = None;
+        for (i, piece) in memory.chunks(PIECE).enumerate() {
+            // An OR over the piece without an early exit, so that it compiles to vector loads
+            // (a byte-by-byte search took 100 µs for 4 pages).
+            let nonzero = piece.iter().fold(0u8, |acc, b| acc | b) != 0;
+            let at = i * PIECE;
+            match (nonzero, open) {
+                (true, None) => open = Some(at),
+                (false, Some(start)) => {
+                    stretches.push((start, memory[start..at].to_vec()));
+                    open = None;
                 }
+                _ => {}
             }
-            stretches.push((start, memory[start..end].to_vec()));
-            at = end;
+        }
+        if let Some(start) = open {
+            stretches.push((start, memory[start..].to_vec()));
         }
         Image {
             len: memory.len(),
@@ -244,7 +244,7 @@ mod tests {
         let mut memory = vec![0u8; 4096];
         memory[0] = 1;
         memory[10..20].fill(7);
-        memory[20 + GAP - 1] = 3; // one zero short of a gap: same stretch
+        memory[PIECE + 20] = 3; // the next piece: the same stretch
         memory[1000] = 9;
         memory[4095] = 5;
         let image = Image::capture(&memory);
