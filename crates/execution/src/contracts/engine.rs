@@ -258,22 +258,14 @@ impl Vm {
         if budget.is_some_and(|b| first_run_gas(&self.params, bytes.len() as u64, &counts) > b) {
             return Ok(Err(LoadError::OutOfGas));
         }
-        let prepared = reuse::prepare(&bytes);
-        let reusable = prepared.as_ref().and_then(|(plan, rewritten)| {
-            let module = Module::new(&self.engine, rewritten.as_deref().unwrap_or(&bytes)).ok()?;
-            Some((module, plan.clone()))
-        });
-        let loaded = match reusable {
-            Some((module, plan)) => Loaded::new(module, &bytes, counts, Some(plan)),
-            None => match Module::new(&self.engine, &bytes) {
-                Ok(module) => Loaded::new(module, &bytes, counts, None),
-                Err(e) => {
-                    return Ok(Err(LoadError::Invalid(format!(
-                        "the stored code does not compile: {}",
-                        reasons::invalid_module(&e)
-                    ))));
-                }
-            },
+        let loaded = match self.for_calls(&bytes, || Module::new(&self.engine, &bytes)) {
+            Ok((module, reuse)) => Loaded::new(module, &bytes, counts, reuse),
+            Err(e) => {
+                return Ok(Err(LoadError::Invalid(format!(
+                    "the stored code does not compile: {}",
+                    reasons::invalid_module(&e)
+                ))));
+            }
         };
         self.remember(*code_hash, loaded.clone());
         Ok(Ok(loaded))
@@ -293,6 +285,24 @@ impl Vm {
         modules.insert(code_hash, loaded);
     }
 
+    /// The module calls of `code` run in, and how its used instances are reset if they can
+    /// be: `code` compiled with its mutable globals exported when reuse needs them, else
+    /// `compiled()` (`code` as it is).
+    fn for_calls<E>(
+        &self,
+        code: &[u8],
+        compiled: impl FnOnce() -> Result<Module, E>,
+    ) -> Result<(Module, Option<Arc<Plan>>), E> {
+        match reuse::prepare(code) {
+            Some((plan, Some(rewritten))) => match Module::new(&self.engine, &rewritten) {
+                Ok(module) => Ok((module, Some(plan))),
+                Err(_) => Ok((compiled()?, None)),
+            },
+            Some((plan, None)) => Ok((compiled()?, Some(plan))),
+            None => Ok((compiled()?, None)),
+        }
+    }
+
     /// Remembers a module just validated at deployment (compiled again with its globals
     /// exported if its instances are to be reused).
     pub(crate) fn remember_validated(
@@ -301,15 +311,9 @@ impl Vm {
         module: Module,
         code: &[u8],
     ) -> Loaded {
-        let counts = shape::count(code);
-        let loaded = match reuse::prepare(code) {
-            Some((plan, None)) => Loaded::new(module, code, counts, Some(plan)),
-            Some((plan, Some(rewritten))) => match Module::new(&self.engine, &rewritten) {
-                Ok(for_calls) => Loaded::new(for_calls, code, counts, Some(plan)),
-                Err(_) => Loaded::new(module, code, counts, None),
-            },
-            None => Loaded::new(module, code, counts, None),
-        };
+        let Ok((module, reuse)) =
+            self.for_calls(code, || Ok::<_, std::convert::Infallible>(module));
+        let loaded = Loaded::new(module, code, shape::count(code), reuse);
         self.remember(code_hash, loaded.clone());
         loaded
     }
